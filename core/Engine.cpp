@@ -1,0 +1,301 @@
+#include "Engine.h"
+
+#include "CoreSampler.h"
+#include "LoopbackService.h"
+#include "ModelContext.h"
+#include "platform/Platform.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+namespace ce {
+
+namespace {
+
+Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gilSwitches)
+{
+    Summary sum;
+    sum.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::int64_t lastEnd = 0;
+    std::int64_t cpuNs = 0, gilNs = 0, spawnNs = 0, ipcNs = 0, ioNs = 0;
+    std::map<int, std::int64_t> ownWorkNs; // per task: CPU + waits, no queueing or overheads
+    for (const auto& p : s.phases) {
+        lastEnd = std::max(lastEnd, p.endNs);
+        const std::int64_t d = std::max<std::int64_t>(0, p.endNs - p.startNs);
+        switch (p.state) {
+        case State::Cpu: cpuNs += d; ownWorkNs[p.task] += d; break;
+        case State::IoWait: ioNs += d; ownWorkNs[p.task] += d; break;
+        case State::GilWait: gilNs += d; break;
+        case State::Spawn: spawnNs += d; break;
+        case State::Ipc: ipcNs += d; break;
+        case State::Queued: break;
+        }
+    }
+    std::int64_t longest = 0;
+    for (const auto& [task, ns] : ownWorkNs)
+        longest = std::max(longest, ns);
+    sum.makespanS = double(lastEnd) / 1e9;
+    sum.cpuTimeS = double(std::max<std::int64_t>(0, cpuTimeNs)) / 1e9;
+    sum.meanBusyCores = sum.makespanS > 0 ? sum.cpuTimeS / sum.makespanS : 0;
+    sum.cpuWorkS = double(cpuNs) / 1e9;
+    sum.longestTaskS = double(longest) / 1e9;
+    sum.boundS = std::max(sum.cpuWorkS / sum.cores, sum.longestTaskS);
+    sum.gilWaitS = double(gilNs) / 1e9;
+    sum.spawnS = double(spawnNs) / 1e9;
+    sum.ipcS = double(ipcNs) / 1e9;
+    sum.ioWaitS = double(ioNs) / 1e9;
+    for (const auto& l : s.lagSamples)
+        sum.maxLoopLagMs = std::max(sum.maxLoopLagMs, double(l.lagMs));
+    sum.gilSwitches = gilSwitches;
+    for (const auto& t : s.tasks) {
+        if (t.status == TaskStatus::Done)
+            ++sum.tasksDone;
+        else if (t.status == TaskStatus::Failed)
+            ++sum.tasksFailed;
+        else
+            ++sum.tasksNotRun;
+    }
+    return sum;
+}
+
+std::string makeTempDir(std::string* error)
+{
+    static std::atomic<int> counter{0};
+    std::error_code ec;
+    const auto dir = std::filesystem::temp_directory_path(ec)
+        / ("concurrency-explorer-" + std::to_string(platform::currentProcessId()) + "-" + std::to_string(counter.fetch_add(1)));
+    if (!ec)
+        std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        if (error)
+            *error = "cannot create a temporary directory for file waits: " + ec.message();
+        return {};
+    }
+    return dir.string();
+}
+
+} // namespace
+
+void applyBaseline(Summary& summary, const RunConfig& config, double sequentialMakespanS)
+{
+    if (summary.makespanS <= 0 || sequentialMakespanS <= 0)
+        return;
+    summary.speedup = sequentialMakespanS / summary.makespanS;
+    // Efficiency against the cores the model could use at most.
+    int usable = summary.cores;
+    if (config.model == Model::Sequential || (config.model == Model::EventLoop && config.offload == 0))
+        usable = 1;
+    else if (config.model != Model::EventLoop && !config.spawnPerTask)
+        usable = std::min(usable, std::max(1, config.workers));
+    summary.efficiency = summary.speedup / usable;
+}
+
+struct Run::Impl {
+    RunConfig config;
+    CancelToken cancel;
+    std::thread thread;
+    std::atomic<bool> started{false};
+    std::atomic<bool> finished{false};
+    std::mutex finishMutex;
+    std::condition_variable finishCv;
+
+    mutable std::mutex stateMutex; // guards the pointers below and `final`
+    std::shared_ptr<Recorder> recorder;
+    std::shared_ptr<CoreSampler> sampler;
+    RunSnapshot final;
+    std::string startError;
+
+    void controller(std::shared_ptr<Recorder> rec, std::shared_ptr<CoreSampler> smp, WorkSizes sizes, std::unique_ptr<Gil> gil)
+    {
+        RunStatus status = RunStatus::Completed;
+        std::vector<std::string> setupErrors;
+        LoopbackService service;
+        WaitEnv env;
+        env.io = config.io;
+        env.netPayload = 64;
+        env.fileBytes = std::max<std::uint64_t>(64 * 1024, config.payloadBytes);
+        const bool needsWaits = config.workload != WorkloadKind::Cpu;
+        std::string error;
+        if (needsWaits && config.io == IoKind::Net) {
+            if (service.start(&error))
+                env.port = service.port();
+            else
+                setupErrors.push_back(error);
+        }
+        if (needsWaits && config.io == IoKind::File) {
+            env.tmpDir = makeTempDir(&error);
+            if (env.tmpDir.empty())
+                setupErrors.push_back(error);
+        }
+
+        smp->excludeThread(service.threadId());
+        const std::int64_t cpu0 = platform::processCpuNs();
+        const std::int64_t children0 = platform::reapedChildrenCpuNs();
+        smp->start();
+
+        if (setupErrors.empty()) {
+            ModelContext ctx{config, sizes, env, *rec, cancel, *smp, gil.get()};
+            switch (config.model) {
+            case Model::Sequential: runSequential(ctx); break;
+            case Model::Threads: runThreads(ctx); break;
+            case Model::Tbb: runTbb(ctx); break;
+            case Model::Processes: runProcesses(ctx); break;
+            case Model::EventLoop:
+                if (!runEventLoop(ctx, &error))
+                    setupErrors.push_back(error);
+                break;
+            }
+        }
+        smp->stop();
+        service.stop();
+        const std::int64_t cpuNs = platform::processCpuNs() - cpu0 - smp->threadCpuNs() - service.threadCpuNs()
+                                 + (platform::reapedChildrenCpuNs() - children0);
+        if (!env.tmpDir.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(env.tmpDir, ec);
+        }
+
+        for (auto& e : setupErrors)
+            rec->addError(e);
+        if (!setupErrors.empty())
+            status = RunStatus::Failed;
+        else if (cancel.isCancelled())
+            status = RunStatus::Cancelled;
+
+        RunSnapshot s;
+        s.config = config;
+        rec->snapshotInto(s);
+        smp->snapshotInto(s.coreSamples);
+        s.runShareMeasured = smp->runShareMeasured();
+        s.machine = smp->machineDescription();
+        s.summary = summarize(s, cpuNs, gil ? gil->switchCount() : 0);
+        if (status == RunStatus::Completed && s.summary.tasksDone < config.tasks)
+            status = RunStatus::Failed;
+        s.status = status;
+        s.elapsedNs = rec->nowNs();
+        {
+            std::lock_guard lock(stateMutex);
+            final = std::move(s);
+        }
+        {
+            std::lock_guard lock(finishMutex);
+            finished.store(true);
+        }
+        finishCv.notify_all();
+    }
+};
+
+Run::Run(RunConfig config) : d(std::make_unique<Impl>())
+{
+    d->config = withDefaults(std::move(config));
+}
+
+Run::~Run()
+{
+    cancel();
+    if (d->thread.joinable())
+        d->thread.join();
+}
+
+bool Run::start(std::string* error)
+{
+    if (d->started.exchange(true)) {
+        if (error)
+            *error = "this run has already been started";
+        return false;
+    }
+    const std::string problem = validate(d->config);
+    if (!problem.empty()) {
+        if (error)
+            *error = problem;
+        d->finished.store(true);
+        return false;
+    }
+    if (d->config.model == Model::EventLoop && !QCoreApplication::instance()) {
+        if (error)
+            *error = "the eventloop model needs a QCoreApplication (create one in main())";
+        d->finished.store(true);
+        return false;
+    }
+    platform::raiseFileLimit();
+    // Calibrate before the clock starts: the first use of a kernel measures its speed.
+    const WorkSizes sizes = computeWorkSizes(d->config);
+    std::unique_ptr<Gil> gil;
+    if (d->config.gil)
+        gil = std::make_unique<Gil>(std::chrono::nanoseconds(static_cast<std::int64_t>(d->config.switchIntervalMs * 1e6)));
+    const std::int64_t startNs = platform::monotonicNs();
+    auto rec = std::make_shared<Recorder>(laneCount(d->config), d->config.tasks, startNs);
+    auto smp = std::make_shared<CoreSampler>(startNs, std::chrono::microseconds(static_cast<std::int64_t>(d->config.sampleMs * 1000)));
+    {
+        std::lock_guard lock(d->stateMutex);
+        d->recorder = rec;
+        d->sampler = smp;
+    }
+    d->thread = std::thread([impl = d.get(), rec, smp, sizes, g = std::move(gil)]() mutable {
+        impl->controller(rec, smp, sizes, std::move(g));
+    });
+    return true;
+}
+
+void Run::cancel() { d->cancel.cancel(); }
+
+bool Run::isFinished() const { return d->finished.load(); }
+
+bool Run::waitFor(std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(d->finishMutex);
+    return d->finishCv.wait_for(lock, timeout, [this] { return d->finished.load(); });
+}
+
+RunSnapshot Run::snapshot() const
+{
+    std::shared_ptr<Recorder> rec;
+    std::shared_ptr<CoreSampler> smp;
+    {
+        std::lock_guard lock(d->stateMutex);
+        if (d->finished.load() && d->recorder)
+            return d->final;
+        rec = d->recorder;
+        smp = d->sampler;
+    }
+    RunSnapshot s;
+    s.config = d->config;
+    if (!rec)
+        return s;
+    rec->snapshotInto(s);
+    smp->snapshotInto(s.coreSamples);
+    s.runShareMeasured = smp->runShareMeasured();
+    s.machine = smp->machineDescription();
+    s.elapsedNs = rec->nowNs();
+    s.status = RunStatus::Running;
+    return s;
+}
+
+int Run::tasksFinished() const
+{
+    std::lock_guard lock(d->stateMutex);
+    return d->recorder ? d->recorder->tasksFinished() : 0;
+}
+
+const RunConfig& Run::config() const { return d->config; }
+
+RunSnapshot runToEnd(const RunConfig& config, std::string* error)
+{
+    Run run(config);
+    if (!run.start(error)) {
+        RunSnapshot s;
+        s.config = config;
+        s.status = RunStatus::Failed;
+        return s;
+    }
+    while (!run.waitFor(std::chrono::milliseconds(100))) {
+    }
+    return run.snapshot();
+}
+
+} // namespace ce

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "Flowchart.h"
+#include "RunData.h"
+
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ce {
+
+// The run file formats (documented in docs/run-format.md). Every writer writes through
+// QSaveFile, so a failed or interrupted write never leaves a half-written file behind.
+
+QJsonObject toJson(const RunSnapshot& run);
+QJsonObject toJson(const Advice& advice);
+QJsonObject toJson(const RunConfig& config);
+
+// A single run, or a comparison (several runs and the advice).
+bool writeRunJson(const QString& path, const RunSnapshot& run, std::string* error);
+bool writeCompareJson(const QString& path, const std::vector<RunSnapshot>& runs, const Advice& advice, std::string* error);
+// Core samples, lag samples and phases, one row each, in one long-format table.
+bool writeCsv(const QString& path, const std::vector<RunSnapshot>& runs, std::string* error);
+// Chrome trace-event JSON (opens in Perfetto's UI and chrome://tracing): one process per run,
+// one track per lane, per-core counters.
+bool writeTrace(const QString& path, const std::vector<RunSnapshot>& runs, std::string* error);
+
+// Reads back what writeRunJson or writeCompareJson wrote. A damaged or foreign file gives
+// false and one sentence in `error`.
+bool readRunsJson(const QString& path, std::vector<RunSnapshot>& runs, std::string* error);
+
+// Checks up front that a file can be written at `path` (its folder exists and is writable).
+std::string checkWritable(const QString& path);
+
+} // namespace ce

@@ -1,0 +1,56 @@
+#include "Gil.h"
+
+namespace ce {
+
+Gil::Gil(std::chrono::nanoseconds switchInterval)
+    : m_interval(switchInterval.count() > 0 ? switchInterval : std::chrono::nanoseconds(1000))
+{
+}
+
+void Gil::take(const void* who)
+{
+    std::unique_lock lock(m_mutex);
+    while (m_locked) {
+        const std::uint64_t switchBefore = m_switchNumber;
+        const bool timedOut = m_cond.wait_for(lock, m_interval) == std::cv_status::timeout;
+        // A whole interval passed and nobody switched: ask the holder to let go.
+        if (timedOut && m_locked && m_switchNumber == switchBefore)
+            m_dropRequest.store(true, std::memory_order_relaxed);
+    }
+    {
+        std::lock_guard switchLock(m_switchMutex);
+        m_locked = true;
+        m_lastHolder = who;
+        ++m_switchNumber;
+    }
+    m_switchCond.notify_all();
+    // Whoever takes the lock satisfies any pending request.
+    m_dropRequest.store(false, std::memory_order_relaxed);
+}
+
+void Gil::drop(const void* who)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_locked = false;
+    }
+    m_cond.notify_one();
+
+    if (m_dropRequest.load(std::memory_order_relaxed)) {
+        std::unique_lock switchLock(m_switchMutex);
+        if (m_lastHolder == who) {
+            m_dropRequest.store(false, std::memory_order_relaxed);
+            // Forced switching: do not return (and possibly re-take) before another
+            // thread has been scheduled with the lock.
+            m_switchCond.wait(switchLock, [&] { return m_lastHolder != who; });
+        }
+    }
+}
+
+std::uint64_t Gil::switchCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_switchNumber;
+}
+
+} // namespace ce

@@ -1,0 +1,165 @@
+#include "LoopbackService.h"
+
+#include "platform/Platform.h"
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio.hpp>
+
+#include <array>
+#include <thread>
+#include <vector>
+
+namespace ce {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+std::uint32_t readLe32(const unsigned char* p)
+{
+    return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24);
+}
+
+void writeLe32(unsigned char* p, std::uint32_t v)
+{
+    for (int i = 0; i < 4; ++i)
+        p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+} // namespace
+
+struct LoopbackService::Impl {
+    asio::io_context io{1};
+    tcp::acceptor acceptor{io};
+    std::thread thread;
+    std::atomic<std::int64_t> tid{0};
+    std::atomic<std::int64_t> cpuNs{0};
+    std::atomic<std::uint64_t> served{0};
+    std::atomic<int> open{0};
+    std::atomic<int> peak{0};
+    std::uint16_t port = 0;
+
+    struct Session : std::enable_shared_from_this<Session> {
+        Session(Impl& owner, tcp::socket s) : impl(owner), socket(std::move(s)), timer(owner.io) {}
+        ~Session() { impl.open.fetch_sub(1, std::memory_order_relaxed); }
+
+        void start() { readHeader(); }
+
+        void readHeader()
+        {
+            asio::async_read(socket, asio::buffer(header), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                if (ec)
+                    return;
+                const std::uint32_t length = readLe32(self->header.data() + 4);
+                if (length > kMaxNetPayload)
+                    return; // not ours: drop the connection
+                self->payload.resize(length);
+                asio::async_read(self->socket, asio::buffer(self->payload), [self](boost::system::error_code ec2, std::size_t) {
+                    if (!ec2)
+                        self->wait();
+                });
+            });
+        }
+
+        void wait()
+        {
+            const std::uint32_t delayUs = readLe32(header.data());
+            timer.expires_after(std::chrono::microseconds(delayUs));
+            timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+                if (!ec)
+                    self->answer();
+            });
+        }
+
+        void answer()
+        {
+            writeLe32(reply.data(), static_cast<std::uint32_t>(payload.size()));
+            const std::array<asio::const_buffer, 2> buffers{asio::buffer(reply), asio::buffer(payload)};
+            asio::async_write(socket, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                if (!ec)
+                    self->impl.served.fetch_add(1, std::memory_order_relaxed);
+                boost::system::error_code ignored;
+                self->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            });
+        }
+
+        Impl& impl;
+        tcp::socket socket;
+        asio::steady_timer timer;
+        std::array<unsigned char, 8> header{};
+        std::array<unsigned char, 4> reply{};
+        std::vector<unsigned char> payload;
+    };
+
+    void accept()
+    {
+        acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted)
+                return;
+            if (!ec) {
+                socket.set_option(tcp::no_delay(true), ec);
+                const int now = open.fetch_add(1, std::memory_order_relaxed) + 1;
+                int prev = peak.load(std::memory_order_relaxed);
+                while (now > prev && !peak.compare_exchange_weak(prev, now)) {
+                }
+                std::make_shared<Session>(*this, std::move(socket))->start();
+            }
+            accept(); // keep accepting even after a failed accept (e.g. out of descriptors)
+        });
+    }
+};
+
+LoopbackService::LoopbackService() : d(std::make_unique<Impl>()) {}
+
+LoopbackService::~LoopbackService() { stop(); }
+
+bool LoopbackService::start(std::string* error, std::uint16_t port)
+{
+    boost::system::error_code ec;
+    const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
+    d->acceptor.open(endpoint.protocol(), ec);
+    if (!ec)
+        d->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec)
+        d->acceptor.bind(endpoint, ec);
+    if (!ec)
+        d->acceptor.listen(65535, ec); // the kernel caps this at net.core.somaxconn
+    if (ec) {
+        if (error)
+            *error = "cannot start the loopback service on 127.0.0.1:" + std::to_string(port) + ": " + ec.message();
+        return false;
+    }
+    d->port = d->acceptor.local_endpoint().port();
+    d->accept();
+    d->thread = std::thread([impl = d.get()] {
+        impl->tid.store(platform::currentThreadId());
+        impl->io.run();
+        impl->cpuNs.store(platform::threadCpuNs());
+    });
+    while (d->tid.load() == 0)
+        std::this_thread::yield();
+    return true;
+}
+
+void LoopbackService::stop()
+{
+    if (!d->thread.joinable())
+        return;
+    asio::post(d->io, [impl = d.get()] {
+        boost::system::error_code ec;
+        impl->acceptor.close(ec);
+        impl->io.stop();
+    });
+    d->thread.join();
+}
+
+std::uint16_t LoopbackService::port() const { return d->port; }
+std::int64_t LoopbackService::threadId() const { return d->tid.load(); }
+std::int64_t LoopbackService::threadCpuNs() const { return d->cpuNs.load(); }
+std::uint64_t LoopbackService::served() const { return d->served.load(); }
+int LoopbackService::peakConnections() const { return d->peak.load(); }
+
+} // namespace ce

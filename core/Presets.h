@@ -1,0 +1,29 @@
+#pragma once
+
+#include "RunConfig.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ce {
+
+// A ready-made run that reproduces one lesson, with a short explanation. Loaded from the
+// JSON files in resources/presets (compiled into the program).
+struct Preset {
+    std::string name;
+    std::string title;
+    std::string explanation;
+    std::vector<std::pair<std::string, std::string>> options; // in CLI option names
+    std::vector<std::map<std::string, std::string>> compare;  // per-model overrides for compare
+};
+
+// All presets, sorted by name. A preset that does not parse is reported in `errors`.
+const std::vector<Preset>& presets(std::vector<std::string>* errors = nullptr);
+std::optional<Preset> findPreset(const std::string& name);
+
+// Applies a preset's options to `config`; returns "" or the first problem.
+std::string applyPreset(const Preset& preset, RunConfig& config);
+
+} // namespace ce

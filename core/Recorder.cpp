@@ -1,0 +1,87 @@
+#include "Recorder.h"
+
+#include "platform/Platform.h"
+
+#include <algorithm>
+
+namespace ce {
+
+std::string_view toString(RunStatus s)
+{
+    switch (s) {
+    case RunStatus::Running: return "running";
+    case RunStatus::Completed: return "completed";
+    case RunStatus::Cancelled: return "cancelled";
+    case RunStatus::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+int RunSnapshot::tasksDone() const
+{
+    return static_cast<int>(std::count_if(tasks.begin(), tasks.end(), [](const TaskRecord& t) { return t.status == TaskStatus::Done; }));
+}
+
+Recorder::Recorder(int lanes, int tasks, std::int64_t startNs)
+    : m_startNs(startNs)
+    , m_taskCount(tasks)
+    , m_status(new std::atomic<std::uint8_t>[static_cast<std::size_t>(tasks)])
+{
+    m_lanes.reserve(static_cast<std::size_t>(lanes));
+    for (int i = 0; i < lanes; ++i)
+        m_lanes.push_back(std::make_unique<LaneBuffer>());
+    for (int i = 0; i < tasks; ++i)
+        m_status[static_cast<std::size_t>(i)].store(static_cast<std::uint8_t>(TaskStatus::Pending), std::memory_order_relaxed);
+}
+
+std::int64_t Recorder::nowNs() const { return platform::monotonicNs() - m_startNs; }
+
+void Recorder::setTaskStatus(int task, TaskStatus status)
+{
+    if (task < 0 || task >= m_taskCount)
+        return;
+    const auto old = static_cast<TaskStatus>(m_status[static_cast<std::size_t>(task)].exchange(static_cast<std::uint8_t>(status)));
+    const auto finished = [](TaskStatus s) { return s == TaskStatus::Done || s == TaskStatus::Failed || s == TaskStatus::Cancelled; };
+    if (finished(status) && !finished(old))
+        m_finished.fetch_add(1, std::memory_order_relaxed);
+}
+
+TaskStatus Recorder::taskStatus(int task) const
+{
+    return static_cast<TaskStatus>(m_status[static_cast<std::size_t>(task)].load(std::memory_order_relaxed));
+}
+
+void Recorder::addError(std::string message)
+{
+    std::lock_guard lock(m_errorMutex);
+    m_errors.push_back(std::move(message));
+}
+
+void Recorder::snapshotInto(RunSnapshot& out) const
+{
+    out.lanes = lanes();
+    out.phases.clear();
+    for (const auto& lane : m_lanes)
+        lane->buffer.copyTo(out.phases);
+    out.lagSamples.clear();
+    m_lag.copyTo(out.lagSamples);
+
+    out.tasks.assign(static_cast<std::size_t>(m_taskCount), TaskRecord{});
+    for (int i = 0; i < m_taskCount; ++i) {
+        auto& t = out.tasks[static_cast<std::size_t>(i)];
+        t.id = i;
+        t.status = taskStatus(i);
+    }
+    for (const auto& p : out.phases) {
+        if (p.task < 0 || p.task >= m_taskCount)
+            continue;
+        auto& t = out.tasks[static_cast<std::size_t>(p.task)];
+        t.lane = p.lane;
+        t.startNs = t.startNs < 0 ? p.startNs : std::min(t.startNs, p.startNs);
+        t.endNs = std::max(t.endNs, p.endNs);
+    }
+    std::lock_guard lock(m_errorMutex);
+    out.errors = m_errors;
+}
+
+} // namespace ce

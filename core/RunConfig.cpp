@@ -1,0 +1,130 @@
+#include "RunConfig.h"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+#include <sstream>
+
+namespace ce {
+namespace {
+
+std::string formatNumber(double v)
+{
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+} // namespace
+
+RunConfig withDefaults(RunConfig c)
+{
+    if (c.workers == RunConfig::kAutoWorkers) {
+        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        switch (c.model) {
+        case Model::Sequential: c.workers = 1; break;
+        case Model::Threads: c.workers = std::min(32, cores + 4); break;
+        case Model::Tbb:
+        case Model::Processes: c.workers = cores; break;
+        case Model::EventLoop: c.workers = 0; break;
+        }
+    }
+    return c;
+}
+
+std::string validate(const RunConfig& c)
+{
+    std::ostringstream err;
+    if (c.tasks < 1 || c.tasks > Limits::kMaxTasks)
+        err << "--tasks must be between 1 and " << Limits::kMaxTasks << " (got " << c.tasks << ")";
+    else if (c.workers < 0 || c.workers > Limits::kMaxWorkers)
+        err << "--workers must be between 1 and " << Limits::kMaxWorkers << " (got " << c.workers << ")";
+    else if (c.workers == 0 && c.model != Model::EventLoop)
+        err << "--workers 0 (unlimited) is only meaningful for the eventloop model";
+    else if (c.model == Model::Processes && c.workers > Limits::kMaxProcessWorkers)
+        err << "--workers for processes must be at most " << Limits::kMaxProcessWorkers
+            << ": each worker is a whole process (got " << c.workers << ")";
+    else if (c.model == Model::Threads && c.spawnPerTask && c.tasks > Limits::kMaxSpawnedThreads)
+        err << "--spawn-per-task with threads starts every task's thread at once; at most "
+            << Limits::kMaxSpawnedThreads << " tasks (got " << c.tasks << ")";
+    else if (c.spawnPerTask && c.model != Model::Threads && c.model != Model::Processes)
+        err << "--spawn-per-task applies to the threads and processes models only";
+    else if (c.offload < 0 || c.offload > Limits::kMaxOffload)
+        err << "--offload must be between 0 and " << Limits::kMaxOffload << " (got " << c.offload << ")";
+    else if (c.offload > 0 && c.model != Model::EventLoop)
+        err << "--offload applies to the eventloop model only";
+    else if (!std::isfinite(c.taskMs) || c.taskMs < 0.0 || c.taskMs > Limits::kMaxTaskMs)
+        err << "--task-ms must be between 0 and " << formatNumber(Limits::kMaxTaskMs) << " (got " << formatNumber(c.taskMs) << ")";
+    else if (c.iterations > Limits::kMaxIterations)
+        err << "--iterations must be at most " << Limits::kMaxIterations;
+    else if (!std::isfinite(c.waitMs) || c.waitMs < 0.0 || c.waitMs > Limits::kMaxWaitMs)
+        err << "--wait-ms must be between 0 and " << formatNumber(Limits::kMaxWaitMs) << " (got " << formatNumber(c.waitMs) << ")";
+    else if (c.rounds < 1 || c.rounds > Limits::kMaxRounds)
+        err << "--rounds must be between 1 and " << Limits::kMaxRounds << " (got " << c.rounds << ")";
+    else if (c.payloadBytes > Limits::kMaxPayloadBytes)
+        err << "--payload-bytes must be at most " << Limits::kMaxPayloadBytes << " (64 MiB)";
+    else if (!std::isfinite(c.sampleMs) || c.sampleMs < Limits::kMinSampleMs || c.sampleMs > Limits::kMaxSampleMs)
+        err << "--sample-ms must be between " << formatNumber(Limits::kMinSampleMs) << " and "
+            << formatNumber(Limits::kMaxSampleMs) << " (got " << formatNumber(c.sampleMs) << ")";
+    else if (!std::isfinite(c.switchIntervalMs) || c.switchIntervalMs < Limits::kMinSwitchMs || c.switchIntervalMs > Limits::kMaxSwitchMs)
+        err << "--switch-interval-ms must be between " << formatNumber(Limits::kMinSwitchMs) << " and "
+            << formatNumber(Limits::kMaxSwitchMs) << " (got " << formatNumber(c.switchIntervalMs) << ")";
+    else if (c.workload == WorkloadKind::Convoy && c.tasks < 2)
+        err << "the convoy workload needs --tasks 2 or more: one CPU-bound task and at least one I/O task";
+    else if (c.model == Model::Processes && c.workerExecutable.empty())
+        err << "the processes model needs the path of the worker executable";
+    else if (c.crashTask >= c.tasks)
+        err << "--crash-task must name a task below --tasks";
+    return err.str();
+}
+
+std::string describeModel(const RunConfig& c)
+{
+    std::ostringstream os;
+    os << toString(c.model);
+    if (c.model != Model::Sequential) {
+        if (c.model == Model::EventLoop && c.workers == 0)
+            os << " (unlimited in flight)";
+        else if (c.model == Model::Threads && c.spawnPerTask)
+            os << " (one per task)";
+        else
+            os << " x" << c.workers;
+        if (c.model == Model::Processes && c.spawnPerTask)
+            os << " (new process per task)";
+        if (c.offload > 0)
+            os << " +offload x" << c.offload;
+    }
+    if (c.gil)
+        os << " +GIL (emulated)";
+    return os.str();
+}
+
+std::string describeWorkload(const RunConfig& c)
+{
+    std::ostringstream os;
+    os << c.tasks << " x " << toString(c.workload);
+    switch (c.workload) {
+    case WorkloadKind::Cpu:
+        os << " (" << toString(c.kernel) << ", " << c.taskMs << " ms)";
+        break;
+    case WorkloadKind::Io:
+        os << " (" << toString(c.io) << ", " << c.waitMs << " ms";
+        if (c.rounds > 1)
+            os << " x" << c.rounds;
+        os << ")";
+        break;
+    case WorkloadKind::Mixed:
+        os << " (" << toString(c.kernel) << " " << c.taskMs << " ms + " << toString(c.io) << " " << c.waitMs << " ms";
+        if (c.rounds > 1)
+            os << ", x" << c.rounds;
+        os << ")";
+        break;
+    case WorkloadKind::Convoy:
+        os << " (1 " << toString(c.kernel) << " " << c.taskMs << " ms + " << (c.tasks - 1) << " x " << c.rounds << " "
+           << toString(c.io) << " waits of " << c.waitMs << " ms)";
+        break;
+    }
+    return os.str();
+}
+
+} // namespace ce

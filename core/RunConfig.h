@@ -1,0 +1,74 @@
+#pragma once
+
+#include "Types.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ce {
+
+// Everything that defines a run. A value type: copied into the engine, into the result and
+// into every file written from it.
+struct RunConfig {
+    // Workload: what one task does.
+    WorkloadKind workload = WorkloadKind::Cpu;
+    Kernel kernel = Kernel::Spin;
+    IoKind io = IoKind::Sleep;
+    int tasks = 8;
+    double taskMs = 100.0;        // CPU part of a task (per round for mixed), calibrated
+    std::uint64_t iterations = 0; // kernel work units per CPU part; overrides taskMs when > 0
+    double waitMs = 100.0;        // wait part (sleep, net delay) per round
+    int rounds = 1;
+    std::uint64_t payloadBytes = 0;
+
+    // Model: who runs the tasks.
+    Model model = Model::Threads;
+    int workers = kAutoWorkers;   // 0 with eventloop: unlimited tasks in flight
+    static constexpr int kAutoWorkers = -1; // the model's own default, see withDefaults()
+    bool gil = false;
+    double switchIntervalMs = 5.0;
+    bool spawnPerTask = false;
+    int offload = 0;
+
+    double sampleMs = 50.0;
+
+    // Where the process model finds the worker executable (absolute path).
+    std::string workerExecutable;
+    // Test hook: the worker running this task crashes half-way through it (-1: none).
+    int crashTask = -1;
+    // Optional preset name this config came from (for labels only).
+    std::string preset;
+};
+
+// Limits, stated once so the CLI can explain them and the engine can enforce them.
+struct Limits {
+    static constexpr int kMaxTasks = 100000;
+    static constexpr int kMaxWorkers = 1024;
+    static constexpr int kMaxProcessWorkers = 64;
+    static constexpr int kMaxSpawnedThreads = 4096;
+    static constexpr int kMaxOffload = 256;
+    static constexpr double kMaxTaskMs = 60000.0;
+    static constexpr double kMaxWaitMs = 60000.0;
+    static constexpr int kMaxRounds = 10000;
+    static constexpr std::uint64_t kMaxPayloadBytes = 64ull << 20;
+    static constexpr std::uint64_t kMaxIterations = 1ull << 40;
+    static constexpr double kMinSampleMs = 10.0;
+    static constexpr double kMaxSampleMs = 10000.0;
+    static constexpr double kMinSwitchMs = 0.1;
+    static constexpr double kMaxSwitchMs = 1000.0;
+};
+
+// Fills in what was left to the model: --workers defaults as Python's executors do
+// (threads: min(32, cores + 4); tbb and processes: cores; eventloop: unlimited).
+RunConfig withDefaults(RunConfig config);
+
+// Returns an empty string when the config can run, else one sentence that says what is wrong
+// and what the allowed range is.
+std::string validate(const RunConfig& config);
+
+// A short human label: "threads x4 +GIL" etc.
+std::string describeModel(const RunConfig& config);
+std::string describeWorkload(const RunConfig& config);
+
+} // namespace ce

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "RunConfig.h"
+#include "Types.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ce {
+
+// One interval of one lane. Times are ns since the run's start, on the machine's monotonic
+// clock (the same clock in child processes).
+struct PhaseRecord {
+    std::int64_t startNs = 0;
+    std::int64_t endNs = 0;
+    std::int64_t osId = 0;   // thread id (threads, tbb, eventloop) or process id (processes)
+    std::int32_t task = -1;  // -1: the lane's own work, e.g. starting a pool process
+    std::int32_t lane = 0;
+    std::int16_t cpu = -1;   // core at the start of the interval, -1 unknown
+    State state = State::Cpu;
+};
+
+struct CoreSample {
+    std::int64_t timeNs = 0;  // end of the sampled interval
+    std::int32_t core = 0;
+    float totalPct = 0;       // everyone's use of that core
+    float runPct = 0;         // this run's share (its threads and children)
+};
+
+struct LagSample {
+    std::int64_t timeNs = 0;
+    float lagMs = 0;          // how late the event loop's heartbeat fired
+};
+
+struct TaskRecord {
+    int id = 0;
+    int lane = -1;
+    TaskStatus status = TaskStatus::Pending;
+    std::int64_t queuedNs = 0;  // when it was handed to the model
+    std::int64_t startNs = -1;  // first phase start
+    std::int64_t endNs = -1;    // last phase end
+};
+
+struct Summary {
+    double makespanS = 0;
+    double cpuTimeS = 0;       // this run's CPU time, children's included
+    double meanBusyCores = 0;  // cpuTimeS / makespanS
+    double cpuWorkS = 0;       // sum of recorded CPU phases
+    double longestTaskS = 0;   // longest task's own work (CPU + waits, no queueing)
+    double boundS = 0;         // physical lower bound: max(cpuWork / cores, longest task)
+    int cores = 0;
+    double gilWaitS = 0;
+    double spawnS = 0;
+    double ipcS = 0;
+    double ioWaitS = 0;
+    double maxLoopLagMs = 0;
+    std::uint64_t gilSwitches = 0;
+    int tasksDone = 0;
+    int tasksFailed = 0;
+    int tasksNotRun = 0;
+    // Against a sequential baseline, when one was run (0 otherwise).
+    double speedup = 0;
+    double efficiency = 0;
+};
+
+enum class RunStatus : std::uint8_t { Running, Completed, Cancelled, Failed };
+std::string_view toString(RunStatus s);
+
+// A consistent copy of a run, live or finished. Everything the CLI and the GUI show comes
+// from one of these.
+struct RunSnapshot {
+    RunConfig config;
+    RunStatus status = RunStatus::Running;
+    std::int64_t elapsedNs = 0;
+    int lanes = 0;
+    std::vector<PhaseRecord> phases;   // grouped by lane, in recording order within a lane
+    std::vector<TaskRecord> tasks;
+    std::vector<CoreSample> coreSamples;
+    std::vector<LagSample> lagSamples;
+    std::vector<std::string> errors;   // worker crashes and the like, one sentence each
+    Summary summary;                   // final figures once the run has ended
+    bool runShareMeasured = false;     // whether CoreSample::runPct is measured on this OS
+    std::string machine;               // CPU model, cores, OS
+
+    int tasksDone() const;
+};
+
+} // namespace ce

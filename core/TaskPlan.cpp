@@ -1,0 +1,52 @@
+#include "TaskPlan.h"
+
+#include "Kernels.h"
+
+#include <algorithm>
+
+namespace ce {
+
+WorkSizes computeWorkSizes(const RunConfig& c)
+{
+    WorkSizes s;
+    const bool needsCpu = c.workload != WorkloadKind::Io;
+    if (needsCpu) {
+        s.cpuUnits = c.iterations > 0 ? c.iterations : unitsForMs(c.kernel, c.taskMs);
+        s.sliceUnits = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(unitsPerMs(c.kernel) * 0.05));
+    }
+    return s;
+}
+
+std::vector<PhaseSpec> planTask(const RunConfig& c, const WorkSizes& sizes, int task)
+{
+    std::vector<PhaseSpec> phases;
+    const PhaseSpec cpu{PhaseSpec::Kind::Cpu, sizes.cpuUnits, 0};
+    const PhaseSpec wait{PhaseSpec::Kind::Wait, 0, c.waitMs};
+    switch (c.workload) {
+    case WorkloadKind::Cpu:
+        phases.push_back(cpu);
+        break;
+    case WorkloadKind::Io:
+        phases.assign(static_cast<std::size_t>(c.rounds), wait);
+        break;
+    case WorkloadKind::Mixed:
+        for (int r = 0; r < c.rounds; ++r) {
+            phases.push_back(cpu);
+            phases.push_back(wait);
+        }
+        break;
+    case WorkloadKind::Convoy:
+        // Task 0 is the CPU hog; every other task is an I/O loop of short waits.
+        if (task == 0)
+            phases.push_back(cpu);
+        else
+            phases.assign(static_cast<std::size_t>(c.rounds), wait);
+        break;
+    }
+    phases.erase(std::remove_if(phases.begin(), phases.end(),
+                                [](const PhaseSpec& p) { return p.kind == PhaseSpec::Kind::Cpu && p.units == 0; }),
+                 phases.end());
+    return phases;
+}
+
+} // namespace ce

@@ -1,0 +1,100 @@
+#include "TaskRunner.h"
+
+#include "CancelToken.h"
+#include "Gil.h"
+#include "Kernels.h"
+#include "Recorder.h"
+#include "platform/Platform.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace ce {
+
+namespace {
+// The address of this identifies the calling thread to the GIL, as a PyThreadState does.
+thread_local char t_threadState;
+constexpr std::int64_t kMinRecordedGilWaitNs = 1000;
+} // namespace
+
+TaskRunner::TaskRunner(const Context& context) : m_ctx(context) {}
+
+std::int64_t TaskRunner::now() const { return platform::monotonicNs() - m_ctx.runStartNs; }
+
+void TaskRunner::takeGil(int task, int lane, PhaseSink& sink)
+{
+    const std::int64_t t0 = now();
+    const auto cpuBefore = static_cast<std::int16_t>(platform::currentCpu());
+    m_ctx.gil->take(&t_threadState);
+    const std::int64_t t1 = now();
+    if (t1 - t0 >= kMinRecordedGilWaitNs)
+        sink.add(PhaseRecord{t0, t1, m_ctx.osId, task, lane, cpuBefore, State::GilWait});
+}
+
+TaskRunner::Outcome TaskRunner::cpu(int task, int lane, std::uint64_t units, PhaseSink& sink)
+{
+    const std::uint64_t slice = std::max<std::uint64_t>(1, m_ctx.sizes.sliceUnits);
+    std::int64_t segmentStart = now();
+    auto core = static_cast<std::int16_t>(platform::currentCpu());
+    std::uint64_t done = 0;
+    while (done < units) {
+        if (m_ctx.cancel && m_ctx.cancel->isCancelled()) {
+            sink.add(PhaseRecord{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu});
+            return Outcome::Cancelled;
+        }
+        const std::uint64_t n = std::min(slice, units - done);
+        m_checksum += runKernel(m_ctx.kernel, done, n);
+        done += n;
+        if (task == m_ctx.crashTask && done * 2 >= units)
+            std::abort(); // test hook: a worker dying mid-task
+        if (m_ctx.gil && done < units && m_ctx.gil->dropRequested()) {
+            // The eval breaker: another thread has waited a whole switch interval.
+            sink.add(PhaseRecord{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu});
+            m_ctx.gil->drop(&t_threadState);
+            takeGil(task, lane, sink);
+            segmentStart = now();
+            core = static_cast<std::int16_t>(platform::currentCpu());
+        }
+    }
+    sink.add(PhaseRecord{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu});
+    return Outcome::Done;
+}
+
+TaskRunner::Outcome TaskRunner::runTask(int task, int lane, const std::vector<PhaseSpec>& phases, PhaseSink& sink, std::string* error)
+{
+    if (m_ctx.gil)
+        takeGil(task, lane, sink);
+    Outcome outcome = Outcome::Done;
+    for (const PhaseSpec& phase : phases) {
+        if (phase.kind == PhaseSpec::Kind::Cpu) {
+            outcome = cpu(task, lane, phase.units, sink);
+        } else {
+            if (m_ctx.gil)
+                m_ctx.gil->drop(&t_threadState);
+            const std::int64_t t0 = now();
+            const auto core = static_cast<std::int16_t>(platform::currentCpu());
+            const WaitOutcome w = blockingWait(*m_ctx.env, phase.ms, *m_ctx.cancel, error);
+            sink.add(PhaseRecord{t0, now(), m_ctx.osId, task, lane, core, State::IoWait});
+            if (m_ctx.gil)
+                takeGil(task, lane, sink);
+            outcome = w == WaitOutcome::Done ? Outcome::Done : w == WaitOutcome::Cancelled ? Outcome::Cancelled : Outcome::Failed;
+        }
+        if (outcome != Outcome::Done)
+            break;
+    }
+    if (m_ctx.gil)
+        m_ctx.gil->drop(&t_threadState);
+    return outcome;
+}
+
+TaskRunner::Outcome TaskRunner::runCpuPhase(int task, int lane, std::uint64_t units, PhaseSink& sink)
+{
+    if (m_ctx.gil)
+        takeGil(task, lane, sink);
+    const Outcome outcome = cpu(task, lane, units, sink);
+    if (m_ctx.gil)
+        m_ctx.gil->drop(&t_threadState);
+    return outcome;
+}
+
+} // namespace ce

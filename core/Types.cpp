@@ -1,0 +1,52 @@
+#include "Types.h"
+
+#include <array>
+
+namespace ce {
+namespace {
+
+template <typename E, std::size_t N>
+std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view s)
+{
+    for (std::size_t i = 0; i < N; ++i) {
+        if (names[i] == s)
+            return static_cast<E>(i);
+    }
+    return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 5> kModelNames{"sequential", "threads", "tbb", "processes", "eventloop"};
+constexpr std::array<std::string_view, 4> kWorkloadNames{"cpu", "io", "mixed", "convoy"};
+constexpr std::array<std::string_view, 5> kKernelNames{"spin", "sumsq", "primes", "mandelbrot", "sha256"};
+constexpr std::array<std::string_view, 3> kIoNames{"sleep", "file", "net"};
+constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait"};
+constexpr std::array<std::string_view, 5> kStatusNames{"pending", "running", "done", "failed", "cancelled"};
+
+} // namespace
+
+std::string_view toString(Model m) { return kModelNames[static_cast<std::size_t>(m)]; }
+std::string_view toString(WorkloadKind w) { return kWorkloadNames[static_cast<std::size_t>(w)]; }
+std::string_view toString(Kernel k) { return kKernelNames[static_cast<std::size_t>(k)]; }
+std::string_view toString(IoKind i) { return kIoNames[static_cast<std::size_t>(i)]; }
+std::string_view toString(State s) { return kStateNames[static_cast<std::size_t>(s)]; }
+std::string_view toString(TaskStatus s) { return kStatusNames[static_cast<std::size_t>(s)]; }
+
+std::optional<Model> modelFromString(std::string_view s) { return lookup<Model>(kModelNames, s); }
+std::optional<WorkloadKind> workloadFromString(std::string_view s) { return lookup<WorkloadKind>(kWorkloadNames, s); }
+std::optional<Kernel> kernelFromString(std::string_view s) { return lookup<Kernel>(kKernelNames, s); }
+std::optional<IoKind> ioFromString(std::string_view s) { return lookup<IoKind>(kIoNames, s); }
+std::optional<State> stateFromString(std::string_view s) { return lookup<State>(kStateNames, s); }
+
+const std::vector<Model>& allModels()
+{
+    static const std::vector<Model> models{Model::Sequential, Model::Threads, Model::Tbb, Model::Processes, Model::EventLoop};
+    return models;
+}
+
+const std::vector<Kernel>& allKernels()
+{
+    static const std::vector<Kernel> kernels{Kernel::Spin, Kernel::SumSq, Kernel::Primes, Kernel::Mandelbrot, Kernel::Sha256};
+    return kernels;
+}
+
+} // namespace ce

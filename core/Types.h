@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Plain enums and their names. No Qt here: this header is shared by the worker protocol,
+// the platform counters and everything that records.
+namespace ce {
+
+enum class Model : std::uint8_t { Sequential, Threads, Tbb, Processes, EventLoop };
+enum class WorkloadKind : std::uint8_t { Cpu, Io, Mixed, Convoy };
+enum class Kernel : std::uint8_t { Spin, SumSq, Primes, Mandelbrot, Sha256 };
+enum class IoKind : std::uint8_t { Sleep, File, Net };
+
+// What a lane was doing during one recorded interval.
+enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait };
+inline constexpr int kStateCount = 6;
+
+enum class TaskStatus : std::uint8_t { Pending, Running, Done, Failed, Cancelled };
+
+std::string_view toString(Model m);
+std::string_view toString(WorkloadKind w);
+std::string_view toString(Kernel k);
+std::string_view toString(IoKind i);
+std::string_view toString(State s);
+std::string_view toString(TaskStatus s);
+
+std::optional<Model> modelFromString(std::string_view s);
+std::optional<WorkloadKind> workloadFromString(std::string_view s);
+std::optional<Kernel> kernelFromString(std::string_view s);
+std::optional<IoKind> ioFromString(std::string_view s);
+std::optional<State> stateFromString(std::string_view s);
+
+const std::vector<Model>& allModels();
+const std::vector<Kernel>& allKernels();
+
+} // namespace ce

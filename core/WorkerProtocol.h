@@ -1,0 +1,67 @@
+#pragma once
+
+#include "RunData.h"
+#include "TaskPlan.h"
+#include "Types.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+// Frames exchanged with a worker process over its stdin and stdout. Both ends are the same
+// executable on the same machine, so numbers travel in native byte order. A frame is a u64
+// length followed by that many bytes.
+namespace ce::protocol {
+
+constexpr std::uint32_t kHelloMagic = 0x31484543;    // "CEH1"
+constexpr std::uint32_t kRequestMagic = 0x31514543;  // "CEQ1"
+constexpr std::uint32_t kReplyMagic = 0x31524543;    // "CER1"
+constexpr std::uint64_t kMaxFrame = (64ull << 20) + (16ull << 20);
+
+struct Request {
+    std::int32_t task = 0;
+    std::int32_t lane = 0;
+    std::int64_t runStartNs = 0;   // the parent's run start on the shared monotonic clock
+    std::int64_t sentNs = 0;       // when the parent started sending (relative)
+    Kernel kernel = Kernel::Spin;
+    IoKind io = IoKind::Sleep;
+    bool gil = false;
+    bool crash = false;
+    double switchIntervalMs = 5.0;
+    std::uint64_t sliceUnits = 1;
+    std::uint16_t port = 0;
+    std::uint32_t netPayload = 64;
+    std::uint64_t fileBytes = 0;
+    std::string tmpDir;
+    std::vector<PhaseSpec> phases;
+    std::string payload;
+};
+
+struct Reply {
+    std::int32_t task = 0;
+    std::uint8_t outcome = 0;      // TaskRunner::Outcome
+    std::uint64_t checksum = 0;
+    std::int64_t replyStartNs = 0; // when the worker started sending (relative)
+    std::string error;
+    std::vector<PhaseRecord> phases;
+    std::string payload;
+};
+
+std::string encode(const Request& r);
+std::string encode(const Reply& r);
+std::string encodeHello(std::int64_t pid);
+bool decode(const std::string& frame, Request& r);
+bool decode(const std::string& frame, Reply& r);
+bool decodeHello(const std::string& frame, std::int64_t& pid);
+
+// Blocking frame I/O on C streams (the worker's side).
+bool writeFrame(std::FILE* f, const std::string& frame);
+bool readFrame(std::FILE* f, std::string& frame);
+
+} // namespace ce::protocol
+
+namespace ce {
+// The worker process's main loop: reads requests on stdin until it closes. Returns the exit code.
+int runWorkerProcess();
+} // namespace ce

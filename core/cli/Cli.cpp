@@ -1,0 +1,658 @@
+#include "Cli.h"
+
+#include "Engine.h"
+#include "Export.h"
+#include "Flowchart.h"
+#include "Kernels.h"
+#include "LoopbackService.h"
+#include "Options.h"
+#include "Presets.h"
+#include "WorkerProtocol.h"
+#include "platform/Platform.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(_WIN32)
+#include <io.h>
+#define CE_ISATTY _isatty
+#define CE_FILENO _fileno
+#else
+#include <unistd.h>
+#define CE_ISATTY isatty
+#define CE_FILENO fileno
+#endif
+
+namespace ce::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitCancelled = 130;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onInterrupt(int sig)
+{
+    g_interrupted.store(true);
+    std::signal(sig, SIG_DFL); // a second Ctrl+C ends the program at once
+}
+
+struct UsageError {
+    std::string message;
+};
+
+[[noreturn]] void usage(const std::string& message) { throw UsageError{message}; }
+
+// Options of the command line that are not run options.
+struct CliOptions {
+    std::string command;
+    std::vector<std::pair<std::string, std::string>> runOptions;
+    std::string preset;
+    QString json, csv, trace;
+    std::vector<std::string> models;
+    bool withAndWithoutGil = false;
+    bool quiet = false;
+    bool listJson = false;
+    QString outDir;
+    int port = 0;
+    double seconds = 0;
+};
+
+const char* const kUsage = R"(Concurrency Explorer: run a workload under threads, TBB tasks, processes or an event
+loop, with or without an emulated CPython GIL, and record what every core and worker did.
+
+Usage:
+  concurrency-explorer run     [--preset NAME] [workload and model options] [--json F] [--csv F] [--trace F]
+  concurrency-explorer compare [--preset NAME] [--models m1,m2,...] [--with-and-without-gil] [options] [files]
+  concurrency-explorer advise  [--preset NAME] [workload options] [--json F]
+  concurrency-explorer list    [--json]
+  concurrency-explorer serve   [--port P] [--seconds S]    the slow loopback service on its own
+  concurrency-explorer demo    [--out DIR]                 a short comparison that writes its files
+  concurrency-explorer --help | --version
+
+Workload and model options:
+)";
+
+void printUsage(std::ostream& os)
+{
+    os << kUsage;
+    for (const auto& o : runOptions()) {
+        std::string left = std::string("  --") + o.name + (o.valueName ? std::string(" ") + o.valueName : std::string());
+        if (left.size() < 30)
+            left.resize(30, ' ');
+        else
+            left += "\n" + std::string(30, ' ');
+        os << left << o.help << "\n";
+    }
+    os << R"(
+Files:
+  --json FILE    the whole run (config, summary, tasks with phases, core samples); see docs/run-format.md
+  --csv FILE     phases, core samples and loop lag, one row each
+  --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
+
+Limits: tasks 1..100000, workers 1..1024 (processes 1..64), task-ms and wait-ms 0..60000,
+rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms.
+Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments, 130 cancelled (Ctrl+C).
+The GIL is emulated: C++ has none; --gil runs CPython's switching algorithm around real threads.
+)";
+}
+
+std::vector<std::string> split(const std::string& s, char sep)
+{
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, sep);) {
+        if (!item.empty())
+            out.push_back(item);
+    }
+    return out;
+}
+
+CliOptions parse(int argc, char** argv)
+{
+    CliOptions o;
+    int i = 1;
+    if (i < argc && argv[i][0] != '-')
+        o.command = argv[i++];
+    auto takeValue = [&](const std::string& name, std::string inlineValue, bool hasInline) {
+        if (hasInline)
+            return inlineValue;
+        if (i >= argc)
+            usage("--" + name + " needs a value");
+        return std::string(argv[i++]);
+    };
+    for (; i < argc; ) {
+        std::string arg = argv[i++];
+        if (arg.rfind("--", 0) != 0)
+            usage("unexpected argument '" + arg + "' (options start with --; see --help)");
+        std::string name = arg.substr(2);
+        std::string inlineValue;
+        bool hasInline = false;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            inlineValue = name.substr(eq + 1);
+            name = name.substr(0, eq);
+            hasInline = true;
+        }
+        if (const OptionSpec* spec = findRunOption(name)) {
+            o.runOptions.emplace_back(name, spec->valueName ? takeValue(name, inlineValue, hasInline) : (hasInline ? inlineValue : std::string()));
+        } else if (name == "preset") {
+            o.preset = takeValue(name, inlineValue, hasInline);
+        } else if (name == "json" && o.command == "list") {
+            o.listJson = true;
+        } else if (name == "json" || name == "csv" || name == "trace") {
+            const QString path = QString::fromStdString(takeValue(name, inlineValue, hasInline));
+            (name == "json" ? o.json : name == "csv" ? o.csv : o.trace) = path;
+        } else if (name == "models") {
+            o.models = split(takeValue(name, inlineValue, hasInline), ',');
+            if (o.models.empty())
+                usage("--models needs a comma-separated list of models");
+        } else if (name == "with-and-without-gil") {
+            o.withAndWithoutGil = true;
+        } else if (name == "quiet") {
+            o.quiet = true;
+        } else if (name == "out") {
+            o.outDir = QString::fromStdString(takeValue(name, inlineValue, hasInline));
+        } else if (name == "port" || name == "seconds") {
+            const std::string v = takeValue(name, inlineValue, hasInline);
+            char* end = nullptr;
+            const double d = std::strtod(v.c_str(), &end);
+            if (v.empty() || *end != '\0' || d < 0 || (name == "port" && (d > 65535 || d != static_cast<int>(d))))
+                usage("--" + name + ": '" + v + "' is not " + (name == "port" ? "a port number (0-65535)" : "a number of seconds"));
+            if (name == "port")
+                o.port = static_cast<int>(d);
+            else
+                o.seconds = d;
+        } else if (name == "help") {
+            o.command = "help";
+        } else {
+            usage("unknown option --" + name + " (see --help)");
+        }
+    }
+    return o;
+}
+
+RunConfig buildConfig(const CliOptions& o, const std::string& workerExe)
+{
+    RunConfig c;
+    if (!o.preset.empty()) {
+        const auto p = findPreset(o.preset);
+        if (!p)
+            usage("no preset named '" + o.preset + "' (concurrency-explorer list shows them)");
+        const std::string problem = applyPreset(*p, c);
+        if (!problem.empty())
+            usage(problem);
+    }
+    for (const auto& [name, value] : o.runOptions) {
+        const std::string problem = applyOption(c, name, value);
+        if (!problem.empty())
+            usage(problem);
+    }
+    c.workerExecutable = workerExe;
+    return c;
+}
+
+void checkConfig(const RunConfig& c)
+{
+    const std::string problem = validate(withDefaults(c));
+    if (!problem.empty())
+        usage(problem);
+}
+
+void checkOutputs(const CliOptions& o)
+{
+    for (const QString& path : {o.json, o.csv, o.trace}) {
+        if (path.isNull())
+            continue;
+        const std::string problem = checkWritable(path);
+        if (!problem.empty())
+            usage(problem);
+    }
+}
+
+std::string fmt(double v, int decimals = 3)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+// Runs one config to the end, with progress on stderr and Ctrl+C as cancel.
+RunSnapshot execute(const RunConfig& config, bool quiet, const std::string& label)
+{
+    Run run(config);
+    std::string error;
+    if (!run.start(&error))
+        usage(error);
+    const bool tty = CE_ISATTY(CE_FILENO(stderr)) != 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto lastLine = t0;
+    bool printed = false;
+    while (!run.waitFor(std::chrono::milliseconds(100))) {
+        if (g_interrupted.load())
+            run.cancel();
+        const auto now = std::chrono::steady_clock::now();
+        if (quiet || now - t0 < std::chrono::seconds(1))
+            continue;
+        if (!tty && now - lastLine < std::chrono::seconds(2))
+            continue;
+        lastLine = now;
+        const double elapsed = std::chrono::duration<double>(now - t0).count();
+        std::fprintf(stderr, "%s%s: %d/%d tasks, %.1f s%s%s", tty ? "\r" : "", label.c_str(), run.tasksFinished(), run.config().tasks,
+                     elapsed, g_interrupted.load() ? " (cancelling)" : "", tty ? "\033[K" : "\n");
+        printed = true;
+    }
+    if (printed && tty)
+        std::fputs("\n", stderr);
+    return run.snapshot();
+}
+
+void printRun(const RunSnapshot& r)
+{
+    const Summary& s = r.summary;
+    std::cout << "Workload:  " << describeWorkload(r.config) << "\n"
+              << "Model:     " << describeModel(r.config) << "\n"
+              << "Status:    " << toString(r.status) << ", " << s.tasksDone << "/" << r.config.tasks << " tasks done";
+    if (s.tasksFailed)
+        std::cout << ", " << s.tasksFailed << " failed";
+    std::cout << "\n"
+              << "Makespan:  " << fmt(s.makespanS) << " s (physical bound " << fmt(s.boundS) << " s: CPU work "
+              << fmt(s.cpuWorkS) << " s over " << s.cores << " cores, longest task " << fmt(s.longestTaskS) << " s)\n"
+              << "CPU time:  " << fmt(s.cpuTimeS) << " s, mean busy cores " << fmt(s.meanBusyCores, 2) << "\n";
+    if (r.config.gil)
+        std::cout << "GIL:       emulated; threads waited " << fmt(s.gilWaitS) << " s for it, " << s.gilSwitches << " hand-overs\n";
+    if (r.config.model == Model::Processes)
+        std::cout << "Processes: spawn " << fmt(s.spawnS) << " s, transfer (ipc) " << fmt(s.ipcS) << " s, summed over workers\n";
+    if (r.config.model == Model::EventLoop)
+        std::cout << "Loop lag:  worst " << fmt(s.maxLoopLagMs, 1) << " ms (heartbeat every 10 ms)\n";
+    for (const auto& e : r.errors)
+        std::cout << "Error:     " << e << "\n";
+}
+
+void printAdvice(const Advice& a)
+{
+    const Flowchart& chart = decisionFlowchart();
+    std::cout << "Decision flowchart:\n";
+    for (const auto& step : a.path) {
+        const FlowNode* n = chart.node(step.node);
+        if (!n)
+            continue;
+        if (n->kind == FlowNode::Kind::Question)
+            std::cout << "  " << n->label << " -> " << step.edge << "\n      (" << step.reason << ")\n";
+        else
+            std::cout << "  => " << n->label << "\n";
+    }
+}
+
+bool writeOutputs(const CliOptions& o, const std::vector<RunSnapshot>& runs, const Advice* advice)
+{
+    bool ok = true;
+    std::string error;
+    auto report = [&](bool written, const QString& path) {
+        if (!written) {
+            std::cerr << "concurrency-explorer: " << error << "\n";
+            ok = false;
+        } else if (!o.quiet) {
+            std::cerr << "wrote " << path.toStdString() << "\n";
+        }
+    };
+    if (!o.json.isNull())
+        report(advice ? writeCompareJson(o.json, runs, *advice, &error) : writeRunJson(o.json, runs.front(), &error), o.json);
+    if (!o.csv.isNull())
+        report(writeCsv(o.csv, runs, &error), o.csv);
+    if (!o.trace.isNull())
+        report(writeTrace(o.trace, runs, &error), o.trace);
+    return ok;
+}
+
+int exitCodeFor(const std::vector<RunSnapshot>& runs, bool filesOk)
+{
+    for (const auto& r : runs) {
+        if (r.status == RunStatus::Cancelled)
+            return kExitCancelled;
+    }
+    if (!filesOk)
+        return kExitFailed;
+    for (const auto& r : runs) {
+        if (r.status != RunStatus::Completed)
+            return kExitFailed;
+    }
+    return kExitOk;
+}
+
+int cmdRun(const CliOptions& o, const std::string& exe)
+{
+    const RunConfig config = buildConfig(o, exe);
+    checkConfig(config);
+    checkOutputs(o);
+    const RunSnapshot r = execute(config, o.quiet, describeModel(withDefaults(config)));
+    printRun(r);
+    const bool filesOk = writeOutputs(o, {r}, nullptr);
+    return exitCodeFor({r}, filesOk);
+}
+
+// The configs a comparison runs: from --models, else the preset's list, else all five.
+std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base)
+{
+    std::vector<RunConfig> out;
+    auto explicitWorkers = std::any_of(o.runOptions.begin(), o.runOptions.end(), [](const auto& kv) { return kv.first == "workers"; });
+    auto forModel = [&](Model m) {
+        RunConfig c = base;
+        c.model = m;
+        if (!explicitWorkers)
+            c.workers = RunConfig::kAutoWorkers;
+        if (m != Model::EventLoop)
+            c.offload = 0;
+        if (m != Model::Threads && m != Model::Processes)
+            c.spawnPerTask = false;
+        return c;
+    };
+    if (!o.models.empty()) {
+        for (const auto& name : o.models) {
+            const auto m = modelFromString(name);
+            if (!m)
+                usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+            out.push_back(forModel(*m));
+        }
+    } else if (const auto preset = o.preset.empty() ? std::nullopt : findPreset(o.preset); preset && !preset->compare.empty()) {
+        for (const auto& overrides : preset->compare) {
+            RunConfig c = base;
+            for (const auto& [k, v] : overrides) {
+                const std::string problem = applyOption(c, k, v);
+                if (!problem.empty())
+                    usage("preset " + o.preset + ": " + problem);
+            }
+            // Options given on the command line win over the preset's per-model overrides.
+            for (const auto& [k, v] : o.runOptions) {
+                if (overrides.count(k) && k != "model")
+                    applyOption(c, k, v);
+            }
+            if (c.model != Model::EventLoop)
+                c.offload = 0;
+            out.push_back(c);
+        }
+    } else {
+        for (Model m : allModels())
+            out.push_back(forModel(m));
+    }
+    if (o.withAndWithoutGil) {
+        std::vector<RunConfig> both;
+        for (const auto& c : out) {
+            RunConfig off = c, on = c;
+            off.gil = false;
+            on.gil = true;
+            both.push_back(off);
+            if (c.model != Model::Sequential)
+                both.push_back(on);
+        }
+        out = both;
+    }
+    for (const auto& c : out)
+        checkConfig(c);
+    return out;
+}
+
+int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnapshot>* keep = nullptr)
+{
+    const RunConfig base = buildConfig(o, exe);
+    const std::vector<RunConfig> configs = compareConfigs(o, base);
+    checkOutputs(o);
+    std::vector<RunSnapshot> runs;
+    for (const auto& c : configs) {
+        if (g_interrupted.load())
+            break;
+        runs.push_back(execute(c, o.quiet, describeModel(withDefaults(c))));
+    }
+    // Speedup against the sequential run, when there is one.
+    double sequential = 0;
+    for (const auto& r : runs) {
+        if (r.config.model == Model::Sequential && r.status == RunStatus::Completed)
+            sequential = r.summary.makespanS;
+    }
+    for (auto& r : runs)
+        applyBaseline(r.summary, r.config, sequential);
+
+    std::cout << "Workload: " << describeWorkload(base) << "\n\n";
+    std::printf("%-40s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "speedup", "effic", "busy", "gil-wait", "spawn+ipc",
+                "max-lag", "status");
+    const RunSnapshot* fastest = nullptr;
+    for (const auto& r : runs) {
+        const Summary& s = r.summary;
+        std::printf("%-40s %8.3f s %7.2fx %5.0f%% %6.2f %7.3f s %7.3f s %6.1f ms  %s\n", describeModel(r.config).c_str(), s.makespanS,
+                    s.speedup, s.efficiency * 100, s.meanBusyCores, s.gilWaitS, s.spawnS + s.ipcS, s.maxLoopLagMs,
+                    std::string(toString(r.status)).c_str());
+        if (r.status == RunStatus::Completed && (!fastest || s.makespanS < fastest->summary.makespanS))
+            fastest = &r;
+        for (const auto& e : r.errors)
+            std::printf("    error: %s\n", e.c_str());
+    }
+    if (sequential <= 0)
+        std::cout << "(no sequential run in this comparison: speedup and efficiency are left at 0)\n";
+    std::fflush(stdout);
+
+    Advice advice;
+    if (!runs.empty()) {
+        // Measure the workload's CPU share from the run least disturbed by contention.
+        const RunSnapshot* measured = &runs.front();
+        for (const auto& r : runs) {
+            if (r.config.model == Model::Sequential)
+                measured = &r;
+        }
+        WorkloadMeasure m = measureFromRun(*measured);
+        m.gil = base.gil || o.withAndWithoutGil;
+        advice = advise(m);
+        std::cout << "\n";
+        printAdvice(advice);
+        if (fastest) {
+            std::cout << "Fastest here: " << describeModel(fastest->config) << " (" << fmt(fastest->summary.makespanS) << " s). ";
+            if (fastest->config.model == advice.recommended || (advice.recommended == Model::Tbb && fastest->config.model == Model::Threads))
+                std::cout << "The flowchart's choice was the fastest.\n";
+            else
+                std::cout << "The flowchart recommended " << toString(advice.recommended) << "; see the table for what it cost here.\n";
+        }
+    }
+    const bool filesOk = writeOutputs(o, runs, &advice);
+    if (keep)
+        *keep = runs;
+    return exitCodeFor(runs, filesOk);
+}
+
+int cmdAdvise(const CliOptions& o, const std::string& exe)
+{
+    RunConfig c = buildConfig(o, exe);
+    checkConfig(c);
+    checkOutputs(o);
+    // Measure the CPU share on a few tasks run one after another, undisturbed.
+    RunConfig probe = c;
+    probe.model = Model::Sequential;
+    probe.workers = RunConfig::kAutoWorkers;
+    probe.tasks = std::min(c.tasks, c.workload == WorkloadKind::Convoy ? 2 : 4);
+    probe.gil = false;
+    probe.offload = 0;
+    probe.spawnPerTask = false;
+    const RunSnapshot r = execute(probe, o.quiet, "measuring");
+    if (r.status == RunStatus::Cancelled)
+        return kExitCancelled;
+    WorkloadMeasure m = measureFromRun(r);
+    m.concurrency = c.tasks;
+    m.gil = c.gil;
+    m.source = "measured on " + std::to_string(r.summary.tasksDone) + " tasks run one after another";
+    const Advice a = advise(m);
+    std::cout << "Workload: " << describeWorkload(c) << (c.gil ? ", under a GIL" : ", no GIL") << "\n";
+    printAdvice(a);
+    std::cout << a.summary << "\n";
+    if (!o.json.isNull()) {
+        std::string error;
+        QJsonObject root = toJson(a);
+        root[QStringLiteral("format")] = QStringLiteral("concurrency-explorer-advice");
+        root[QStringLiteral("cpu_share")] = m.cpuShare;
+        root[QStringLiteral("concurrency")] = m.concurrency;
+        root[QStringLiteral("config")] = toJson(withDefaults(c));
+        QSaveFile out(o.json);
+        if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(root).toJson()) < 0 || !out.commit()) {
+            std::cerr << "concurrency-explorer: cannot write " << o.json.toStdString() << ": " << out.errorString().toStdString() << "\n";
+            return kExitFailed;
+        }
+    }
+    return kExitOk;
+}
+
+int cmdList(const CliOptions& o)
+{
+    std::vector<std::string> errors;
+    const auto& all = presets(&errors);
+    if (o.listJson) {
+        QJsonObject root;
+        QJsonArray ps;
+        for (const auto& p : all) {
+            QJsonObject po;
+            po[QStringLiteral("name")] = QString::fromStdString(p.name);
+            po[QStringLiteral("title")] = QString::fromStdString(p.title);
+            po[QStringLiteral("explanation")] = QString::fromStdString(p.explanation);
+            QJsonObject opts;
+            for (const auto& [k, v] : p.options)
+                opts[QString::fromStdString(k)] = QString::fromStdString(v);
+            po[QStringLiteral("options")] = opts;
+            ps.append(po);
+        }
+        root[QStringLiteral("presets")] = ps;
+        QJsonArray models, kernels;
+        for (Model m : allModels())
+            models.append(QString::fromUtf8(toString(m).data()));
+        for (Kernel k : allKernels())
+            kernels.append(QString::fromUtf8(toString(k).data()));
+        root[QStringLiteral("models")] = models;
+        root[QStringLiteral("kernels")] = kernels;
+        std::cout << QJsonDocument(root).toJson().toStdString();
+    } else {
+        std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
+        for (const auto& p : all)
+            std::cout << "  " << p.name << "\n      " << p.title << "\n";
+        std::cout << "\nModels:  sequential, threads, tbb, processes, eventloop\nKernels:";
+        for (Kernel k : allKernels())
+            std::cout << " " << toString(k) << " (" << kernelInfo(k).unit << ")" << (k == Kernel::Sha256 ? "\n" : ";");
+        std::cout << "Waits:   sleep, file, net\n";
+    }
+    for (const auto& e : errors)
+        std::cerr << "concurrency-explorer: " << e << "\n";
+    return errors.empty() ? kExitOk : kExitFailed;
+}
+
+int cmdServe(const CliOptions& o)
+{
+    platform::raiseFileLimit();
+    LoopbackService service;
+    std::string error;
+    if (!service.start(&error, static_cast<std::uint16_t>(o.port))) {
+        std::cerr << "concurrency-explorer: " << error << "\n";
+        return kExitFailed;
+    }
+    std::cout << "listening on 127.0.0.1:" << service.port() << std::endl;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!g_interrupted.load()) {
+        if (o.seconds > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= o.seconds)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    service.stop();
+    std::cout << "served " << service.served() << " requests, at most " << service.peakConnections() << " connections at once" << std::endl;
+    return kExitOk;
+}
+
+int cmdDemo(const CliOptions& o, const std::string& exe)
+{
+    const QString dir = o.outDir.isEmpty() ? QStringLiteral("concurrency-explorer-demo") : o.outDir;
+    if (!QDir().mkpath(dir))
+        usage("cannot create the output folder " + dir.toStdString());
+    const QString abs = QDir(dir).absolutePath();
+    std::cout << "Concurrency Explorer demo: two short comparisons (the desktop window comes with the GUI).\n\n"
+              << "1. CPU-bound: 4 tasks of 250 ms under each model, the GIL emulated where Python would have it.\n";
+    CliOptions cpu = o;
+    cpu.runOptions = {{"workload", "cpu"}, {"kernel", "sumsq"}, {"tasks", "4"}, {"task-ms", "250"}};
+    cpu.models = {"sequential", "threads", "tbb", "processes"};
+    cpu.withAndWithoutGil = true;
+    cpu.json = abs + QStringLiteral("/demo-cpu.json");
+    cpu.csv = abs + QStringLiteral("/demo-cpu.csv");
+    cpu.trace = abs + QStringLiteral("/demo-cpu.trace.json");
+    int rc = cmdCompare(cpu, exe);
+    if (rc == kExitCancelled || g_interrupted.load())
+        return kExitCancelled;
+    std::cout << "\n2. I/O-bound: 40 requests to the loopback service, each answered after 100 ms.\n";
+    CliOptions io = o;
+    io.runOptions = {{"workload", "io"}, {"io", "net"}, {"tasks", "40"}, {"wait-ms", "100"}};
+    io.models = {"sequential", "threads", "eventloop"};
+    io.json = abs + QStringLiteral("/demo-io.json");
+    io.csv = abs + QStringLiteral("/demo-io.csv");
+    io.trace = abs + QStringLiteral("/demo-io.trace.json");
+    const int rc2 = cmdCompare(io, exe);
+    std::cout << "\nFiles are in " << abs.toStdString() << " (open the .trace.json files in ui.perfetto.dev).\n";
+    return rc != kExitOk ? rc : rc2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc >= 2 && std::string(argv[1]) == "worker")
+        return runWorkerProcess();
+
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("concurrency-explorer"));
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    const std::string exe = QCoreApplication::applicationFilePath().toStdString();
+    try {
+        if (argc >= 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
+            std::cout << "concurrency-explorer 0.1.0\n";
+            return kExitOk;
+        }
+        if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help")) {
+            printUsage(std::cout);
+            return kExitOk;
+        }
+        const CliOptions o = parse(argc, argv);
+        if (o.command == "help") {
+            printUsage(std::cout);
+            return kExitOk;
+        }
+        if (o.command == "run")
+            return cmdRun(o, exe);
+        if (o.command == "compare")
+            return cmdCompare(o, exe);
+        if (o.command == "advise")
+            return cmdAdvise(o, exe);
+        if (o.command == "list")
+            return cmdList(o);
+        if (o.command == "serve")
+            return cmdServe(o);
+        if (o.command == "demo" || o.command.empty())
+            return cmdDemo(o, exe);
+        usage("unknown command '" + o.command + "' (commands: run, compare, advise, list, serve, demo)");
+    } catch (const UsageError& e) {
+        std::cerr << "concurrency-explorer: " << e.message << "\n";
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "concurrency-explorer: unexpected error: " << e.what() << "\n";
+        return kExitFailed;
+    }
+    return kExitOk;
+}
+
+} // namespace ce::cli

@@ -1,0 +1,297 @@
+// The eventloop model, as asyncio runs it: one thread, one event loop. Sleeps are timers,
+// net waits are asynchronous sockets, file waits go to an executor (as asyncio does), and
+// CPU phases run inline and block the loop - unless --offload N sends them to N threads
+// (asyncio.to_thread). A heartbeat timer measures how late the loop is.
+#include "ModelContext.h"
+#include "TaskRunner.h"
+#include "WorkerPool.h"
+#include "platform/Platform.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QHostAddress>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+namespace ce {
+namespace {
+
+constexpr int kHeartbeatMs = 10;
+
+class EventLoopRun : public QObject {
+public:
+    explicit EventLoopRun(ModelContext& ctx)
+        : m_ctx(ctx)
+        , m_limit(ctx.config.workers == 0 ? ctx.config.tasks : std::min(ctx.config.workers, ctx.config.tasks))
+        , m_loopRunner(runnerContext())
+    {
+        for (int i = 0; i < laneCount(ctx.config); ++i)
+            m_freeLanes.insert(i);
+        if (ctx.config.offload > 0)
+            m_cpuPool = std::make_unique<WorkerPool>(ctx.config.offload);
+        if (ctx.config.io == IoKind::File)
+            m_filePool = std::make_unique<WorkerPool>(std::min(32, static_cast<int>(std::thread::hardware_concurrency()) + 4));
+    }
+
+    ~EventLoopRun() override
+    {
+        // Pools first: their jobs may still post back to this object (those posts are dropped).
+        m_cpuPool.reset();
+        m_filePool.reset();
+    }
+
+    void exec()
+    {
+        QEventLoop loop;
+        m_loop = &loop;
+        QTimer heartbeat;
+        heartbeat.setTimerType(Qt::PreciseTimer);
+        m_lastBeatNs = platform::monotonicNs();
+        QObject::connect(&heartbeat, &QTimer::timeout, this, [this] {
+            const std::int64_t now = platform::monotonicNs();
+            const double lateMs = double(now - m_lastBeatNs - std::int64_t(kHeartbeatMs) * 1000000) / 1e6;
+            m_ctx.recorder.addLag(LagSample{now - m_ctx.recorder.startNs(), static_cast<float>(std::max(0.0, lateMs))});
+            m_lastBeatNs = now;
+        });
+        heartbeat.start(kHeartbeatMs);
+        QTimer cancelPoll;
+        QObject::connect(&cancelPoll, &QTimer::timeout, this, [this] {
+            if (m_ctx.cancel.isCancelled())
+                abortAll();
+        });
+        cancelPoll.start(20);
+        QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
+        loop.exec();
+        m_loop = nullptr;
+    }
+
+private:
+    struct InFlight {
+        int task = 0;
+        int lane = 0;
+        std::vector<PhaseSpec> phases;
+        std::size_t next = 0;
+        QPointer<QTcpSocket> socket;
+    };
+
+    TaskRunner::Context runnerContext() const
+    {
+        TaskRunner::Context rc;
+        rc.kernel = m_ctx.config.kernel;
+        rc.sizes = m_ctx.sizes;
+        rc.env = &m_ctx.env;
+        rc.gil = m_ctx.gil;
+        rc.cancel = &m_ctx.cancel;
+        rc.runStartNs = m_ctx.recorder.startNs();
+        rc.osId = platform::currentThreadId();
+        return rc;
+    }
+
+    std::int64_t now() const { return m_ctx.recorder.nowNs(); }
+    static std::int16_t core() { return static_cast<std::int16_t>(platform::currentCpu()); }
+
+    // Like asyncio.gather with a semaphore: start tasks while there is room.
+    void launchMore()
+    {
+        while (!m_stopping && m_inFlight.size() < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
+            auto f = std::make_unique<InFlight>();
+            f->task = m_nextTask++;
+            f->lane = *m_freeLanes.begin();
+            m_freeLanes.erase(m_freeLanes.begin());
+            f->phases = planTask(m_ctx.config, m_ctx.sizes, f->task);
+            m_ctx.recorder.setTaskStatus(f->task, TaskStatus::Running);
+            InFlight* raw = f.get();
+            m_inFlight.emplace(raw->task, std::move(f));
+            // Each new task first runs when the loop comes back to it (call_soon).
+            QMetaObject::invokeMethod(this, [this, task = raw->task] { advance(task); }, Qt::QueuedConnection);
+        }
+        if (m_inFlight.empty() && (m_nextTask >= m_ctx.config.tasks || m_stopping) && m_loop)
+            m_loop->quit();
+    }
+
+    void advance(int task)
+    {
+        auto it = m_inFlight.find(task);
+        if (it == m_inFlight.end() || m_stopping)
+            return;
+        InFlight& f = *it->second;
+        while (f.next < f.phases.size()) {
+            const PhaseSpec& phase = f.phases[f.next++];
+            if (phase.kind == PhaseSpec::Kind::Cpu) {
+                if (m_cpuPool) {
+                    offloadCpu(f, phase.units);
+                    return;
+                }
+                // Inline: nothing else on this loop runs until it is done.
+                if (m_loopRunner.runCpuPhase(f.task, f.lane, phase.units, m_ctx.recorder.lane(f.lane)) != TaskRunner::Outcome::Done) {
+                    finish(task, TaskStatus::Cancelled);
+                    return;
+                }
+                continue;
+            }
+            startWait(f, phase.ms);
+            return;
+        }
+        finish(task, TaskStatus::Done);
+    }
+
+    void offloadCpu(InFlight& f, std::uint64_t units)
+    {
+        const int task = f.task;
+        const int lane = f.lane;
+        QPointer<EventLoopRun> self(this);
+        m_cpuPool->submit([this, self, task, lane, units] {
+            auto sink = std::make_shared<VectorSink>();
+            TaskRunner::Context rc = runnerContext();
+            rc.osId = platform::currentThreadId();
+            TaskRunner runner(rc);
+            const auto outcome = runner.runCpuPhase(task, lane, units, *sink);
+            QMetaObject::invokeMethod(self.data(), [this, task, sink, outcome] {
+                const auto it = m_inFlight.find(task);
+                if (it == m_inFlight.end())
+                    return;
+                for (const auto& p : sink->phases)
+                    m_ctx.recorder.lane(it->second->lane).add(p);
+                if (outcome != TaskRunner::Outcome::Done)
+                    finish(task, TaskStatus::Cancelled);
+                else
+                    advance(task);
+            }, Qt::QueuedConnection);
+        });
+    }
+
+    void startWait(InFlight& f, double ms)
+    {
+        const std::int64_t t0 = now();
+        const std::int16_t c = core();
+        const int task = f.task;
+        auto done = [this, task, t0, c](bool ok, const std::string& error) {
+            const auto it = m_inFlight.find(task);
+            if (it == m_inFlight.end())
+                return;
+            m_ctx.recorder.lane(it->second->lane).add(PhaseRecord{t0, now(), m_loopTid, task, it->second->lane, c, State::IoWait});
+            if (!ok) {
+                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
+                finish(task, TaskStatus::Failed);
+                return;
+            }
+            advance(task);
+        };
+        switch (m_ctx.env.io) {
+        case IoKind::Sleep:
+            // Qt timers have millisecond resolution: asyncio.sleep's delay rounded to it.
+            QTimer::singleShot(static_cast<int>(std::lround(ms)), Qt::PreciseTimer, this, [done] { done(true, {}); });
+            break;
+        case IoKind::File: {
+            QPointer<EventLoopRun> self(this);
+            m_filePool->submit([this, self, done] {
+                std::string error;
+                const bool ok = fileRoundTrip(m_ctx.env, &error) == WaitOutcome::Done;
+                QMetaObject::invokeMethod(self.data(), [done, ok, error] { done(ok, error); }, Qt::QueuedConnection);
+            });
+            break;
+        }
+        case IoKind::Net:
+            startRequest(f, ms, done);
+            break;
+        }
+    }
+
+    template <typename Done>
+    void startRequest(InFlight& f, double ms, Done done)
+    {
+        auto* socket = new QTcpSocket(this);
+        f.socket = socket;
+        const std::string request = encodeNetRequest(ms, m_ctx.env.netPayload);
+        auto received = std::make_shared<QByteArray>();
+        auto settled = std::make_shared<bool>(false);
+        QObject::connect(socket, &QTcpSocket::connected, socket, [socket, request] {
+            socket->write(request.data(), static_cast<qint64>(request.size()));
+        });
+        QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, received, settled, done] {
+            received->append(socket->readAll());
+            if (received->size() < 4 || *settled)
+                return;
+            const auto* b = reinterpret_cast<const unsigned char*>(received->constData());
+            const std::uint32_t n = std::uint32_t(b[0]) | (std::uint32_t(b[1]) << 8) | (std::uint32_t(b[2]) << 16) | (std::uint32_t(b[3]) << 24);
+            if (static_cast<std::uint64_t>(received->size()) >= 4ull + n) {
+                *settled = true;
+                socket->abort();
+                socket->deleteLater();
+                done(true, {});
+            }
+        });
+        QObject::connect(socket, &QTcpSocket::errorOccurred, socket, [socket, settled, done](QAbstractSocket::SocketError) {
+            if (*settled)
+                return;
+            *settled = true;
+            const std::string why = socket->errorString().toStdString();
+            socket->deleteLater();
+            done(false, "request to the loopback service failed: " + why);
+        });
+        socket->connectToHost(QHostAddress(QHostAddress::LocalHost), m_ctx.env.port);
+    }
+
+    void finish(int task, TaskStatus status)
+    {
+        const auto it = m_inFlight.find(task);
+        if (it == m_inFlight.end())
+            return;
+        m_freeLanes.insert(it->second->lane);
+        m_inFlight.erase(it);
+        m_ctx.recorder.setTaskStatus(task, status);
+        QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
+    }
+
+    void abortAll()
+    {
+        if (m_stopping)
+            return;
+        m_stopping = true;
+        for (auto& [task, f] : m_inFlight) {
+            if (f->socket)
+                f->socket->abort();
+            m_ctx.recorder.setTaskStatus(task, TaskStatus::Cancelled);
+        }
+        m_inFlight.clear();
+        if (m_loop)
+            m_loop->quit();
+    }
+
+    ModelContext& m_ctx;
+    const int m_limit;
+    TaskRunner m_loopRunner;
+    const std::int64_t m_loopTid = platform::currentThreadId();
+    std::unique_ptr<WorkerPool> m_cpuPool;
+    std::unique_ptr<WorkerPool> m_filePool;
+    std::unordered_map<int, std::unique_ptr<InFlight>> m_inFlight;
+    std::set<int> m_freeLanes;
+    int m_nextTask = 0;
+    bool m_stopping = false;
+    QEventLoop* m_loop = nullptr;
+    std::int64_t m_lastBeatNs = 0;
+};
+
+} // namespace
+
+bool runEventLoop(ModelContext& ctx, std::string* error)
+{
+    if (!QCoreApplication::instance()) {
+        if (error)
+            *error = "the eventloop model needs a QCoreApplication (create one in main())";
+        return false;
+    }
+    EventLoopRun run(ctx);
+    run.exec();
+    return true;
+}
+
+} // namespace ce

@@ -1,0 +1,136 @@
+// The models that run whole tasks on threads of this process: sequential, threads, tbb.
+#include "ModelContext.h"
+#include "TaskRunner.h"
+#include "platform/Platform.h"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace ce {
+
+int laneCount(const RunConfig& c)
+{
+    switch (c.model) {
+    case Model::Sequential: return 1;
+    case Model::Threads: return c.spawnPerTask ? c.tasks : std::min(c.workers, c.tasks);
+    case Model::Tbb: return c.workers;
+    case Model::Processes: return std::min(c.workers, c.tasks);
+    case Model::EventLoop: return c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
+    }
+    return 1;
+}
+
+namespace {
+
+TaskRunner::Context runnerContext(const ModelContext& ctx)
+{
+    TaskRunner::Context rc;
+    rc.kernel = ctx.config.kernel;
+    rc.sizes = ctx.sizes;
+    rc.env = &ctx.env;
+    rc.gil = ctx.gil;
+    rc.cancel = &ctx.cancel;
+    rc.runStartNs = ctx.recorder.startNs();
+    rc.osId = platform::currentThreadId();
+    return rc;
+}
+
+// Runs one task on the calling thread as lane `lane`, and settles its status.
+void runOne(ModelContext& ctx, TaskRunner& runner, int task, int lane)
+{
+    ctx.recorder.setTaskStatus(task, TaskStatus::Running);
+    std::string error;
+    const auto outcome = runner.runTask(task, lane, planTask(ctx.config, ctx.sizes, task), ctx.recorder.lane(lane), &error);
+    switch (outcome) {
+    case TaskRunner::Outcome::Done:
+        ctx.recorder.setTaskStatus(task, TaskStatus::Done);
+        break;
+    case TaskRunner::Outcome::Cancelled:
+        ctx.recorder.setTaskStatus(task, TaskStatus::Cancelled);
+        break;
+    case TaskRunner::Outcome::Failed:
+        ctx.recorder.setTaskStatus(task, TaskStatus::Failed);
+        ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
+        break;
+    }
+}
+
+} // namespace
+
+void runSequential(ModelContext& ctx)
+{
+    TaskRunner runner(runnerContext(ctx));
+    for (int task = 0; task < ctx.config.tasks && !ctx.cancel.isCancelled(); ++task)
+        runOne(ctx, runner, task, 0);
+}
+
+void runThreads(ModelContext& ctx)
+{
+    std::vector<std::thread> threads;
+    if (ctx.config.spawnPerTask) {
+        // threading.Thread per item: every task gets its own thread, all started at once.
+        threads.reserve(static_cast<std::size_t>(ctx.config.tasks));
+        for (int task = 0; task < ctx.config.tasks; ++task) {
+            threads.emplace_back([&ctx, task] {
+                if (ctx.cancel.isCancelled())
+                    return;
+                TaskRunner runner(runnerContext(ctx));
+                runOne(ctx, runner, task, task);
+            });
+        }
+    } else {
+        // ThreadPoolExecutor.map: all tasks are submitted at once to a queue that N threads
+        // drain. The batch is fixed, so the queue is an atomic cursor.
+        const int lanes = laneCount(ctx.config);
+        auto next = std::make_shared<std::atomic<int>>(0);
+        threads.reserve(static_cast<std::size_t>(lanes));
+        for (int lane = 0; lane < lanes; ++lane) {
+            threads.emplace_back([&ctx, next, lane] {
+                TaskRunner runner(runnerContext(ctx));
+                for (;;) {
+                    if (ctx.cancel.isCancelled())
+                        return;
+                    const int task = next->fetch_add(1, std::memory_order_relaxed);
+                    if (task >= ctx.config.tasks)
+                        return;
+                    runOne(ctx, runner, task, lane);
+                }
+            });
+        }
+    }
+    for (auto& t : threads)
+        t.join();
+}
+
+void runTbb(ModelContext& ctx)
+{
+    const int workers = ctx.config.workers;
+    // Without this, TBB caps an arena at the machine's cores whatever it is asked for.
+    tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(workers));
+    tbb::task_arena arena(workers);
+    arena.execute([&] {
+        tbb::parallel_for(
+            tbb::blocked_range<int>(0, ctx.config.tasks, 1),
+            [&](const tbb::blocked_range<int>& range) {
+                // A blocking wait in here blocks this TBB worker: that is the lesson, not a bug.
+                const int lane = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers - 1);
+                TaskRunner runner(runnerContext(ctx));
+                for (int task = range.begin(); task != range.end(); ++task) {
+                    if (ctx.cancel.isCancelled())
+                        return;
+                    runOne(ctx, runner, task, lane);
+                }
+            },
+            tbb::simple_partitioner());
+    });
+}
+
+} // namespace ce

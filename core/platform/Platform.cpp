@@ -1,0 +1,173 @@
+#include "Platform.h"
+
+#include <chrono>
+
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+#else
+#include <pthread.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+#if defined(__linux__)
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
+#if defined(__APPLE__)
+#include <pthread.h>
+#endif
+
+namespace ce::platform {
+
+std::int64_t monotonicNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int currentCpu()
+{
+#if defined(__linux__)
+    return sched_getcpu();
+#elif defined(_WIN32)
+    return static_cast<int>(GetCurrentProcessorNumber());
+#else
+    return -1; // macOS offers no supported call for this
+#endif
+}
+
+std::int64_t currentThreadId()
+{
+#if defined(__linux__)
+    return static_cast<std::int64_t>(syscall(SYS_gettid));
+#elif defined(_WIN32)
+    return static_cast<std::int64_t>(GetCurrentThreadId());
+#elif defined(__APPLE__)
+    std::uint64_t tid = 0;
+    pthread_threadid_np(nullptr, &tid);
+    return static_cast<std::int64_t>(tid);
+#else
+    return 0;
+#endif
+}
+
+std::int64_t currentProcessId()
+{
+#if defined(_WIN32)
+    return static_cast<std::int64_t>(GetCurrentProcessId());
+#else
+    return static_cast<std::int64_t>(getpid());
+#endif
+}
+
+#if defined(_WIN32)
+namespace {
+std::int64_t fileTimeNs(const FILETIME& ft)
+{
+    ULARGE_INTEGER v;
+    v.LowPart = ft.dwLowDateTime;
+    v.HighPart = ft.dwHighDateTime;
+    return static_cast<std::int64_t>(v.QuadPart) * 100;
+}
+} // namespace
+#else
+namespace {
+std::int64_t clockNs(clockid_t id)
+{
+    timespec ts{};
+    clock_gettime(id, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+} // namespace
+#endif
+
+std::int64_t threadCpuNs()
+{
+#if defined(_WIN32)
+    FILETIME c, e, k, u;
+    GetThreadTimes(GetCurrentThread(), &c, &e, &k, &u);
+    return fileTimeNs(k) + fileTimeNs(u);
+#else
+    return clockNs(CLOCK_THREAD_CPUTIME_ID);
+#endif
+}
+
+std::int64_t processCpuNs()
+{
+#if defined(_WIN32)
+    FILETIME c, e, k, u;
+    GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u);
+    return fileTimeNs(k) + fileTimeNs(u);
+#else
+    return clockNs(CLOCK_PROCESS_CPUTIME_ID);
+#endif
+}
+
+std::int64_t reapedChildrenCpuNs()
+{
+#if defined(_WIN32)
+    return 0; // the process model adds each child's times itself on Windows
+#else
+    rusage ru{};
+    getrusage(RUSAGE_CHILDREN, &ru);
+    auto tv = [](const timeval& t) { return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_usec * 1000; };
+    return tv(ru.ru_utime) + tv(ru.ru_stime);
+#endif
+}
+
+std::int64_t raiseFileLimit()
+{
+#if defined(_WIN32)
+    return 8192;
+#else
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlimit want = rl;
+#if defined(__APPLE__)
+        if (want.rlim_max == RLIM_INFINITY || want.rlim_max > 24576)
+            want.rlim_max = 24576; // OPEN_MAX caps what setrlimit accepts
+        want.rlim_cur = want.rlim_max;
+        want.rlim_max = rl.rlim_max;
+#else
+        want.rlim_cur = rl.rlim_max;
+#endif
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    return static_cast<std::int64_t>(rl.rlim_cur);
+#endif
+}
+
+void dieWithParent()
+{
+#if defined(__linux__)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
+void setBinaryStdio()
+{
+#if defined(_WIN32)
+    _setmode(_fileno(stdin), _O_BINARY);
+    _setmode(_fileno(stdout), _O_BINARY);
+#endif
+}
+
+bool syncFile(int fd)
+{
+#if defined(_WIN32)
+    return _commit(fd) == 0;
+#elif defined(__APPLE__)
+    return fsync(fd) == 0;
+#else
+    return fdatasync(fd) == 0;
+#endif
+}
+
+} // namespace ce::platform

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+
+// Small OS queries used on hot paths. Qt-free, one implementation file per OS family.
+namespace ce::platform {
+
+// Monotonic clock shared by every process on the machine, in ns.
+std::int64_t monotonicNs();
+// The core the calling thread runs on now, or -1 where the OS cannot tell.
+int currentCpu();
+// OS thread id of the caller (Linux tid, Windows thread id, macOS thread id).
+std::int64_t currentThreadId();
+std::int64_t currentProcessId();
+// CPU time consumed so far, in ns.
+std::int64_t threadCpuNs();
+std::int64_t processCpuNs();
+// CPU time of children that have been waited for.
+std::int64_t reapedChildrenCpuNs();
+// Raise the open-file limit as far as allowed; returns the soft limit now in force.
+std::int64_t raiseFileLimit();
+// Ask the OS to kill the calling process when its parent dies (Linux); no-op elsewhere.
+void dieWithParent();
+// Put the standard streams in binary mode (Windows); no-op elsewhere.
+void setBinaryStdio();
+// Flush file contents to the device.
+bool syncFile(int fd);
+
+} // namespace ce::platform
