@@ -31,8 +31,13 @@ void CoreSampler::stop()
         m_stopping = true;
     }
     m_cv.notify_all();
-    if (m_thread.joinable())
-        m_thread.join();
+    if (!m_thread.joinable())
+        return;
+    m_thread.join();
+    // Close with the partial interval since the last sample, so a run shorter than one
+    // interval still has a sample (the sampling thread is gone: its state is ours now).
+    if (platform::monotonicNs() - m_lastSampleNs >= 1000000)
+        sampleOnce(false);
 }
 
 void CoreSampler::addProcess(std::int64_t pid)

@@ -28,7 +28,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         lastEnd = std::max(lastEnd, p.endNs);
         const std::int64_t d = std::max<std::int64_t>(0, p.endNs - p.startNs);
         switch (p.state) {
-        case State::Cpu: cpuNs += d; ownWorkNs[p.task] += d; break;
+        case State::Cpu: cpuNs += p.cpuNs; ownWorkNs[p.task] += p.cpuNs; break;
         case State::IoWait: ioNs += d; ownWorkNs[p.task] += d; break;
         case State::GilWait: gilNs += d; break;
         case State::Spawn: spawnNs += d; break;
@@ -86,12 +86,13 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
     if (summary.makespanS <= 0 || sequentialMakespanS <= 0)
         return;
     summary.speedup = sequentialMakespanS / summary.makespanS;
-    // Efficiency against the cores the model could use at most.
-    int usable = summary.cores;
-    if (config.model == Model::Sequential || (config.model == Model::EventLoop && config.offload == 0))
-        usable = 1;
-    else if (config.model != Model::EventLoop && !config.spawnPerTask)
-        usable = std::min(usable, std::max(1, config.workers));
+    // Efficiency per worker the model used: 100% means every worker pulled its full weight
+    // (for CPU work: a core each; for waits: one wait each, overlapped).
+    int usable = 1;
+    if (config.model == Model::EventLoop)
+        usable = config.offload > 0 ? config.offload : (config.workers == 0 ? config.tasks : std::min(config.workers, config.tasks));
+    else if (config.model != Model::Sequential)
+        usable = config.spawnPerTask && config.model == Model::Threads ? config.tasks : std::min(std::max(1, config.workers), config.tasks);
     summary.efficiency = summary.speedup / usable;
 }
 

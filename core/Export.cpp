@@ -41,6 +41,8 @@ QJsonObject phaseJson(const PhaseRecord& p)
     o[key("end_ns")] = static_cast<double>(p.endNs);
     o[key("core")] = p.cpu;
     o[key("os_id")] = static_cast<double>(p.osId);
+    if (p.state == State::Cpu)
+        o[key("cpu_ns")] = static_cast<double>(p.cpuNs);
     return o;
 }
 
@@ -367,6 +369,7 @@ bool runFromJson(const QJsonObject& o, RunSnapshot& run, std::string* why)
         out.endNs = static_cast<std::int64_t>(p[key("end_ns")].toDouble());
         out.cpu = static_cast<std::int16_t>(p[key("core")].toInt(-1));
         out.osId = static_cast<std::int64_t>(p[key("os_id")].toDouble());
+        out.cpuNs = static_cast<std::int64_t>(p[key("cpu_ns")].toDouble());
         out.task = task;
         out.lane = lane;
         return out.endNs >= out.startNs && lane >= 0 && lane < std::max(1, run.lanes);

@@ -7,9 +7,10 @@ Gil::Gil(std::chrono::nanoseconds switchInterval)
 {
 }
 
-void Gil::take(const void* who)
+bool Gil::take(const void* who)
 {
     std::unique_lock lock(m_mutex);
+    const bool contended = m_locked;
     while (m_locked) {
         const std::uint64_t switchBefore = m_switchNumber;
         const bool timedOut = m_cond.wait_for(lock, m_interval) == std::cv_status::timeout;
@@ -26,6 +27,7 @@ void Gil::take(const void* who)
     m_switchCond.notify_all();
     // Whoever takes the lock satisfies any pending request.
     m_dropRequest.store(false, std::memory_order_relaxed);
+    return contended;
 }
 
 void Gil::drop(const void* who)

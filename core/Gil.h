@@ -22,7 +22,8 @@ public:
     explicit Gil(std::chrono::nanoseconds switchInterval);
 
     // Blocks until the caller holds the lock. `who` identifies the thread (its state).
-    void take(const void* who);
+    // Returns whether another thread held it on entry, i.e. whether the caller had to wait.
+    bool take(const void* who);
     // Releases the lock. If a drop was requested, waits until another thread took it
     // (FORCE_SWITCHING), so that a forced switch really switches.
     void drop(const void* who);

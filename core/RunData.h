@@ -19,6 +19,7 @@ struct PhaseRecord {
     std::int32_t lane = 0;
     std::int16_t cpu = -1;   // core at the start of the interval, -1 unknown
     State state = State::Cpu;
+    std::int64_t cpuNs = 0;  // CPU phases: the thread's CPU time in the interval (< wall when preempted)
 };
 
 struct CoreSample {
@@ -46,7 +47,7 @@ struct Summary {
     double makespanS = 0;
     double cpuTimeS = 0;       // this run's CPU time, children's included
     double meanBusyCores = 0;  // cpuTimeS / makespanS
-    double cpuWorkS = 0;       // sum of recorded CPU phases
+    double cpuWorkS = 0;       // CPU time spent in CPU phases (thread CPU clocks, not wall time)
     double longestTaskS = 0;   // longest task's own work (CPU + waits, no queueing)
     double boundS = 0;         // physical lower bound: max(cpuWork / cores, longest task)
     int cores = 0;

@@ -14,7 +14,6 @@ namespace ce {
 namespace {
 // The address of this identifies the calling thread to the GIL, as a PyThreadState does.
 thread_local char t_threadState;
-constexpr std::int64_t kMinRecordedGilWaitNs = 1000;
 } // namespace
 
 TaskRunner::TaskRunner(const Context& context) : m_ctx(context) {}
@@ -25,9 +24,9 @@ void TaskRunner::takeGil(int task, int lane, PhaseSink& sink)
 {
     const std::int64_t t0 = now();
     const auto cpuBefore = static_cast<std::int16_t>(platform::currentCpu());
-    m_ctx.gil->take(&t_threadState);
+    const bool waited = m_ctx.gil->take(&t_threadState);
     const std::int64_t t1 = now();
-    if (t1 - t0 >= kMinRecordedGilWaitNs)
+    if (waited)
         sink.add(PhaseRecord{t0, t1, m_ctx.osId, task, lane, cpuBefore, State::GilWait});
 }
 
@@ -35,11 +34,17 @@ TaskRunner::Outcome TaskRunner::cpu(int task, int lane, std::uint64_t units, Pha
 {
     const std::uint64_t slice = std::max<std::uint64_t>(1, m_ctx.sizes.sliceUnits);
     std::int64_t segmentStart = now();
+    std::int64_t segmentCpu = platform::threadCpuNs();
     auto core = static_cast<std::int16_t>(platform::currentCpu());
+    auto segment = [&] {
+        PhaseRecord p{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu};
+        p.cpuNs = platform::threadCpuNs() - segmentCpu;
+        sink.add(p);
+    };
     std::uint64_t done = 0;
     while (done < units) {
         if (m_ctx.cancel && m_ctx.cancel->isCancelled()) {
-            sink.add(PhaseRecord{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu});
+            segment();
             return Outcome::Cancelled;
         }
         const std::uint64_t n = std::min(slice, units - done);
@@ -49,14 +54,15 @@ TaskRunner::Outcome TaskRunner::cpu(int task, int lane, std::uint64_t units, Pha
             std::abort(); // test hook: a worker dying mid-task
         if (m_ctx.gil && done < units && m_ctx.gil->dropRequested()) {
             // The eval breaker: another thread has waited a whole switch interval.
-            sink.add(PhaseRecord{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu});
+            segment();
             m_ctx.gil->drop(&t_threadState);
             takeGil(task, lane, sink);
             segmentStart = now();
+            segmentCpu = platform::threadCpuNs();
             core = static_cast<std::int16_t>(platform::currentCpu());
         }
     }
-    sink.add(PhaseRecord{segmentStart, now(), m_ctx.osId, task, lane, core, State::Cpu});
+    segment();
     return Outcome::Done;
 }
 

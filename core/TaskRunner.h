@@ -20,8 +20,8 @@ class PhaseSink;
 // Under the emulated GIL the thread behaves as a CPython thread does: it holds the lock
 // whenever it is running "Python" (from the start of a task to its end), releases it around
 // every wait and takes it back afterwards, and inside CPU work gives it up at the next slice
-// boundary after another thread has requested it. Waiting for the lock is recorded as
-// gil-wait; uncontended takes shorter than 1 us are not recorded.
+// boundary after another thread has requested it. Waiting for the lock while another thread
+// holds it is recorded as gil-wait; taking a free lock is not.
 class TaskRunner {
 public:
     enum class Outcome { Done, Cancelled, Failed };

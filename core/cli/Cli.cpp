@@ -105,6 +105,7 @@ void printUsage(std::ostream& os)
 Files:
   --json FILE    the whole run (config, summary, tasks with phases, core samples); see docs/run-format.md
   --csv FILE     phases, core samples and loop lag, one row each
+  --no-gil       the GIL off (to override a preset that turns it on)
   --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
 
 Limits: tasks 1..100000, workers 1..1024 (processes 1..64), task-ms and wait-ms 0..60000,
@@ -163,6 +164,8 @@ CliOptions parse(int argc, char** argv)
             o.models = split(takeValue(name, inlineValue, hasInline), ',');
             if (o.models.empty())
                 usage("--models needs a comma-separated list of models");
+        } else if (name == "no-gil") {
+            o.runOptions.emplace_back("gil", "off");
         } else if (name == "with-and-without-gil") {
             o.withAndWithoutGil = true;
         } else if (name == "quiet") {
@@ -383,8 +386,11 @@ std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base
                 if (overrides.count(k) && k != "model")
                     applyOption(c, k, v);
             }
-            if (c.model != Model::EventLoop)
+            if (c.model != Model::EventLoop) {
                 c.offload = 0;
+                if (c.workers == 0 && !overrides.count("workers"))
+                    c.workers = RunConfig::kAutoWorkers; // "unlimited" belongs to the event loop
+            }
             out.push_back(c);
         }
     } else {

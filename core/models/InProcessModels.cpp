@@ -10,6 +10,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <new>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -113,24 +114,31 @@ void runThreads(ModelContext& ctx)
 void runTbb(ModelContext& ctx)
 {
     const int workers = ctx.config.workers;
-    // Without this, TBB caps an arena at the machine's cores whatever it is asked for.
-    tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(workers));
-    tbb::task_arena arena(workers);
-    arena.execute([&] {
-        tbb::parallel_for(
-            tbb::blocked_range<int>(0, ctx.config.tasks, 1),
-            [&](const tbb::blocked_range<int>& range) {
-                // A blocking wait in here blocks this TBB worker: that is the lesson, not a bug.
-                const int lane = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers - 1);
-                TaskRunner runner(runnerContext(ctx));
-                for (int task = range.begin(); task != range.end(); ++task) {
-                    if (ctx.cancel.isCancelled())
-                        return;
-                    runOne(ctx, runner, task, lane);
-                }
-            },
-            tbb::simple_partitioner());
-    });
+    // Holding a handle lets us join TBB's worker threads at the end, so a run leaves no
+    // threads behind (TBB otherwise keeps its pool alive for the life of the process).
+    tbb::task_scheduler_handle handle{tbb::attach{}};
+    {
+        // Without this, TBB caps an arena at the machine's cores whatever it is asked for.
+        tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(workers));
+        tbb::task_arena arena(workers);
+        arena.execute([&] {
+            tbb::parallel_for(
+                tbb::blocked_range<int>(0, ctx.config.tasks, 1),
+                [&](const tbb::blocked_range<int>& range) {
+                    // A blocking wait in here blocks this TBB worker: that is the lesson, not a bug.
+                    const int lane = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers - 1);
+                    TaskRunner runner(runnerContext(ctx));
+                    for (int task = range.begin(); task != range.end(); ++task) {
+                        if (ctx.cancel.isCancelled())
+                            return;
+                        runOne(ctx, runner, task, lane);
+                    }
+                },
+                tbb::simple_partitioner());
+        });
+    }
+    // Fails (harmlessly) if another part of the process is using TBB at the same time.
+    (void)tbb::finalize(handle, std::nothrow);
 }
 
 } // namespace ce

@@ -17,6 +17,7 @@
 #include <boost/process.hpp>
 #if !defined(_WIN32)
 #include <boost/process/posix.hpp>
+#include <cerrno>
 #include <csignal>
 #include <sys/wait.h>
 #endif
@@ -64,17 +65,14 @@ private:
     std::map<int, bp::child::native_handle_t> m_children;
 };
 
-std::string describeExit(bp::child& child)
-{
 #if !defined(_WIN32)
-    const int status = child.native_exit_code();
+std::string describeStatus(int status)
+{
     if (WIFSIGNALED(status))
         return "was killed by signal " + std::to_string(WTERMSIG(status));
     return "exited with code " + std::to_string(WEXITSTATUS(status));
-#else
-    return "exited with code " + std::to_string(child.exit_code());
-#endif
 }
+#endif
 
 class Lane {
 public:
@@ -223,16 +221,33 @@ private:
         if (!m_child)
             return;
         m_registry.remove(m_lane);
-        std::error_code ec;
-        if (polite && m_toChild && !m_ctx.cancel.isCancelled()) {
+        const bool askFirst = polite && m_toChild && !m_ctx.cancel.isCancelled();
+        if (askFirst)
             m_toChild->pipe().close();
-            for (int i = 0; i < 200 && m_child->running(ec); ++i) // wait_for is broken in 1.74: poll
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+#if !defined(_WIN32)
+        // Reap it ourselves: Boost 1.74's terminate() reaps without keeping the exit status,
+        // and its wait_for is broken, so poll waitpid.
+        const pid_t pid = static_cast<pid_t>(m_pid);
+        int status = 0;
+        pid_t reaped = 0;
+        for (int i = 0; askFirst && i < 200 && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (reaped == 0) {
+            ::kill(pid, SIGKILL);
+            while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+            }
         }
+        m_lastExit = reaped == pid ? describeStatus(status) : "ended";
+        m_child->detach(); // reaped already: its destructor must not touch the pid again
+#else
+        std::error_code ec;
+        for (int i = 0; askFirst && i < 200 && m_child->running(ec); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (m_child->running(ec))
             m_child->terminate(ec);
         m_child->wait(ec);
-        m_lastExit = describeExit(*m_child);
+        m_lastExit = "exited with code " + std::to_string(m_child->exit_code());
+#endif
         m_ctx.sampler.removeProcess(m_pid);
         m_child.reset();
         m_toChild.reset();

@@ -1,0 +1,55 @@
+#pragma once
+
+// What processes and threads exist right now (Linux /proc), for the "nothing left behind"
+// checks. On other systems these report 0 and the checks pass vacuously.
+
+#include <QDir>
+#include <QFile>
+#include <QString>
+#include <QStringList>
+
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
+namespace ce::test {
+
+// Processes whose parent is `pid` (default: this process).
+inline QStringList childProcesses(long long pid = -1)
+{
+    QStringList out;
+#if defined(__linux__)
+    if (pid < 0)
+        pid = getpid();
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& e : entries) {
+        bool isPid = false;
+        e.toLongLong(&isPid);
+        if (!isPid)
+            continue;
+        QFile f(QStringLiteral("/proc/%1/stat").arg(e));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray stat = f.readAll();
+        const int close = stat.lastIndexOf(')');
+        const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
+        // fields[0] is the state, fields[1] the parent pid
+        if (fields.size() > 1 && fields[1].toLongLong() == pid && fields[0] != "Z")
+            out << e + QStringLiteral(" ") + QString::fromLatin1(stat.left(close + 1));
+    }
+#else
+    (void)pid;
+#endif
+    return out;
+}
+
+inline int threadCount()
+{
+#if defined(__linux__)
+    return static_cast<int>(QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size());
+#else
+    return 0;
+#endif
+}
+
+} // namespace ce::test

@@ -1,0 +1,201 @@
+// The real executable: bad arguments, outputs, Ctrl+C, crashes, and nothing left behind.
+#include "Invariants.h"
+#include "ProcessProbe.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <thread>
+
+#if defined(__linux__)
+#include <csignal>
+#include <sys/prctl.h>
+#endif
+
+class TestCli : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+
+    struct Result {
+        int code = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+
+    Result run(const QStringList& args, int timeoutMs = 120000)
+    {
+        QProcess p;
+        p.start(QStringLiteral(CE_EXECUTABLE), args);
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+    }
+
+    QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+#if defined(__linux__)
+        // Orphans of the programs we start are re-parented to us, so we can see them.
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+#endif
+    }
+
+    void badArgumentsGiveOneLineAndExitCode2_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        auto row = [](const char* name, QStringList args, const char* mentions) { QTest::newRow(name) << args << QString::fromLatin1(mentions); };
+        row("unknown command", {QStringLiteral("fly")}, "unknown command");
+        row("unknown option", {QStringLiteral("run"), QStringLiteral("--speed"), QStringLiteral("9")}, "--speed");
+        row("missing value", {QStringLiteral("run"), QStringLiteral("--tasks")}, "--tasks");
+        row("not a number", {QStringLiteral("run"), QStringLiteral("--tasks"), QStringLiteral("ten")}, "--tasks");
+        row("too many tasks", {QStringLiteral("run"), QStringLiteral("--tasks"), QStringLiteral("100001")}, "100000");
+        row("negative wait", {QStringLiteral("run"), QStringLiteral("--wait-ms"), QStringLiteral("-5")}, "--wait-ms");
+        row("bad model", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("fibers")}, "--model");
+        row("bad kernel", {QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("bogo")}, "--kernel");
+        row("bad io", {QStringLiteral("run"), QStringLiteral("--io"), QStringLiteral("pigeon")}, "--io");
+        row("bad preset", {QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("nope")}, "nope");
+        row("huge payload", {QStringLiteral("run"), QStringLiteral("--payload-bytes"), QStringLiteral("99999999999")}, "--payload-bytes");
+        row("unlimited threads", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("0")}, "--workers");
+        row("too many processes", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--workers"), QStringLiteral("65")}, "64");
+        row("offload elsewhere", {QStringLiteral("run"), QStringLiteral("--offload"), QStringLiteral("2")}, "--offload");
+        row("sample too fast", {QStringLiteral("run"), QStringLiteral("--sample-ms"), QStringLiteral("1")}, "--sample-ms");
+        row("switch interval", {QStringLiteral("run"), QStringLiteral("--switch-interval-ms"), QStringLiteral("0")}, "--switch-interval-ms");
+        row("json folder missing", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/no/such/dir/x.json")}, "does not exist");
+        row("bad models list", {QStringLiteral("compare"), QStringLiteral("--models"), QStringLiteral("threads,goroutines")}, "goroutines");
+        row("stray argument", {QStringLiteral("run"), QStringLiteral("threads")}, "threads");
+        row("bad port", {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("70000")}, "--port");
+        row("convoy of one", {QStringLiteral("run"), QStringLiteral("--workload"), QStringLiteral("convoy"), QStringLiteral("--tasks"), QStringLiteral("1")}, "convoy");
+    }
+
+    void badArgumentsGiveOneLineAndExitCode2()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        const Result r = run(args, 30000);
+        QCOMPARE(r.code, 2);
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY2(r.err.startsWith("concurrency-explorer: "), r.err.constData());
+        QVERIFY2(QString::fromUtf8(r.err).contains(mentions), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
+
+    void helpAndList()
+    {
+        Result r = run({QStringLiteral("--help")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("--switch-interval-ms"));
+        r = run({QStringLiteral("list"), QStringLiteral("--json")});
+        QCOMPARE(r.code, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QVERIFY(o[QStringLiteral("presets")].toArray().size() >= 9);
+    }
+
+    void runWritesItsFiles()
+    {
+        const Result r = run({QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("gil-cpu-threads"), QStringLiteral("--task-ms"),
+                              QStringLiteral("30"), QStringLiteral("--json"), path("run.json"), QStringLiteral("--csv"), path("run.csv"),
+                              QStringLiteral("--trace"), path("run.trace.json")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("GIL:"));
+        QFile f(path("run.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o[QStringLiteral("status")].toString(), QStringLiteral("completed"));
+        QVERIFY(o[QStringLiteral("summary")].toObject()[QStringLiteral("gil_wait_s")].toDouble() > 0);
+        QVERIFY(QFile::exists(path("run.csv")));
+        QVERIFY(QFile::exists(path("run.trace.json")));
+    }
+
+    void compareAndAdvise()
+    {
+        Result r = run({QStringLiteral("compare"), QStringLiteral("--models"), QStringLiteral("sequential,threads,eventloop"), QStringLiteral("--workload"),
+                        QStringLiteral("io"), QStringLiteral("--tasks"), QStringLiteral("20"), QStringLiteral("--wait-ms"), QStringLiteral("10"),
+                        QStringLiteral("--json"), path("cmp.json")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("Decision flowchart"));
+        QFile f(path("cmp.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o[QStringLiteral("runs")].toArray().size(), 3);
+        QCOMPARE(o[QStringLiteral("advice")].toObject()[QStringLiteral("recommended")].toString(), QStringLiteral("threads"));
+
+        r = run({QStringLiteral("advise"), QStringLiteral("--workload"), QStringLiteral("cpu"), QStringLiteral("--task-ms"), QStringLiteral("20"),
+                 QStringLiteral("--gil")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("Processes"), r.out.constData());
+    }
+
+#if defined(__linux__)
+    void interruptKeepsWhatWasRecordedAndLeavesNoProcess_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::newRow("processes") << QStringLiteral("processes");
+        QTest::newRow("threads") << QStringLiteral("threads");
+        QTest::newRow("eventloop") << QStringLiteral("eventloop");
+    }
+
+    void interruptKeepsWhatWasRecordedAndLeavesNoProcess()
+    {
+        QFETCH(QString, model);
+        QProcess p;
+        p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        p.start(QStringLiteral(CE_EXECUTABLE), {QStringLiteral("run"), QStringLiteral("--model"), model, QStringLiteral("--workload"),
+                                                QStringLiteral("mixed"), QStringLiteral("--tasks"), QStringLiteral("200"), QStringLiteral("--task-ms"),
+                                                QStringLiteral("50"), QStringLiteral("--wait-ms"), QStringLiteral("50"), QStringLiteral("--json"),
+                                                path("cancelled.json"), QStringLiteral("--quiet")});
+        QVERIFY(p.waitForStarted());
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 130);
+        QFile f(path("cancelled.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o[QStringLiteral("status")].toString(), QStringLiteral("cancelled"));
+        QVERIFY(!o[QStringLiteral("tasks")].toArray().isEmpty());
+        // Let orphans (if any) be re-parented to us, then look.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        const QStringList left = ce::test::childProcesses();
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(QLatin1Char('\n'))));
+    }
+
+    void crashedWorkerIsReported()
+    {
+        const Result r = run({QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--workers"),
+                              QStringLiteral("2"), QStringLiteral("--tasks"), QStringLiteral("5"), QStringLiteral("--task-ms"), QStringLiteral("20"),
+                              QStringLiteral("--crash-task"), QStringLiteral("0"), QStringLiteral("--json"), path("crash.json")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains("while running task 0"), r.out.constData());
+        QFile f(path("crash.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o[QStringLiteral("summary")].toObject()[QStringLiteral("tasks_done")].toInt(), 4);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        QVERIFY(ce::test::childProcesses().isEmpty());
+    }
+#endif
+
+    void failedWriteIsReportedAfterTheRun()
+    {
+        // The folder exists when checked, but the target is an existing directory.
+        const Result r = run({QStringLiteral("run"), QStringLiteral("--tasks"), QStringLiteral("1"), QStringLiteral("--task-ms"), QStringLiteral("1"),
+                              QStringLiteral("--json"), m_dir.path()});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("is a directory"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,279 @@
+// Every model, with and without the GIL, on small workloads: the recorded run must satisfy
+// the invariants in common/Invariants.h. Nothing here depends on how fast the machine is.
+#include "Engine.h"
+#include "Invariants.h"
+#include "ProcessProbe.h"
+
+#include <QTest>
+
+#include <thread>
+
+using namespace ce;
+using namespace ce::test;
+
+Q_DECLARE_METATYPE(ce::RunConfig)
+
+namespace {
+
+RunConfig config(Model model, WorkloadKind workload, int tasks, int workers)
+{
+    RunConfig c;
+    c.model = model;
+    c.workload = workload;
+    c.tasks = tasks;
+    c.workers = workers;
+    c.taskMs = 8;
+    c.waitMs = 15;
+    c.sampleMs = 20;
+    c.workerExecutable = CE_EXECUTABLE;
+    return c;
+}
+
+RunConfig with(RunConfig c, void (*change)(RunConfig&))
+{
+    change(c);
+    return c;
+}
+
+RunSnapshot runOrFail(const RunConfig& c)
+{
+    std::string error;
+    RunSnapshot r = runToEnd(c, &error);
+    if (!error.empty())
+        qWarning("start failed: %s", error.c_str());
+    return r;
+}
+
+// Waits (bounded) until `pred` holds; returns whether it did.
+template <typename Pred>
+bool eventually(Pred pred, int ms = 20000)
+{
+    for (int waited = 0; waited < ms; waited += 20) {
+        if (pred())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return pred();
+}
+
+} // namespace
+
+class TestModels : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void invariants_data()
+    {
+        QTest::addColumn<RunConfig>("cfg");
+        using M = Model;
+        using W = WorkloadKind;
+        auto net = [](RunConfig& c) { c.io = IoKind::Net; };
+        auto file = [](RunConfig& c) { c.io = IoKind::File; };
+        auto gil = [](RunConfig& c) { c.gil = true; };
+        auto rounds = [](RunConfig& c) { c.rounds = 2; };
+        auto spawn = [](RunConfig& c) { c.spawnPerTask = true; };
+        auto offload = [](RunConfig& c) { c.offload = 2; };
+        auto payload = [](RunConfig& c) { c.payloadBytes = 1 << 20; };
+        auto mixedGil = [](RunConfig& c) { c.gil = true; c.rounds = 2; c.io = IoKind::Net; };
+        auto offloadGil = [](RunConfig& c) { c.offload = 2; c.gil = true; };
+        QTest::newRow("sequential cpu") << config(M::Sequential, W::Cpu, 4, 1);
+        QTest::newRow("sequential mixed") << with(config(M::Sequential, W::Mixed, 3, 1), rounds);
+        QTest::newRow("sequential gil") << with(config(M::Sequential, W::Cpu, 3, 1), gil);
+        QTest::newRow("threads cpu") << config(M::Threads, W::Cpu, 6, 3);
+        QTest::newRow("threads io net") << with(config(M::Threads, W::Io, 8, 4), net);
+        QTest::newRow("threads io file") << with(config(M::Threads, W::Io, 4, 2), file);
+        QTest::newRow("threads spawn-per-task") << with(config(M::Threads, W::Mixed, 8, 1), spawn);
+        QTest::newRow("threads cpu gil") << with(config(M::Threads, W::Cpu, 4, 3), gil);
+        QTest::newRow("threads mixed gil") << with(config(M::Threads, W::Mixed, 4, 3), mixedGil);
+        QTest::newRow("threads convoy gil") << with(with(config(M::Threads, W::Convoy, 2, 2), gil), rounds);
+        QTest::newRow("tbb cpu") << config(M::Tbb, W::Cpu, 6, 3);
+        QTest::newRow("tbb mixed") << with(config(M::Tbb, W::Mixed, 6, 2), rounds);
+        QTest::newRow("tbb cpu gil") << with(config(M::Tbb, W::Cpu, 4, 2), gil);
+        QTest::newRow("processes cpu") << config(M::Processes, W::Cpu, 6, 2);
+        QTest::newRow("processes mixed net") << with(config(M::Processes, W::Mixed, 4, 2), net);
+        QTest::newRow("processes gil") << with(config(M::Processes, W::Cpu, 4, 2), gil);
+        QTest::newRow("processes spawn-per-task") << with(config(M::Processes, W::Cpu, 3, 2), spawn);
+        QTest::newRow("processes payload") << with(config(M::Processes, W::Cpu, 4, 2), payload);
+        QTest::newRow("eventloop sleep") << config(M::EventLoop, W::Io, 30, 0);
+        QTest::newRow("eventloop net") << with(config(M::EventLoop, W::Io, 50, 0), net);
+        QTest::newRow("eventloop file") << with(config(M::EventLoop, W::Mixed, 4, 0), file);
+        QTest::newRow("eventloop limited") << config(M::EventLoop, W::Mixed, 9, 3);
+        QTest::newRow("eventloop offload") << with(config(M::EventLoop, W::Mixed, 6, 0), offload);
+        QTest::newRow("eventloop offload gil") << with(config(M::EventLoop, W::Mixed, 6, 0), offloadGil);
+    }
+
+    void invariants()
+    {
+        QFETCH(RunConfig, cfg);
+        const RunSnapshot r = runOrFail(cfg);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        QVERIFY(r.errors.empty());
+        const QString broken = allInvariants(r);
+        QVERIFY2(broken.isEmpty(), qPrintable(broken));
+        QCOMPARE(r.summary.tasksDone, cfg.tasks);
+
+        // Under the GIL no two CPU phases of one process overlap; a process has its own lock.
+        if (cfg.gil && cfg.model != Model::Processes) {
+            const QString e = cpuNeverOverlaps(r);
+            QVERIFY2(e.isEmpty(), qPrintable(e));
+        }
+        if (cfg.model == Model::Processes) {
+            const QString e = cpuNeverOverlaps(r, [](const PhaseRecord& p) { return static_cast<long long>(p.osId); });
+            QVERIFY2(e.isEmpty(), qPrintable(e));
+            for (const auto& p : r.phases)
+                QVERIFY2(p.state != State::GilWait, "a worker process has a lock of its own and one thread");
+        }
+        // One loop thread: CPU phases never overlap unless they are offloaded.
+        if (cfg.model == Model::Sequential || (cfg.model == Model::EventLoop && cfg.offload == 0)) {
+            const QString e = cpuNeverOverlaps(r);
+            QVERIFY2(e.isEmpty(), qPrintable(e));
+        }
+        if (cfg.model == Model::EventLoop)
+            QVERIFY(!r.lagSamples.empty());
+        QVERIFY(childProcesses().isEmpty());
+    }
+
+    void gilHandsOverAndRecordsWaiting()
+    {
+        RunConfig c = config(Model::Threads, WorkloadKind::Cpu, 2, 2);
+        c.taskMs = 60;
+        c.gil = true;
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        // Two threads that both want the lock for many switch intervals must hand it over.
+        QVERIFY2(r.summary.gilSwitches >= 3, qPrintable(QString::number(r.summary.gilSwitches)));
+        QVERIFY(r.summary.gilWaitS > 0);
+        int cpuSegments = 0;
+        for (const auto& p : r.phases)
+            cpuSegments += p.state == State::Cpu ? 1 : 0;
+        QVERIFY(cpuSegments > 2); // CPU phases were cut at switch requests
+    }
+
+    void processesRecordSpawnAndTransfer()
+    {
+        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 5, 2);
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        int spawns = 0, ipc = 0;
+        for (const auto& p : r.phases) {
+            spawns += p.state == State::Spawn ? 1 : 0;
+            ipc += p.state == State::Ipc ? 1 : 0;
+        }
+        QCOMPARE(spawns, 2);  // one per pool worker
+        QCOMPARE(ipc, 2 * 5); // there and back for every task
+        QVERIFY(r.summary.spawnS > 0);
+    }
+
+    void blockingPhaseShowsAsLoopLag()
+    {
+        RunConfig c = config(Model::EventLoop, WorkloadKind::Mixed, 3, 0);
+        c.taskMs = 60;
+        c.waitMs = 5;
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        // While a 60 ms CPU part blocks the loop, the 10 ms heartbeat cannot fire: it is late
+        // by at least the block minus one period, however slow the machine.
+        QVERIFY2(r.summary.maxLoopLagMs >= 40.0, qPrintable(QString::number(r.summary.maxLoopLagMs)));
+    }
+
+    void snapshotsWhileRunningAreConsistent()
+    {
+        RunConfig c = config(Model::Threads, WorkloadKind::Mixed, 40, 4);
+        c.taskMs = 3;
+        c.waitMs = 5;
+        Run run(c);
+        std::string error;
+        QVERIFY(run.start(&error));
+        int snapshots = 0;
+        while (!run.isFinished() || snapshots == 0) {
+            const RunSnapshot s = run.snapshot();
+            QString e = lanesNeverOverlap(s);
+            if (e.isEmpty())
+                e = phasesWithinRun(s);
+            QVERIFY2(e.isEmpty(), qPrintable(e));
+            ++snapshots;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        QVERIFY(run.waitFor(std::chrono::seconds(60)));
+        QCOMPARE(static_cast<int>(run.snapshot().status), static_cast<int>(RunStatus::Completed));
+    }
+
+    void cancelLeavesNothingBehind_data()
+    {
+        QTest::addColumn<RunConfig>("cfg");
+        RunConfig base = config(Model::Threads, WorkloadKind::Mixed, 60, 3);
+        base.taskMs = 100;
+        base.waitMs = 200;
+        for (Model m : allModels()) {
+            RunConfig c = base;
+            c.model = m;
+            c.workers = m == Model::EventLoop ? 0 : (m == Model::Sequential ? 1 : 3);
+            QTest::newRow(toString(m).data()) << c;
+        }
+        RunConfig net = base;
+        net.io = IoKind::Net;
+        net.waitMs = 5000;
+        QTest::newRow("threads net") << net;
+        RunConfig gil = base;
+        gil.gil = true;
+        gil.workload = WorkloadKind::Cpu;
+        gil.taskMs = 2000;
+        QTest::newRow("threads gil") << gil;
+    }
+
+    void cancelLeavesNothingBehind()
+    {
+        QFETCH(RunConfig, cfg);
+        const int threadsBefore = threadCount();
+        {
+            Run run(cfg);
+            std::string error;
+            QVERIFY2(run.start(&error), error.c_str());
+            QVERIFY(eventually([&] {
+                const RunSnapshot s = run.snapshot();
+                return !s.phases.empty();
+            }));
+            run.cancel();
+            QVERIFY(run.waitFor(std::chrono::seconds(30)));
+            const RunSnapshot r = run.snapshot();
+            QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Cancelled));
+            QVERIFY(r.summary.tasksDone < cfg.tasks);
+            // What was recorded is kept, and still consistent.
+            QVERIFY(!r.phases.empty());
+            QVERIFY2(lanesNeverOverlap(r).isEmpty(), qPrintable(lanesNeverOverlap(r)));
+            for (const auto& t : r.tasks)
+                QVERIFY(t.status != TaskStatus::Running);
+        }
+        QVERIFY2(childProcesses().isEmpty(), qPrintable(childProcesses().join(QLatin1Char('\n'))));
+        QVERIFY2(eventually([&] { return threadCount() <= threadsBefore; }, 5000),
+                 qPrintable(QStringLiteral("%1 threads before, %2 after").arg(threadsBefore).arg(threadCount())));
+    }
+
+    void workerCrashIsReported()
+    {
+        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 6, 2);
+        c.taskMs = 30;
+        c.crashTask = 1;
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Failed));
+        QCOMPARE(static_cast<int>(r.tasks[1].status), static_cast<int>(TaskStatus::Failed));
+        QCOMPARE(r.summary.tasksFailed, 1);
+        // The other worker carried on with the rest.
+        QCOMPARE(r.summary.tasksDone, 5);
+        QVERIFY(!r.errors.empty());
+        QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("signal")), r.errors.front().c_str());
+        QVERIFY(childProcesses().isEmpty());
+    }
+
+    void badConfigDoesNotStart()
+    {
+        RunConfig c = config(Model::Threads, WorkloadKind::Cpu, 0, 2);
+        Run run(c);
+        std::string error;
+        QVERIFY(!run.start(&error));
+        QVERIFY(error.find("--tasks") != std::string::npos);
+        QVERIFY(run.isFinished());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModels)
+#include "tst_models.moc"

@@ -1,0 +1,157 @@
+// The loopback service: answers after its delay (never before), echoes the payload size,
+// binds loopback only, and holds 10,000 concurrent connections (served from a separate
+// `concurrency-explorer serve` process, so that both ends fit in the descriptor limit).
+#include "CancelToken.h"
+#include "LoopbackService.h"
+#include "Waits.h"
+#include "platform/Platform.h"
+
+#include <QProcess>
+#include <QTest>
+
+#include <utility>
+
+#include <boost/asio.hpp>
+
+using namespace ce;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// Opens `n` connections at once, sends each a request for `delayMs`, and counts the answers
+// that arrived no earlier than the delay. Bounded by `deadline`.
+struct LoadResult {
+    int answered = 0;
+    int early = 0;
+    int failed = 0;
+};
+
+LoadResult load(std::uint16_t port, int n, double delayMs, std::chrono::seconds deadline)
+{
+    asio::io_context io;
+    LoadResult result;
+    const std::string request = encodeNetRequest(delayMs, 16);
+    struct Conn {
+        explicit Conn(asio::io_context& io) : socket(io) {}
+        tcp::socket socket;
+        std::array<unsigned char, 4 + 16> reply{};
+        std::int64_t sentNs = 0;
+    };
+    std::vector<std::unique_ptr<Conn>> conns;
+    conns.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        conns.push_back(std::make_unique<Conn>(io));
+        Conn* c = conns.back().get();
+        c->socket.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), [&, c](boost::system::error_code ec) {
+            if (ec) {
+                ++result.failed;
+                return;
+            }
+            c->sentNs = platform::monotonicNs();
+            asio::async_write(c->socket, asio::buffer(request), [&, c](boost::system::error_code ec2, std::size_t) {
+                if (ec2) {
+                    ++result.failed;
+                    return;
+                }
+                asio::async_read(c->socket, asio::buffer(c->reply), [&, c](boost::system::error_code ec3, std::size_t) {
+                    if (ec3) {
+                        ++result.failed;
+                        return;
+                    }
+                    ++result.answered;
+                    if (platform::monotonicNs() - c->sentNs < static_cast<std::int64_t>(delayMs * 1e6))
+                        ++result.early;
+                    c->socket.close();
+                });
+            });
+        });
+    }
+    io.run_for(deadline);
+    return result;
+}
+
+} // namespace
+
+class TestService : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { platform::raiseFileLimit(); }
+
+    void answersAfterTheDelay()
+    {
+        LoopbackService service;
+        std::string error;
+        QVERIFY2(service.start(&error), error.c_str());
+        QVERIFY(service.port() != 0);
+        const LoadResult r = load(service.port(), 200, 30, std::chrono::seconds(60));
+        QCOMPARE(r.failed, 0);
+        QCOMPARE(r.answered, 200);
+        QCOMPARE(r.early, 0);
+        service.stop();
+        QCOMPARE(service.served(), std::uint64_t(200));
+    }
+
+    void blockingClientIsCancellable()
+    {
+        LoopbackService service;
+        std::string error;
+        QVERIFY(service.start(&error));
+        WaitEnv env;
+        env.io = IoKind::Net;
+        env.port = service.port();
+        CancelToken cancel;
+        QCOMPARE(blockingWait(env, 5, cancel, &error), WaitOutcome::Done);
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            cancel.cancel();
+        });
+        const auto t0 = platform::monotonicNs();
+        QCOMPARE(blockingWait(env, 60000, cancel, &error), WaitOutcome::Cancelled);
+        canceller.join();
+        QVERIFY(platform::monotonicNs() - t0 < 30'000'000'000LL); // returned long before the 60 s answer
+    }
+
+    void refusedConnectionIsAnError()
+    {
+        std::uint16_t port = 0;
+        {
+            LoopbackService s;
+            std::string e;
+            QVERIFY(s.start(&e));
+            port = s.port();
+        } // closed again: nobody listens there now
+        WaitEnv env;
+        env.io = IoKind::Net;
+        env.port = port;
+        CancelToken cancel;
+        std::string error;
+        QCOMPARE(blockingWait(env, 1, cancel, &error), WaitOutcome::Failed);
+        QVERIFY(!error.empty());
+    }
+
+    void tenThousandConcurrentConnections()
+    {
+        if (platform::raiseFileLimit() < 10500)
+            QSKIP("the open-file limit is below 10,500 here");
+        QProcess server;
+        server.start(QStringLiteral(CE_EXECUTABLE), {QStringLiteral("serve"), QStringLiteral("--seconds"), QStringLiteral("120")});
+        QVERIFY(server.waitForStarted());
+        QVERIFY(server.waitForReadyRead(30000));
+        const QByteArray line = server.readLine().trimmed();
+        QVERIFY2(line.startsWith("listening on 127.0.0.1:"), line.constData());
+        const auto port = static_cast<std::uint16_t>(line.mid(line.lastIndexOf(':') + 1).toUInt());
+        // Every connection waits 2 s on the server, so all 10,000 are open at the same time.
+        const LoadResult r = load(port, 10000, 2000, std::chrono::seconds(120));
+        server.terminate(); // SIGTERM: the service stops and reports
+        QVERIFY(server.waitForFinished(30000));
+        const QByteArray report = server.readAll();
+        QCOMPARE(r.failed, 0);
+        QCOMPARE(r.answered, 10000);
+        QCOMPARE(r.early, 0);
+        QVERIFY2(report.contains("served 10000 requests"), report.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestService)
+#include "tst_service.moc"
