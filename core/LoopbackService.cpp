@@ -148,10 +148,15 @@ void LoopbackService::stop()
 {
     if (!d->thread.joinable())
         return;
-    asio::post(d->io, [impl = d.get()] {
+    // Stop accepting, let connections in flight finish their write (bounded), then stop.
+    auto deadline = std::make_shared<asio::steady_timer>(d->io);
+    asio::post(d->io, [impl = d.get(), deadline] {
         boost::system::error_code ec;
         impl->acceptor.close(ec);
-        impl->io.stop();
+        deadline->expires_after(std::chrono::milliseconds(200));
+        deadline->async_wait([impl](boost::system::error_code) { impl->io.stop(); });
+        if (impl->open.load() == 0)
+            impl->io.stop();
     });
     d->thread.join();
 }

@@ -101,6 +101,9 @@ std::string describeModel(const RunConfig& c)
 
 std::string describeWorkload(const RunConfig& c)
 {
+    // File waits take what the disk takes: --wait-ms does not apply to them.
+    const std::string wait = c.io == IoKind::File ? std::string("file round trip")
+                                                  : std::string(toString(c.io)) + " " + formatNumber(c.waitMs) + " ms";
     std::ostringstream os;
     os << c.tasks << " x " << toString(c.workload);
     switch (c.workload) {
@@ -108,20 +111,19 @@ std::string describeWorkload(const RunConfig& c)
         os << " (" << toString(c.kernel) << ", " << c.taskMs << " ms)";
         break;
     case WorkloadKind::Io:
-        os << " (" << toString(c.io) << ", " << c.waitMs << " ms";
+        os << " (" << wait;
         if (c.rounds > 1)
             os << " x" << c.rounds;
         os << ")";
         break;
     case WorkloadKind::Mixed:
-        os << " (" << toString(c.kernel) << " " << c.taskMs << " ms + " << toString(c.io) << " " << c.waitMs << " ms";
+        os << " (" << toString(c.kernel) << " " << c.taskMs << " ms + " << wait;
         if (c.rounds > 1)
             os << ", x" << c.rounds;
         os << ")";
         break;
     case WorkloadKind::Convoy:
-        os << " (1 " << toString(c.kernel) << " " << c.taskMs << " ms + " << (c.tasks - 1) << " x " << c.rounds << " "
-           << toString(c.io) << " waits of " << c.waitMs << " ms)";
+        os << " (1 " << toString(c.kernel) << " " << c.taskMs << " ms + " << (c.tasks - 1) << " x " << c.rounds << " waits: " << wait << ")";
         break;
     }
     return os.str();
