@@ -23,6 +23,8 @@ class CpuCounters;
 // into this run's share (the CPU time of this process's threads and of registered child
 // processes, attributed to the core each thread last ran on) and everyone else's.
 // Linux counts in 10 ms ticks: a 50 ms sample of a core is only good to about +-6 points.
+// When one sample costs more than 5% of a core (thousands of threads to read), the interval
+// doubles, up to 1 s; every sample carries its own time.
 class CoreSampler {
 public:
     CoreSampler(std::int64_t runStartNs, std::chrono::microseconds interval);

@@ -17,7 +17,7 @@ using namespace ce;
 int main(int argc, char** argv)
 {
     const bool smoke = bench::smoke(argc, argv);
-    const int n = smoke ? 10000 : 5000000;
+    const int n = smoke ? 10000 : 1000000;
     const int reps = smoke ? 1 : 5;
     std::printf("Recording cost per event (median of %d runs of %d events)\n", reps, n);
     std::printf("%-46s %10s %10s      %s\n", "", "this", "reference", "this/reference");
@@ -93,8 +93,8 @@ int main(int argc, char** argv)
         std::this_thread::sleep_for(std::chrono::milliseconds(50 * samples));
         sampler.stop();
         const double perSample = double(sampler.threadCpuNs()) / samples;
-        std::printf("sampler, %4d threads in the process         %10.1f us CPU per sample = %.2f%% of one core at 50 ms\n", threads + 1,
-                    perSample / 1e3, perSample / 50e6 * 100);
+        std::printf("sampler, %4d threads in the process         %10.1f us CPU per %d ms = %.2f%% of one core\n", threads + 1,
+                    perSample / 1e3, 50, perSample / 50e6 * 100);
         stop = true;
         hcv.notify_all();
         for (auto& t : idle)
