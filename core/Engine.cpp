@@ -52,7 +52,13 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
     for (const auto& l : s.lagSamples)
         sum.maxLoopLagMs = std::max(sum.maxLoopLagMs, double(l.lagMs));
     sum.gilSwitches = gilSwitches;
+    double latencySum = 0;
     for (const auto& t : s.tasks) {
+        if (t.status == TaskStatus::Done && t.endNs >= t.queuedNs) {
+            const double latency = double(t.endNs - t.queuedNs) / 1e9;
+            latencySum += latency;
+            sum.maxLatencyS = std::max(sum.maxLatencyS, latency);
+        }
         if (t.status == TaskStatus::Done)
             ++sum.tasksDone;
         else if (t.status == TaskStatus::Failed)
@@ -60,6 +66,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         else
             ++sum.tasksNotRun;
     }
+    sum.meanLatencyS = sum.tasksDone > 0 ? latencySum / sum.tasksDone : 0;
     return sum;
 }
 

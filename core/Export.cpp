@@ -54,6 +54,8 @@ QJsonObject summaryJson(const Summary& s)
     o[key("mean_busy_cores")] = s.meanBusyCores;
     o[key("cpu_work_s")] = s.cpuWorkS;
     o[key("longest_task_s")] = s.longestTaskS;
+    o[key("mean_latency_s")] = s.meanLatencyS;
+    o[key("max_latency_s")] = s.maxLatencyS;
     o[key("bound_s")] = s.boundS;
     o[key("cores")] = s.cores;
     o[key("gil_wait_s")] = s.gilWaitS;
@@ -78,6 +80,8 @@ Summary summaryFromJson(const QJsonObject& o)
     s.meanBusyCores = o[key("mean_busy_cores")].toDouble();
     s.cpuWorkS = o[key("cpu_work_s")].toDouble();
     s.longestTaskS = o[key("longest_task_s")].toDouble();
+    s.meanLatencyS = o[key("mean_latency_s")].toDouble();
+    s.maxLatencyS = o[key("max_latency_s")].toDouble();
     s.boundS = o[key("bound_s")].toDouble();
     s.cores = o[key("cores")].toInt();
     s.gilWaitS = o[key("gil_wait_s")].toDouble();

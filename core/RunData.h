@@ -49,6 +49,8 @@ struct Summary {
     double meanBusyCores = 0;  // cpuTimeS / makespanS
     double cpuWorkS = 0;       // CPU time spent in CPU phases (thread CPU clocks, not wall time)
     double longestTaskS = 0;   // longest task's own work (CPU + waits, no queueing)
+    double meanLatencyS = 0;   // mean over finished tasks of (end - queued): what a caller waits
+    double maxLatencyS = 0;
     double boundS = 0;         // physical lower bound: max(cpuWork / cores, longest task)
     int cores = 0;
     double gilWaitS = 0;

@@ -277,6 +277,7 @@ void printRun(const RunSnapshot& r)
     std::cout << "\n"
               << "Makespan:  " << fmt(s.makespanS) << " s (physical bound " << fmt(s.boundS) << " s: CPU work "
               << fmt(s.cpuWorkS) << " s over " << s.cores << " cores, longest task " << fmt(s.longestTaskS) << " s)\n"
+              << "Latency:   mean " << fmt(s.meanLatencyS) << " s, worst " << fmt(s.maxLatencyS) << " s (from hand-over to the end of a task)\n"
               << "CPU time:  " << fmt(s.cpuTimeS) << " s, mean busy cores " << fmt(s.meanBusyCores, 2) << "\n";
     if (r.config.gil)
         std::cout << "GIL:       emulated; threads waited " << fmt(s.gilWaitS) << " s for it, " << s.gilSwitches << " hand-overs\n";
@@ -435,13 +436,13 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         applyBaseline(r.summary, r.config, sequential);
 
     std::cout << "Workload: " << describeWorkload(base) << "\n\n";
-    std::printf("%-40s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "speedup", "effic", "busy", "gil-wait", "spawn+ipc",
-                "max-lag", "status");
+    std::printf("%-44s %10s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "latency", "speedup", "effic", "busy", "gil-wait",
+                "spawn+ipc", "max-lag", "status");
     const RunSnapshot* fastest = nullptr;
     for (const auto& r : runs) {
         const Summary& s = r.summary;
-        std::printf("%-40s %8.3f s %7.2fx %5.0f%% %6.2f %7.3f s %7.3f s %6.1f ms  %s\n", describeModel(r.config).c_str(), s.makespanS,
-                    s.speedup, s.efficiency * 100, s.meanBusyCores, s.gilWaitS, s.spawnS + s.ipcS, s.maxLoopLagMs,
+        std::printf("%-44s %8.3f s %8.3f s %7.2fx %5.0f%% %6.2f %7.3f s %7.3f s %6.1f ms  %s\n", describeModel(r.config).c_str(), s.makespanS,
+                    s.meanLatencyS, s.speedup, s.efficiency * 100, s.meanBusyCores, s.gilWaitS, s.spawnS + s.ipcS, s.maxLoopLagMs,
                     std::string(toString(r.status)).c_str());
         if (r.status == RunStatus::Completed && (!fastest || s.makespanS < fastest->summary.makespanS))
             fastest = &r;

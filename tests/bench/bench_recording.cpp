@@ -61,6 +61,15 @@ int main(int argc, char** argv)
             std::puts("");
     });
     bench::row("recorded phase (clocks+core+push) vs 1 clock read", full / n, clock / n, "ns", 1e9);
+    const double threadClock = bench::median(reps, [&] {
+        std::int64_t sum = 0;
+        for (int i = 0; i < n; ++i)
+            sum += platform::threadCpuNs();
+        if (sum == 42)
+            std::puts("");
+    });
+    bench::row("thread CPU clock read vs monotonic clock read", threadClock / n, clock / n, "ns", 1e9);
+    std::printf("(pushes into fresh memory: both buffers pay first-touch page faults, which dominate here)\n");
 
     // A snapshot while a writer appends: what the GUI pays 30 times a second.
     {
