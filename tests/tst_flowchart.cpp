@@ -1,5 +1,6 @@
 // The decision flowchart: its shape, and the path advise() takes for typical workloads.
 #include "Flowchart.h"
+#include "Verdict.h"
 
 #include <QTest>
 
@@ -59,6 +60,49 @@ private Q_SLOTS:
         const WorkloadMeasure m = measureFromRun(r);
         QCOMPARE(m.cpuShare, 0.25);
         QCOMPARE(m.concurrency, 2);
+    }
+
+    void verdictJudgesComparableRuns()
+    {
+        auto run = [](Model m, bool gil, double makespan) {
+            RunSnapshot r;
+            r.status = RunStatus::Completed;
+            r.config.model = m;
+            r.config.gil = gil;
+            r.config.workers = 2;
+            r.config.tasks = 4;
+            r.lanes = 2;
+            r.summary.makespanS = makespan;
+            return r;
+        };
+        const Advice processes = advise({0.99, 4, true, {}});
+        // Threads without the GIL were fastest, but under a GIL they are not an option.
+        std::vector<RunSnapshot> runs{run(Model::Sequential, false, 1.0), run(Model::Threads, false, 0.5),
+                                      run(Model::Threads, true, 1.05), run(Model::Processes, true, 0.55)};
+        Verdict v = judge(runs, processes, true);
+        QVERIFY(v.recommendedWasFastest);
+        QCOMPARE(v.recommended, 3);
+        QCOMPARE(v.fastest, 3);
+
+        // The recommendation lost: the reason is measured.
+        runs[3].summary.makespanS = 2.0;
+        runs[3].summary.spawnS = 1.5;
+        v = judge(runs, processes, true);
+        QVERIFY(!v.recommendedWasFastest);
+        QCOMPARE(v.fastest, 0);
+        QVERIFY2(v.text.find("starting worker processes") != std::string::npos, v.text.c_str());
+
+        // Not run at all.
+        runs.pop_back();
+        v = judge(runs, processes, true);
+        QCOMPARE(v.recommended, -1);
+        QVERIFY(v.text.find("did not run") != std::string::npos);
+
+        // A failed run is never the fastest.
+        runs[0].status = RunStatus::Cancelled;
+        v = judge(runs, advise({0.99, 4, false, {}}), false);
+        QCOMPARE(v.fastest, 1);
+        QVERIFY(v.recommendedWasFastest); // threads count as "threads or TBB tasks"
     }
 };
 

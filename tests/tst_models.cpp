@@ -248,6 +248,19 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 threads before, %2 after").arg(threadsBefore).arg(threadCount())));
     }
 
+    void workersExitWhenTheirInputCloses()
+    {
+        // Pools spawned concurrently must not inherit each other's pipes, or a worker never
+        // sees its input close and has to be killed (reported as an error).
+        for (int run = 0; run < 2; ++run) {
+            RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 16, 8);
+            c.taskMs = 2;
+            const RunSnapshot r = runOrFail(c);
+            QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+            QVERIFY2(r.errors.empty(), r.errors.empty() ? "" : r.errors.front().c_str());
+        }
+    }
+
     void workerCrashIsReported()
     {
         RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 6, 2);

@@ -7,6 +7,7 @@
 #include "LoopbackService.h"
 #include "Options.h"
 #include "Presets.h"
+#include "Verdict.h"
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
 
@@ -67,6 +68,7 @@ struct CliOptions {
     std::string preset;
     QString json, csv, trace;
     std::vector<std::string> models;
+    std::vector<std::map<std::string, std::string>> compareList; // per-run overrides (demo)
     bool withAndWithoutGil = false;
     bool quiet = false;
     bool listJson = false;
@@ -374,13 +376,14 @@ std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base
                 usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
             out.push_back(forModel(*m));
         }
-    } else if (const auto preset = o.preset.empty() ? std::nullopt : findPreset(o.preset); preset && !preset->compare.empty()) {
-        for (const auto& overrides : preset->compare) {
+    } else if (const auto preset = o.preset.empty() ? std::nullopt : findPreset(o.preset);
+               !o.compareList.empty() || (preset && !preset->compare.empty())) {
+        for (const auto& overrides : o.compareList.empty() ? preset->compare : o.compareList) {
             RunConfig c = base;
             for (const auto& [k, v] : overrides) {
                 const std::string problem = applyOption(c, k, v);
                 if (!problem.empty())
-                    usage("preset " + o.preset + ": " + problem);
+                    usage((o.preset.empty() ? std::string("comparison") : "preset " + o.preset) + ": " + problem);
             }
             // Options given on the command line win over the preset's per-model overrides.
             for (const auto& [k, v] : o.runOptions) {
@@ -438,14 +441,11 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
     std::cout << "Workload: " << describeWorkload(base) << "\n\n";
     std::printf("%-44s %10s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "latency", "speedup", "effic", "busy", "gil-wait",
                 "spawn+ipc", "max-lag", "status");
-    const RunSnapshot* fastest = nullptr;
     for (const auto& r : runs) {
         const Summary& s = r.summary;
         std::printf("%-44s %8.3f s %8.3f s %7.2fx %5.0f%% %6.2f %7.3f s %7.3f s %6.1f ms  %s\n", describeModel(r.config).c_str(), s.makespanS,
                     s.meanLatencyS, s.speedup, s.efficiency * 100, s.meanBusyCores, s.gilWaitS, s.spawnS + s.ipcS, s.maxLoopLagMs,
                     std::string(toString(r.status)).c_str());
-        if (r.status == RunStatus::Completed && (!fastest || s.makespanS < fastest->summary.makespanS))
-            fastest = &r;
         for (const auto& e : r.errors)
             std::printf("    error: %s\n", e.c_str());
     }
@@ -466,13 +466,7 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         advice = advise(m);
         std::cout << "\n";
         printAdvice(advice);
-        if (fastest) {
-            std::cout << "Fastest here: " << describeModel(fastest->config) << " (" << fmt(fastest->summary.makespanS) << " s). ";
-            if (fastest->config.model == advice.recommended || (advice.recommended == Model::Tbb && fastest->config.model == Model::Threads))
-                std::cout << "The flowchart's choice was the fastest.\n";
-            else
-                std::cout << "The flowchart recommended " << toString(advice.recommended) << "; see the table for what it cost here.\n";
-        }
+        std::cout << judge(runs, advice, m.gil).text << "\n";
     }
     const bool filesOk = writeOutputs(o, runs, &advice);
     if (keep)
@@ -594,6 +588,7 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     cpu.runOptions = {{"workload", "cpu"}, {"kernel", "sumsq"}, {"tasks", "4"}, {"task-ms", "250"}};
     cpu.models = {"sequential", "threads", "tbb", "processes"};
     cpu.withAndWithoutGil = true;
+    cpu.runOptions.emplace_back("workers", "cores");
     cpu.json = abs + QStringLiteral("/demo-cpu.json");
     cpu.csv = abs + QStringLiteral("/demo-cpu.csv");
     cpu.trace = abs + QStringLiteral("/demo-cpu.trace.json");
@@ -603,7 +598,8 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     std::cout << "\n2. I/O-bound: 40 requests to the loopback service, each answered after 100 ms.\n";
     CliOptions io = o;
     io.runOptions = {{"workload", "io"}, {"io", "net"}, {"tasks", "40"}, {"wait-ms", "100"}};
-    io.models = {"sequential", "threads", "eventloop"};
+    // Threads as the flowchart means them for dozens of waits: a pool sized to the waits.
+    io.compareList = {{{"model", "sequential"}}, {{"model", "threads"}, {"workers", "40"}}, {{"model", "eventloop"}, {"workers", "0"}}};
     io.json = abs + QStringLiteral("/demo-io.json");
     io.csv = abs + QStringLiteral("/demo-io.csv");
     io.trace = abs + QStringLiteral("/demo-io.trace.json");

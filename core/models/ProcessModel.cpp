@@ -19,6 +19,7 @@
 #include <boost/process/posix.hpp>
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
 #include <sys/wait.h>
 #endif
 
@@ -74,6 +75,12 @@ std::string describeStatus(int status)
 }
 #endif
 
+std::mutex& spawnMutex()
+{
+    static std::mutex m;
+    return m;
+}
+
 class Lane {
 public:
     Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, int lane)
@@ -115,6 +122,12 @@ private:
         const std::int64_t t0 = now();
         const auto core = static_cast<std::int16_t>(platform::currentCpu());
         try {
+            // Pipes are created inheritable. If another lane spawned between our pipe() and
+            // our spawn, its child would inherit our ends and our child would never see EOF
+            // on stdin. So create and spawn under one lock, and close our ends on exec before
+            // letting the next lane spawn. (vfork: the lock is held until the exec, not
+            // during the worker's start-up.)
+            std::lock_guard spawnLock(spawnMutex());
             m_toChild = std::make_unique<bp::opstream>();
             m_fromChild = std::make_unique<bp::ipstream>();
 #if defined(_WIN32)
@@ -123,6 +136,8 @@ private:
 #else
             m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
                                                   bp::std_in < *m_toChild, bp::std_out > *m_fromChild, bp::posix::use_vfork);
+            ::fcntl(m_toChild->pipe().native_sink(), F_SETFD, FD_CLOEXEC);
+            ::fcntl(m_fromChild->pipe().native_source(), F_SETFD, FD_CLOEXEC);
 #endif
         } catch (const std::exception& e) {
             m_ctx.recorder.addError("cannot start worker process " + m_ctx.config.workerExecutable + ": " + e.what());
@@ -233,6 +248,9 @@ private:
         for (int i = 0; askFirst && i < 200 && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (reaped == 0) {
+            if (askFirst)
+                m_ctx.recorder.addError("worker process " + std::to_string(m_pid)
+                                        + " did not exit within 2 s of its input closing and was killed");
             ::kill(pid, SIGKILL);
             while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
             }
