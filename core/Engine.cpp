@@ -230,7 +230,27 @@ bool Run::start(std::string* error)
         d->finished.store(true);
         return false;
     }
-    platform::raiseFileLimit();
+    const std::int64_t fileLimit = platform::raiseFileLimit();
+    if (d->config.io == IoKind::Net && d->config.workload != WorkloadKind::Cpu && fileLimit > 0) {
+        // Both ends of every connection in flight live in this process (the service too).
+        const auto& c = d->config;
+        std::int64_t inFlight = c.tasks;
+        if (c.model == Model::Sequential)
+            inFlight = 1;
+        else if (c.model == Model::EventLoop)
+            inFlight = c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
+        else if (!(c.model == Model::Threads && c.spawnPerTask))
+            inFlight = std::min(c.workers, c.tasks);
+        const std::int64_t needed = 2 * inFlight + 256;
+        if (needed > fileLimit) {
+            if (error)
+                *error = std::to_string(inFlight) + " requests in flight need about " + std::to_string(needed)
+                       + " open files here, and the limit is " + std::to_string(fileLimit)
+                       + ": lower --workers (or --tasks), or raise the limit (ulimit -n)";
+            d->finished.store(true);
+            return false;
+        }
+    }
     // Calibrate before the clock starts: the first use of a kernel measures its speed.
     const WorkSizes sizes = computeWorkSizes(d->config);
     std::unique_ptr<Gil> gil;

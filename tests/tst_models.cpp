@@ -6,6 +6,9 @@
 
 #include <QTest>
 
+#include <algorithm>
+#include <csignal>
+
 #include <thread>
 
 using namespace ce;
@@ -275,6 +278,41 @@ private Q_SLOTS:
         QVERIFY(!r.errors.empty());
         QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("signal")), r.errors.front().c_str());
         QVERIFY(childProcesses().isEmpty());
+    }
+
+    void killedWorkerIsReported()
+    {
+        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 6, 2);
+        c.taskMs = 400;
+        Run run(c);
+        std::string error;
+        QVERIFY(run.start(&error));
+        // Wait until a worker is busy with a task, then kill it from outside.
+        QVERIFY(eventually([&] {
+            const RunSnapshot s = run.snapshot();
+            return std::any_of(s.phases.begin(), s.phases.end(), [](const PhaseRecord& p) { return p.state == State::Spawn; })
+                && std::any_of(s.tasks.begin(), s.tasks.end(), [](const TaskRecord& t) { return t.status == TaskStatus::Running; });
+        }));
+        const QStringList children = childProcesses();
+        QVERIFY(!children.isEmpty());
+        ::kill(static_cast<pid_t>(children.front().section(QLatin1Char(' '), 0, 0).toLongLong()), SIGKILL);
+        QVERIFY(run.waitFor(std::chrono::seconds(60)));
+        const RunSnapshot r = run.snapshot();
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Failed));
+        QCOMPARE(r.summary.tasksFailed, 1);
+        QCOMPARE(r.summary.tasksDone, 5);
+        QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("signal 9")), r.errors.front().c_str());
+        QVERIFY(childProcesses().isEmpty());
+    }
+
+    void tooManySocketsIsRefusedUpFront()
+    {
+        RunConfig c = config(Model::EventLoop, WorkloadKind::Io, 100000, 0);
+        c.io = IoKind::Net;
+        Run run(c);
+        std::string error;
+        QVERIFY(!run.start(&error));
+        QVERIFY2(error.find("open files") != std::string::npos, error.c_str());
     }
 
     void badConfigDoesNotStart()
