@@ -146,17 +146,23 @@ struct Run::Impl {
         const std::int64_t children0 = platform::reapedChildrenCpuNs();
         smp->start();
 
+        std::atomic<bool> failed{false};
         if (setupErrors.empty()) {
-            ModelContext ctx{config, sizes, env, *rec, cancel, *smp, gil.get()};
-            switch (config.model) {
-            case Model::Sequential: runSequential(ctx); break;
-            case Model::Threads: runThreads(ctx); break;
-            case Model::Tbb: runTbb(ctx); break;
-            case Model::Processes: runProcesses(ctx); break;
-            case Model::EventLoop:
-                if (!runEventLoop(ctx, &error))
-                    setupErrors.push_back(error);
-                break;
+            ModelContext ctx{config, sizes, env, *rec, cancel, *smp, gil.get(), &failed};
+            try {
+                switch (config.model) {
+                case Model::Sequential: runSequential(ctx); break;
+                case Model::Threads: runThreads(ctx); break;
+                case Model::Tbb: runTbb(ctx); break;
+                case Model::Processes: runProcesses(ctx); break;
+                case Model::EventLoop:
+                    if (!runEventLoop(ctx, &error))
+                        setupErrors.push_back(error);
+                    break;
+                }
+            } catch (const std::exception& e) {
+                // The models join what they started before an exception leaves them.
+                fail(ctx, std::string("the run stopped: ") + e.what());
             }
         }
         smp->stop();
@@ -170,7 +176,7 @@ struct Run::Impl {
 
         for (auto& e : setupErrors)
             rec->addError(e);
-        if (!setupErrors.empty())
+        if (!setupErrors.empty() || failed.load())
             status = RunStatus::Failed;
         else if (cancel.isCancelled())
             status = RunStatus::Cancelled;

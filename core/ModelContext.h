@@ -6,9 +6,16 @@
 #include "Recorder.h"
 #include "RunConfig.h"
 #include "TaskPlan.h"
+#include "TaskRunner.h"
 #include "Waits.h"
 
+#include <atomic>
 #include <memory>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace ce {
 
@@ -21,7 +28,29 @@ struct ModelContext {
     CancelToken& cancel;
     CoreSampler& sampler;
     Gil* gil = nullptr; // the parent process's lock, when --gil
+    std::atomic<bool>* failed = nullptr; // set by fail(): the run ends as failed, not cancelled
 };
+
+// Ends the run because something it needs was refused (a thread, a process): records why,
+// marks the run failed and cancels the rest. Whatever was recorded is kept.
+void fail(ModelContext& ctx, std::string why);
+
+// Starts a thread for the run, or fails the run with a clear message if the OS refuses.
+template <typename F>
+bool startThread(ModelContext& ctx, std::vector<std::thread>& threads, const char* what, F&& body)
+{
+    try {
+        threads.emplace_back(std::forward<F>(body));
+        return true;
+    } catch (const std::system_error& e) {
+        fail(ctx, std::string("the system refused to start ") + what + " (" + e.what() + ") after "
+                      + std::to_string(threads.size()) + " had started: lower --workers or --tasks");
+        return false;
+    }
+}
+
+// The TaskRunner settings for a thread of this run (its os id is the calling thread's).
+TaskRunner::Context runnerContext(const ModelContext& ctx);
 
 // How many lanes (workers drawn as rows) a model uses for a config.
 int laneCount(const RunConfig& config);

@@ -13,12 +13,21 @@ namespace ce {
 // CPU work (asyncio.to_thread) and file I/O. The destructor finishes queued jobs and joins.
 class WorkerPool {
 public:
+    // Throws std::system_error if the OS refuses a thread (after joining those it started).
     explicit WorkerPool(int threads)
     {
-        for (int i = 0; i < threads; ++i)
-            m_threads.emplace_back([this] { work(); });
+        try {
+            for (int i = 0; i < threads; ++i)
+                m_threads.emplace_back([this] { work(); });
+        } catch (...) {
+            stop();
+            throw;
+        }
     }
-    ~WorkerPool()
+    ~WorkerPool() { stop(); }
+
+private:
+    void stop()
     {
         {
             std::lock_guard lock(m_mutex);
@@ -27,7 +36,10 @@ public:
         m_cv.notify_all();
         for (auto& t : m_threads)
             t.join();
+        m_threads.clear();
     }
+
+public:
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 

@@ -171,6 +171,25 @@ private Q_SLOTS:
         QVERIFY2(left.isEmpty(), qPrintable(left.join(QLatin1Char('\n'))));
     }
 
+    void refusedThreadsFailTheRunCleanly()
+    {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("sanitizers need more address space than the limit this test sets");
+#endif
+        // 4000 threads' stacks do not fit in 3 GB of address space: the OS refuses some.
+        QProcess p;
+        p.start(QStringLiteral("/bin/bash"), {QStringLiteral("-c"), QStringLiteral("ulimit -v 3000000; exec \"$0\" \"$@\""), QStringLiteral(CE_EXECUTABLE),
+                                              QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("threads"), QStringLiteral("--spawn-per-task"),
+                                              QStringLiteral("--tasks"), QStringLiteral("4000"), QStringLiteral("--workload"), QStringLiteral("io"),
+                                              QStringLiteral("--wait-ms"), QStringLiteral("300"), QStringLiteral("--quiet")});
+        QVERIFY(p.waitForFinished(120000));
+        const QByteArray out = p.readAllStandardOutput();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(out.contains("refused to start"), out.constData());
+        QVERIFY(out.contains("Status:    failed"));
+    }
+
     void crashedWorkerIsReported()
     {
         const Result r = run({QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--workers"),

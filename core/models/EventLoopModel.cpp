@@ -31,7 +31,7 @@ public:
     explicit EventLoopRun(ModelContext& ctx)
         : m_ctx(ctx)
         , m_limit(ctx.config.workers == 0 ? ctx.config.tasks : std::min(ctx.config.workers, ctx.config.tasks))
-        , m_loopRunner(runnerContext())
+        , m_loopRunner(runnerContext(ctx))
     {
         for (int i = 0; i < laneCount(ctx.config); ++i)
             m_freeLanes.insert(i);
@@ -81,19 +81,6 @@ private:
         std::size_t next = 0;
         QPointer<QTcpSocket> socket;
     };
-
-    TaskRunner::Context runnerContext() const
-    {
-        TaskRunner::Context rc;
-        rc.kernel = m_ctx.config.kernel;
-        rc.sizes = m_ctx.sizes;
-        rc.env = &m_ctx.env;
-        rc.gil = m_ctx.gil;
-        rc.cancel = &m_ctx.cancel;
-        rc.runStartNs = m_ctx.recorder.startNs();
-        rc.osId = platform::currentThreadId();
-        return rc;
-    }
 
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
     static std::int16_t core() { return static_cast<std::int16_t>(platform::currentCpu()); }
@@ -150,7 +137,7 @@ private:
         QPointer<EventLoopRun> self(this);
         m_cpuPool->submit([this, self, task, lane, units] {
             auto sink = std::make_shared<VectorSink>();
-            TaskRunner::Context rc = runnerContext();
+            TaskRunner::Context rc = runnerContext(m_ctx);
             rc.osId = platform::currentThreadId();
             TaskRunner runner(rc);
             const auto outcome = runner.runCpuPhase(task, lane, units, *sink);

@@ -29,7 +29,13 @@ int laneCount(const RunConfig& c)
     return 1;
 }
 
-namespace {
+void fail(ModelContext& ctx, std::string why)
+{
+    ctx.recorder.addError(std::move(why));
+    if (ctx.failed)
+        ctx.failed->store(true);
+    ctx.cancel.cancel();
+}
 
 TaskRunner::Context runnerContext(const ModelContext& ctx)
 {
@@ -43,6 +49,8 @@ TaskRunner::Context runnerContext(const ModelContext& ctx)
     rc.osId = platform::currentThreadId();
     return rc;
 }
+
+namespace {
 
 // Runs one task on the calling thread as lane `lane`, and settles its status.
 void runOne(ModelContext& ctx, TaskRunner& runner, int task, int lane)
@@ -80,12 +88,14 @@ void runThreads(ModelContext& ctx)
         // threading.Thread per item: every task gets its own thread, all started at once.
         threads.reserve(static_cast<std::size_t>(ctx.config.tasks));
         for (int task = 0; task < ctx.config.tasks; ++task) {
-            threads.emplace_back([&ctx, task] {
+            const bool started = startThread(ctx, threads, "a thread per task", [&ctx, task] {
                 if (ctx.cancel.isCancelled())
                     return;
                 TaskRunner runner(runnerContext(ctx));
                 runOne(ctx, runner, task, task);
             });
+            if (!started)
+                break;
         }
     } else {
         // ThreadPoolExecutor.map: all tasks are submitted at once to a queue that N threads
@@ -94,7 +104,7 @@ void runThreads(ModelContext& ctx)
         auto next = std::make_shared<std::atomic<int>>(0);
         threads.reserve(static_cast<std::size_t>(lanes));
         for (int lane = 0; lane < lanes; ++lane) {
-            threads.emplace_back([&ctx, next, lane] {
+            const bool started = startThread(ctx, threads, "the pool's threads", [&ctx, next, lane] {
                 TaskRunner runner(runnerContext(ctx));
                 for (;;) {
                     if (ctx.cancel.isCancelled())
@@ -105,6 +115,8 @@ void runThreads(ModelContext& ctx)
                     runOne(ctx, runner, task, lane);
                 }
             });
+            if (!started)
+                break;
         }
     }
     for (auto& t : threads)

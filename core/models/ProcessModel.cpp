@@ -292,10 +292,14 @@ void runProcesses(ModelContext& ctx)
     std::atomic<int> lanesLeft{laneCount(ctx.config)};
     std::vector<std::thread> threads;
     for (int lane = 0; lane < laneCount(ctx.config); ++lane) {
-        threads.emplace_back([&, lane] {
+        const bool started = startThread(ctx, threads, "a worker process's lane thread", [&, lane] {
             Lane(ctx, registry, next, lane).run();
             lanesLeft.fetch_sub(1);
         });
+        if (!started) {
+            lanesLeft.fetch_sub(laneCount(ctx.config) - lane);
+            break;
+        }
     }
     // The lanes block on pipes; only killing their children unblocks them on cancel. Keep
     // killing until every lane has left: a lane may have spawned just before it saw the cancel.

@@ -28,8 +28,14 @@ public:
     // Cumulative busy and total time of every logical core, in core order.
     virtual bool readCores(std::vector<CoreTicks>& out) = 0;
     // Cumulative CPU time and last core of every thread of the given processes. Returns
-    // false where the OS cannot tell a thread's core (then a run's share is not split by core).
-    virtual bool readThreads(const std::vector<std::int64_t>& pids, std::vector<ThreadTime>& out) = 0;
+    // false where the OS cannot tell a thread's core (then a run's share is not split by core),
+    // which is what this default does.
+    virtual bool readThreads(const std::vector<std::int64_t>& pids, std::vector<ThreadTime>& out)
+    {
+        (void)pids;
+        out.clear();
+        return false;
+    }
     // "CPU model, N logical cores, OS release".
     virtual std::string machineDescription() = 0;
 

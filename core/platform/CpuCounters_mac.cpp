@@ -32,12 +32,6 @@ public:
         return true;
     }
 
-    bool readThreads(const std::vector<std::int64_t>&, std::vector<ThreadTime>& out) override
-    {
-        out.clear();
-        return false;
-    }
-
     std::string machineDescription() override
     {
         char brand[256] = "unknown CPU";
