@@ -223,19 +223,21 @@ bool Run::start(std::string* error)
             *error = "this run has already been started";
         return false;
     }
+    auto refuse = [&](const std::string& why) {
+        if (error)
+            *error = why;
+        std::lock_guard lock(d->stateMutex);
+        d->final.config = d->config;
+        d->final.status = RunStatus::Failed;
+        d->final.errors = {why};
+        d->finished.store(true);
+        return false;
+    };
     const std::string problem = validate(d->config);
-    if (!problem.empty()) {
-        if (error)
-            *error = problem;
-        d->finished.store(true);
-        return false;
-    }
-    if (d->config.model == Model::EventLoop && !QCoreApplication::instance()) {
-        if (error)
-            *error = "the eventloop model needs a QCoreApplication (create one in main())";
-        d->finished.store(true);
-        return false;
-    }
+    if (!problem.empty())
+        return refuse(problem);
+    if (d->config.model == Model::EventLoop && !QCoreApplication::instance())
+        return refuse("the eventloop model needs a QCoreApplication (create one in main())");
     const std::int64_t fileLimit = platform::raiseFileLimit();
     if (d->config.io == IoKind::Net && d->config.workload != WorkloadKind::Cpu && fileLimit > 0) {
         // Both ends of every connection in flight live in this process (the service too).
@@ -248,14 +250,10 @@ bool Run::start(std::string* error)
         else if (!(c.model == Model::Threads && c.spawnPerTask))
             inFlight = std::min(c.workers, c.tasks);
         const std::int64_t needed = 2 * inFlight + 256;
-        if (needed > fileLimit) {
-            if (error)
-                *error = std::to_string(inFlight) + " requests in flight need about " + std::to_string(needed)
-                       + " open files here, and the limit is " + std::to_string(fileLimit)
-                       + ": lower --workers (or --tasks), or raise the limit (ulimit -n)";
-            d->finished.store(true);
-            return false;
-        }
+        if (needed > fileLimit)
+            return refuse(std::to_string(inFlight) + " requests in flight need about " + std::to_string(needed)
+                          + " open files here, and the limit is " + std::to_string(fileLimit)
+                          + ": lower --workers (or --tasks), or raise the limit (ulimit -n)");
     }
     // Calibrate before the clock starts: the first use of a kernel measures its speed.
     const WorkSizes sizes = computeWorkSizes(d->config);
@@ -292,7 +290,7 @@ RunSnapshot Run::snapshot() const
     std::shared_ptr<CoreSampler> smp;
     {
         std::lock_guard lock(d->stateMutex);
-        if (d->finished.load() && d->recorder)
+        if (d->finished.load())
             return d->final;
         rec = d->recorder;
         smp = d->sampler;
@@ -321,12 +319,8 @@ const RunConfig& Run::config() const { return d->config; }
 RunSnapshot runToEnd(const RunConfig& config, std::string* error)
 {
     Run run(config);
-    if (!run.start(error)) {
-        RunSnapshot s;
-        s.config = config;
-        s.status = RunStatus::Failed;
-        return s;
-    }
+    if (!run.start(error))
+        return run.snapshot();
     while (!run.waitFor(std::chrono::milliseconds(100))) {
     }
     return run.snapshot();

@@ -323,6 +323,9 @@ private Q_SLOTS:
         QVERIFY(!run.start(&error));
         QVERIFY(error.find("--tasks") != std::string::npos);
         QVERIFY(run.isFinished());
+        const RunSnapshot s = run.snapshot();
+        QCOMPARE(static_cast<int>(s.status), static_cast<int>(RunStatus::Failed));
+        QCOMPARE(s.errors.size(), std::size_t(1));
     }
 };
 
