@@ -10,12 +10,14 @@
 namespace ce {
 
 // An append-only buffer with one writer and any number of concurrent readers, lock-free on
-// both sides. Storage is a list of chunks of doubling size (256, 512, 1024, ...), so the
+// both sides. Storage is a list of chunks of doubling size (16, 32, 64, ...), so the
 // writer never moves an element a reader may be copying; the writer publishes each element
 // by a release store of the count, and a reader copies [0, count) after an acquire load.
 template <typename T>
 class AppendBuffer {
-    static constexpr std::size_t kFirstChunk = 256;
+    // Small first chunk: an event loop with 10,000 tasks in flight has 10,000 lanes of a
+    // phase or two each; doubling keeps long lanes to a few dozen chunks.
+    static constexpr std::size_t kFirstChunk = 16;
     static constexpr std::size_t kMaxChunks = 40;
 
 public:

@@ -235,7 +235,9 @@ private:
         m_freeLanes.insert(it->second->lane);
         m_inFlight.erase(it);
         m_ctx.recorder.setTaskStatus(task, status);
-        QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
+        // Only go round the loop again when there is a task to start or the run is over.
+        if (m_nextTask < m_ctx.config.tasks || m_inFlight.empty())
+            QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
     }
 
     void abortAll()
