@@ -116,7 +116,6 @@ struct Run::Impl {
     std::shared_ptr<Recorder> recorder;
     std::shared_ptr<CoreSampler> sampler;
     RunSnapshot final;
-    std::string startError;
 
     void controller(std::shared_ptr<Recorder> rec, std::shared_ptr<CoreSampler> smp, WorkSizes sizes, std::unique_ptr<Gil> gil)
     {
