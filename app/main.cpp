@@ -1,6 +1,49 @@
+// The concurrency-explorer executable: the command line (core/cli) with figure export (ui/),
+// and the hidden worker mode of the processes model.
+#include "FigureExport.h"
+#include "WorkerProtocol.h"
 #include "cli/Cli.h"
+
+#include <QApplication>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+bool hasDisplay()
+{
+#if defined(__linux__) || defined(__FreeBSD__)
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+#else
+    return true;
+#endif
+}
+
+bool writePng(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice, const QString& path, QSize size, std::string* error)
+{
+    ce::ui::FigureOptions options;
+    options.size = size;
+    const QImage image = (runs.size() == 1 && !advice) ? ce::ui::renderRunFigure(runs.front(), options)
+                                                       : ce::ui::renderCompareFigure(runs, advice, options);
+    return ce::ui::savePng(image, path, error);
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
-    return ce::cli::main(argc, argv);
+    // Worker processes start often: they need no application object at all.
+    if (argc >= 2 && std::strcmp(argv[1], "worker") == 0)
+        return ce::runWorkerProcess();
+
+    // Commands draw figures offscreen; without a display even the default (no command) does.
+    // QApplication aborts without a display before it parses anything, so choose first.
+    if ((argc > 1 || !hasDisplay()) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+
+    ce::cli::Hooks hooks;
+    hooks.writePng = writePng;
+    return ce::cli::main(argc, argv, hooks);
 }

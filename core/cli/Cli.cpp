@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -48,6 +49,7 @@ constexpr int kExitUsage = 2;
 constexpr int kExitCancelled = 130;
 
 std::atomic<bool> g_interrupted{false};
+const Hooks* g_hooks = nullptr;
 
 extern "C" void onInterrupt(int sig)
 {
@@ -66,7 +68,8 @@ struct CliOptions {
     std::string command;
     std::vector<std::pair<std::string, std::string>> runOptions;
     std::string preset;
-    QString json, csv, trace;
+    QString json, csv, trace, png;
+    QSize size{1600, 900};
     std::vector<std::string> models;
     std::vector<std::map<std::string, std::string>> compareList; // per-run overrides (demo)
     bool withAndWithoutGil = false;
@@ -81,7 +84,8 @@ const char* const kUsage = R"(Concurrency Explorer: run a workload under threads
 loop, with or without an emulated CPython GIL, and record what every core and worker did.
 
 Usage:
-  concurrency-explorer run     [--preset NAME] [workload and model options] [--json F] [--csv F] [--trace F]
+  concurrency-explorer         the desktop window (with no display: the demo)
+  concurrency-explorer run     [--preset NAME] [workload and model options] [--json F] [--csv F] [--trace F] [--png F]
   concurrency-explorer compare [--preset NAME] [--models m1,m2,...] [--with-and-without-gil] [options] [files]
   concurrency-explorer advise  [--preset NAME] [workload options] [--json F]
   concurrency-explorer list    [--json]
@@ -109,6 +113,9 @@ Files:
   --csv FILE     phases, core samples and loop lag, one row each
   --no-gil       the GIL off (to override a preset that turns it on)
   --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
+  --png FILE     the timeline (run) or the small multiples and speedups (compare), stamped
+                 with the parameters and the machine; drawn offscreen, no display needed
+  --size WxH     the PNG's size in pixels (default 1600x900)
 
 Limits: tasks 1..100000, workers 1..1024 (processes 1..64), task-ms and wait-ms 0..60000,
 rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms.
@@ -162,6 +169,18 @@ CliOptions parse(int argc, char** argv)
         } else if (name == "json" || name == "csv" || name == "trace") {
             const QString path = QString::fromStdString(takeValue(name, inlineValue, hasInline));
             (name == "json" ? o.json : name == "csv" ? o.csv : o.trace) = path;
+        } else if (name == "png") {
+            o.png = QString::fromStdString(takeValue(name, inlineValue, hasInline));
+        } else if (name == "size") {
+            const std::string v = takeValue(name, inlineValue, hasInline);
+            const auto x = v.find('x');
+            char* end1 = nullptr;
+            char* end2 = nullptr;
+            const long w = x == std::string::npos ? 0 : std::strtol(v.c_str(), &end1, 10);
+            const long h = x == std::string::npos ? 0 : std::strtol(v.c_str() + x + 1, &end2, 10);
+            if (x == std::string::npos || end1 != v.c_str() + x || *end2 != '\0' || w < 300 || h < 300 || w > 8000 || h > 8000)
+                usage("--size: '" + v + "' is not WIDTHxHEIGHT with each side from 300 to 8000 pixels, e.g. 1600x900");
+            o.size = QSize(static_cast<int>(w), static_cast<int>(h));
         } else if (name == "models") {
             o.models = split(takeValue(name, inlineValue, hasInline), ',');
             if (o.models.empty())
@@ -222,7 +241,9 @@ void checkConfig(const RunConfig& c)
 
 void checkOutputs(const CliOptions& o)
 {
-    for (const QString& path : {o.json, o.csv, o.trace}) {
+    if (!o.png.isNull() && !(g_hooks && g_hooks->writePng))
+        usage("--png needs the desktop build (this one has no figure export)");
+    for (const QString& path : {o.json, o.csv, o.trace, o.png}) {
         if (path.isNull())
             continue;
         const std::string problem = checkWritable(path);
@@ -324,6 +345,8 @@ bool writeOutputs(const CliOptions& o, const std::vector<RunSnapshot>& runs, con
         report(writeCsv(o.csv, runs, &error), o.csv);
     if (!o.trace.isNull())
         report(writeTrace(o.trace, runs, &error), o.trace);
+    if (!o.png.isNull())
+        report(g_hooks->writePng(runs, advice, o.png, o.size, &error), o.png);
     return ok;
 }
 
@@ -582,7 +605,7 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     if (!QDir().mkpath(dir))
         usage("cannot create the output folder " + dir.toStdString());
     const QString abs = QDir(dir).absolutePath();
-    std::cout << "Concurrency Explorer demo: two short comparisons (the desktop window comes with the GUI).\n\n"
+    std::cout << "Concurrency Explorer demo: two short comparisons, written as files.\n\n"
               << "1. CPU-bound: 4 tasks of 250 ms under each model, the GIL emulated where Python would have it.\n";
     CliOptions cpu = o;
     cpu.runOptions = {{"workload", "cpu"}, {"kernel", "sumsq"}, {"tasks", "4"}, {"task-ms", "250"}};
@@ -592,6 +615,8 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     cpu.json = abs + QStringLiteral("/demo-cpu.json");
     cpu.csv = abs + QStringLiteral("/demo-cpu.csv");
     cpu.trace = abs + QStringLiteral("/demo-cpu.trace.json");
+    if (g_hooks && g_hooks->writePng)
+        cpu.png = abs + QStringLiteral("/demo-cpu.png");
     int rc = cmdCompare(cpu, exe);
     if (rc == kExitCancelled || g_interrupted.load())
         return kExitCancelled;
@@ -603,6 +628,8 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     io.json = abs + QStringLiteral("/demo-io.json");
     io.csv = abs + QStringLiteral("/demo-io.csv");
     io.trace = abs + QStringLiteral("/demo-io.trace.json");
+    if (g_hooks && g_hooks->writePng)
+        io.png = abs + QStringLiteral("/demo-io.png");
     const int rc2 = cmdCompare(io, exe);
     std::cout << "\nFiles are in " << abs.toStdString() << " (open the .trace.json files in ui.perfetto.dev).\n";
     return rc != kExitOk ? rc : rc2;
@@ -610,12 +637,15 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
 
 } // namespace
 
-int main(int argc, char** argv)
+int main(int argc, char** argv, const Hooks& hooks)
 {
     if (argc >= 2 && std::string(argv[1]) == "worker")
         return runWorkerProcess();
 
-    QCoreApplication app(argc, argv);
+    g_hooks = &hooks;
+    std::unique_ptr<QCoreApplication> ownApp;
+    if (!QCoreApplication::instance())
+        ownApp = std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("concurrency-explorer"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     std::signal(SIGINT, onInterrupt);

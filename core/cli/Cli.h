@@ -1,10 +1,28 @@
 #pragma once
 
+#include "Flowchart.h"
+#include "RunData.h"
+
+#include <QSize>
+#include <QString>
+
+#include <functional>
+#include <string>
+#include <vector>
+
 namespace ce::cli {
 
+// What the command line cannot do with core alone, provided by the program that embeds it
+// (app/ adds figure export from ui/). Empty members: the feature is not in this build.
+struct Hooks {
+    // Draws one run, or a comparison (several runs and the advice), to a PNG file.
+    std::function<bool(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& path, QSize size, std::string* error)>
+        writePng;
+};
+
 // The headless command line: run, compare, advise, list, serve, demo (and the hidden worker
-// mode of the processes model). Returns the process exit code:
-// 0 success, 1 the run or a file failed, 2 bad arguments, 130 cancelled by Ctrl+C.
-int main(int argc, char** argv);
+// mode of the processes model). Creates a QCoreApplication unless one exists. Returns the
+// process exit code: 0 success, 1 the run or a file failed, 2 bad arguments, 130 cancelled.
+int main(int argc, char** argv, const Hooks& hooks = {});
 
 } // namespace ce::cli

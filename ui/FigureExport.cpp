@@ -1,0 +1,176 @@
+#include "FigureExport.h"
+
+#include "TimelinePlot.h"
+
+#include <QDateTime>
+#include <QPainter>
+#include <QSaveFile>
+
+#include <algorithm>
+
+namespace ce::ui {
+
+namespace {
+QString q(const std::string& s) { return QString::fromStdString(s); }
+} // namespace
+
+QString figureTitle(const RunSnapshot& run)
+{
+    return q(describeWorkload(run.config)) + QStringLiteral("  —  ") + q(describeModel(run.config));
+}
+
+QString figureFooter(const RunSnapshot& run)
+{
+    const Summary& s = run.summary;
+    QString text = QStringLiteral("makespan %1 s · CPU time %2 s · busy cores %3 · bound %4 s")
+                       .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.boundS, 0, 'f', 3);
+    if (run.config.gil)
+        text += QStringLiteral(" · GIL wait %1 s (the GIL is emulated: C++ has none)").arg(s.gilWaitS, 0, 'f', 3);
+    if (run.config.model == Model::EventLoop)
+        text += QStringLiteral(" · worst loop lag %1 ms").arg(s.maxLoopLagMs, 0, 'f', 1);
+    if (run.status != RunStatus::Completed)
+        text += QStringLiteral(" · ") + QString::fromUtf8(toString(run.status).data()).toUpper();
+    text += QStringLiteral("\n") + q(run.machine) + QStringLiteral(" · Concurrency Explorer · ")
+          + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"));
+    return text;
+}
+
+QImage renderRunFigure(const RunSnapshot& run, const FigureOptions& options)
+{
+    TimelinePlot plot;
+    plot.resize(options.size);
+    if (options.stamp)
+        plot.setCaption(figureTitle(run), figureFooter(run));
+    plot.setRun(run);
+    return plot.toPixmap(options.size.width(), options.size.height(), options.scale).toImage();
+}
+
+namespace {
+
+QImage renderSpeedups(const std::vector<RunSnapshot>& runs, const Advice* advice, QSize size, double scale)
+{
+    QCustomPlot plot;
+    plot.setBackground(Qt::white);
+    auto* bars = new QCPBars(plot.yAxis, plot.xAxis); // horizontal bars: one row per run
+    bars->setBrush(QColor(0, 114, 178));
+    bars->setPen(Qt::NoPen);
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    double best = 1;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const double speedup = runs[i].summary.speedup;
+        bars->addData(double(i), speedup);
+        QString label = q(describeModel(runs[i].config));
+        if (advice && runs[i].config.model == advice->recommended)
+            label += QStringLiteral("  (recommended)");
+        ticker->addTick(double(i), label);
+        best = std::max(best, speedup);
+    }
+    const int cores = runs.empty() ? 1 : std::max(1, runs.front().summary.cores);
+    plot.yAxis->setTicker(ticker);
+    plot.yAxis->setRangeReversed(true);
+    plot.yAxis->setRange(-0.6, double(runs.size()) - 0.4);
+    plot.xAxis->setLabel(QStringLiteral("speedup against sequential (the dashed line: this machine's %1 cores)").arg(cores));
+    plot.xAxis->setRange(0, std::max(best, double(cores)) * 1.15);
+    auto* ideal = new QCPItemStraightLine(&plot);
+    ideal->point1->setCoords(cores, 0);
+    ideal->point2->setCoords(cores, 1);
+    ideal->setPen(QPen(QColor(213, 94, 0), 1.5, Qt::DashLine));
+    return plot.toPixmap(size.width(), size.height(), scale).toImage();
+}
+
+} // namespace
+
+QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options)
+{
+    const QSize size = options.size;
+    QImage image(size * options.scale, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(options.scale);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    painter.setRenderHint(QPainter::Antialiasing);
+    QFont font = painter.font();
+    int y = 8;
+    if (options.stamp && !runs.empty()) {
+        QFont title = font;
+        title.setPointSizeF(font.pointSizeF() * 1.4);
+        title.setBold(true);
+        painter.setFont(title);
+        const QRect r(12, y, size.width() - 24, 34);
+        painter.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("Comparison: ") + q(describeWorkload(runs.front().config)));
+        y += 36;
+        painter.setFont(font);
+        if (advice) {
+            painter.drawText(QRect(12, y, size.width() - 24, 22), Qt::AlignLeft | Qt::AlignVCenter,
+                             q(advice->summary) + QStringLiteral(" (decision flowchart, from measured CPU share and concurrency)"));
+            y += 24;
+        }
+    }
+    // One legend for all the small multiples.
+    {
+        int x = 12;
+        QFont small = font;
+        small.setPointSizeF(font.pointSizeF() * 0.9);
+        painter.setFont(small);
+        const QFontMetrics fm(small);
+        auto swatch = [&](const QColor& color, const QString& text) {
+            painter.fillRect(QRect(x, y + 5, 14, 10), color);
+            x += 18;
+            painter.setPen(Qt::black);
+            painter.drawText(QRect(x, y, fm.horizontalAdvance(text) + 4, 20), Qt::AlignLeft | Qt::AlignVCenter, text);
+            x += fm.horizontalAdvance(text) + 18;
+        };
+        for (State s : StatePalette::drawOrder()) {
+            if (s != State::Queued)
+                swatch(StatePalette::color(s), StatePalette::label(s));
+        }
+        swatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));
+        swatch(TimelineModel::blend(100, 0), QStringLiteral("core: others"));
+        painter.setFont(font);
+        y += 24;
+    }
+    const int footerHeight = options.stamp ? 26 : 0;
+    const bool speedups = std::any_of(runs.begin(), runs.end(), [](const RunSnapshot& r) { return r.summary.speedup > 0; });
+    const int chartHeight = speedups ? std::max(120, static_cast<int>(28 * runs.size()) + 60) : 0;
+    const int available = size.height() - y - footerHeight - chartHeight;
+    const int each = runs.empty() ? 0 : std::max(80, available / static_cast<int>(runs.size()));
+    double longest = 0.001;
+    for (const auto& r : runs)
+        longest = std::max(longest, double(r.elapsedNs) / 1e9);
+    for (const auto& run : runs) {
+        TimelinePlot plot;
+        plot.setCaption(q(describeModel(run.config)) + QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3), {});
+        plot.setTimeRange(longest); // one time scale for all
+        plot.setLegendVisible(false);
+        plot.setRun(run);
+        const QImage part = plot.toPixmap(size.width(), each, options.scale).toImage();
+        painter.drawImage(QRect(0, y, size.width(), each), part);
+        y += each;
+    }
+    if (speedups) {
+        painter.drawImage(QRect(0, y, size.width(), chartHeight), renderSpeedups(runs, advice, QSize(size.width(), chartHeight), options.scale));
+        y += chartHeight;
+    }
+    if (options.stamp && !runs.empty()) {
+        painter.setPen(QColor(90, 90, 90));
+        QString footer = q(runs.front().machine) + QStringLiteral(" · Concurrency Explorer · ")
+                       + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"));
+        if (std::any_of(runs.begin(), runs.end(), [](const RunSnapshot& r) { return r.config.gil; }))
+            footer += QStringLiteral(" · +GIL runs use an emulated GIL (C++ has none)");
+        painter.drawText(QRect(12, size.height() - footerHeight, size.width() - 24, footerHeight), Qt::AlignLeft | Qt::AlignVCenter, footer);
+    }
+    painter.end();
+    return image;
+}
+
+bool savePng(const QImage& image, const QString& path, std::string* error)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || !image.save(&f, "PNG") || !f.commit()) {
+        if (error)
+            *error = "cannot write " + path.toStdString() + ": " + f.errorString().toStdString();
+        return false;
+    }
+    return true;
+}
+
+} // namespace ce::ui

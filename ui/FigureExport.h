@@ -1,0 +1,36 @@
+#pragma once
+
+#include "Flowchart.h"
+#include "RunData.h"
+
+#include <QImage>
+#include <QSize>
+#include <QString>
+
+#include <string>
+#include <vector>
+
+namespace ce::ui {
+
+// Figures for slides: the timeline of a run, or a comparison's runs as small multiples on
+// one time scale with a speedup chart, stamped with a title, the run's parameters and the
+// machine, so that a slide needs no caption. Renders offscreen: no window is shown.
+struct FigureOptions {
+    QSize size{1600, 900};   // logical pixels
+    double scale = 1.0;      // device pixels per logical pixel (2 for a sharp slide)
+    bool stamp = true;       // title, parameters and machine
+};
+
+constexpr int kMinFigureSide = 300;
+constexpr int kMaxFigureSide = 8000;
+
+QString figureTitle(const RunSnapshot& run);
+QString figureFooter(const RunSnapshot& run);
+
+QImage renderRunFigure(const RunSnapshot& run, const FigureOptions& options);
+QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options);
+
+// Writes the image as PNG through QSaveFile (never half-written).
+bool savePng(const QImage& image, const QString& path, std::string* error);
+
+} // namespace ce::ui

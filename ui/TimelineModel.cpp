@@ -1,0 +1,142 @@
+#include "TimelineModel.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ce::ui {
+
+QColor StatePalette::color(State s)
+{
+    switch (s) {
+    case State::Cpu: return QColor(0, 114, 178);      // blue
+    case State::GilWait: return QColor(213, 94, 0);   // vermillion
+    case State::IoWait: return QColor(0, 158, 115);   // bluish green
+    case State::Spawn: return QColor(204, 121, 167);  // reddish purple
+    case State::Ipc: return QColor(230, 159, 0);      // orange
+    case State::Queued: return QColor(190, 190, 190); // grey
+    }
+    return Qt::black;
+}
+
+QString StatePalette::label(State s)
+{
+    switch (s) {
+    case State::Cpu: return QStringLiteral("CPU");
+    case State::GilWait: return QStringLiteral("waiting for the GIL (emulated)");
+    case State::IoWait: return QStringLiteral("waiting on I/O");
+    case State::Spawn: return QStringLiteral("starting a process");
+    case State::Ipc: return QStringLiteral("sending data to/from a process");
+    case State::Queued: return QStringLiteral("queued");
+    }
+    return {};
+}
+
+const std::array<State, kStateCount>& StatePalette::drawOrder()
+{
+    static const std::array<State, kStateCount> order{State::Cpu, State::GilWait, State::IoWait, State::Spawn, State::Ipc, State::Queued};
+    return order;
+}
+
+QColor TimelineModel::blend(float totalPct, float runPct)
+{
+    const double run = std::clamp(double(runPct) / 100.0, 0.0, 1.0);
+    const double other = std::clamp(double(totalPct - runPct) / 100.0, 0.0, 1.0 - run);
+    const QColor blue = StatePalette::color(State::Cpu);
+    const QColor grey(140, 140, 140);
+    const double idle = 1.0 - run - other;
+    return QColor::fromRgbF(float(idle + run * blue.redF() + other * grey.redF()), float(idle + run * blue.greenF() + other * grey.greenF()),
+                            float(idle + run * blue.blueF() + other * grey.blueF()));
+}
+
+QString TimelineModel::describe(const PhaseRecord& p)
+{
+    const double ms = double(p.endNs - p.startNs) / 1e6;
+    QString text = p.task >= 0 ? QStringLiteral("task %1, lane %2\n").arg(p.task).arg(p.lane) : QStringLiteral("lane %1\n").arg(p.lane);
+    text += QStringLiteral("%1 for %2 ms (from %3 s)").arg(StatePalette::label(p.state)).arg(ms, 0, 'f', ms < 10 ? 3 : 1).arg(double(p.startNs) / 1e9, 0, 'f', 3);
+    if (p.cpu >= 0)
+        text += QStringLiteral("\ncore %1").arg(p.cpu);
+    if (p.state == State::Cpu && p.cpuNs > 0)
+        text += QStringLiteral(", %1 ms of CPU").arg(double(p.cpuNs) / 1e6, 0, 'f', 1);
+    return text;
+}
+
+void TimelineModel::setRun(const RunSnapshot& run)
+{
+    m_run = run;
+    m_lanes.assign(static_cast<std::size_t>(std::max(0, run.lanes)), {});
+    m_gil.clear();
+    std::int64_t endNs = run.elapsedNs;
+    for (const auto& p : run.phases) {
+        if (p.lane < 0 || p.lane >= run.lanes)
+            continue;
+        m_lanes[static_cast<std::size_t>(p.lane)].push_back(p);
+        endNs = std::max(endNs, p.endNs);
+        if (p.state == State::Cpu && hasGilTrack())
+            m_gil.push_back(p);
+    }
+    for (auto& lane : m_lanes)
+        std::sort(lane.begin(), lane.end(), [](const auto& a, const auto& b) { return a.startNs < b.startNs; });
+    std::sort(m_gil.begin(), m_gil.end(), [](const auto& a, const auto& b) { return a.startNs < b.startNs; });
+    m_endS = double(endNs) / 1e9;
+
+    m_sampleS = std::max(0.001, run.config.sampleMs / 1000.0);
+    m_cores = 0;
+    std::int64_t lastSample = 0;
+    for (const auto& s : run.coreSamples) {
+        m_cores = std::max(m_cores, s.core + 1);
+        lastSample = std::max(lastSample, s.timeNs);
+    }
+    m_columns = m_cores > 0 ? static_cast<int>(std::ceil(double(lastSample) / 1e9 / m_sampleS)) : 0;
+    m_coreCells.assign(static_cast<std::size_t>(m_cores) * static_cast<std::size_t>(std::max(0, m_columns)), {0.f, 0.f});
+    m_coreImage = QImage(std::max(1, m_columns), std::max(1, m_cores), QImage::Format_RGB32);
+    m_coreImage.fill(Qt::white);
+    // A sample covers the interval since the previous sample of its core (the sampler may
+    // lengthen its interval): paint every column in it.
+    std::vector<int> nextColumn(static_cast<std::size_t>(m_cores), 0);
+    for (const auto& s : run.coreSamples) {
+        const int last = std::min(m_columns - 1, static_cast<int>(std::ceil(double(s.timeNs) / 1e9 / m_sampleS)) - 1);
+        if (last < 0 || s.core < 0)
+            continue;
+        const QColor c = blend(s.totalPct, s.runPct);
+        int& first = nextColumn[static_cast<std::size_t>(s.core)];
+        for (int col = std::min(first, last); col <= last; ++col) {
+            m_coreImage.setPixelColor(col, s.core, c);
+            m_coreCells[static_cast<std::size_t>(s.core) * static_cast<std::size_t>(m_columns) + static_cast<std::size_t>(col)] = {s.totalPct, s.runPct};
+        }
+        first = last + 1;
+    }
+}
+
+std::pair<std::size_t, std::size_t> TimelineModel::visible(int lane, double t0, double t1) const
+{
+    const auto& phases = m_lanes[static_cast<std::size_t>(lane)];
+    const auto t0ns = static_cast<std::int64_t>(t0 * 1e9);
+    const auto t1ns = static_cast<std::int64_t>(t1 * 1e9);
+    // Phases on a lane never overlap, so ends are sorted too: find the first that ends after t0.
+    const auto first = std::partition_point(phases.begin(), phases.end(), [&](const PhaseRecord& p) { return p.endNs < t0ns; });
+    const auto last = std::partition_point(first, phases.end(), [&](const PhaseRecord& p) { return p.startNs <= t1ns; });
+    return {static_cast<std::size_t>(first - phases.begin()), static_cast<std::size_t>(last - phases.begin())};
+}
+
+std::optional<PhaseRecord> TimelineModel::phaseAt(int lane, double seconds) const
+{
+    if (lane < 0 || lane >= lanes())
+        return std::nullopt;
+    const auto [first, last] = visible(lane, seconds, seconds);
+    for (std::size_t i = first; i < last; ++i) {
+        const auto& p = m_lanes[static_cast<std::size_t>(lane)][i];
+        if (double(p.startNs) / 1e9 <= seconds && seconds <= double(p.endNs) / 1e9)
+            return p;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::pair<float, float>> TimelineModel::coreAt(int core, double seconds) const
+{
+    const int column = static_cast<int>(std::floor(seconds / m_sampleS));
+    if (core < 0 || core >= m_cores || column < 0 || column >= m_columns)
+        return std::nullopt;
+    return m_coreCells[static_cast<std::size_t>(core) * static_cast<std::size_t>(m_columns) + static_cast<std::size_t>(column)];
+}
+
+} // namespace ce::ui

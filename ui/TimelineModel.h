@@ -1,0 +1,71 @@
+#pragma once
+
+#include "RunData.h"
+
+#include <QColor>
+#include <QImage>
+#include <QString>
+
+#include <array>
+#include <optional>
+#include <vector>
+
+namespace ce::ui {
+
+// Colours of the states: the Okabe-Ito palette, which stays distinguishable with the common
+// colour-vision deficiencies. QCustomPlot ignores the widget palette, so the plots take them
+// from here.
+struct StatePalette {
+    static QColor color(State s);
+    static QString label(State s);
+    static const std::array<State, kStateCount>& drawOrder();
+};
+
+// What the timeline draws, derived from a snapshot once per update, with no painting code,
+// so it can be tested without widgets: lanes sorted for culling and hit-testing, who held
+// the emulated GIL when, and the per-core utilisation grid.
+class TimelineModel {
+public:
+    void setRun(const RunSnapshot& run);
+
+    const RunSnapshot& run() const { return m_run; }
+    int lanes() const { return static_cast<int>(m_lanes.size()); }
+    int cores() const { return m_cores; }
+    double endSeconds() const { return m_endS; }
+
+    // Phases of a lane sorted by start (queued intervals are not drawn on lanes).
+    const std::vector<PhaseRecord>& lane(int index) const { return m_lanes[static_cast<std::size_t>(index)]; }
+    // The phases of `lane` that overlap [t0, t1] seconds: [first, last) indices.
+    std::pair<std::size_t, std::size_t> visible(int lane, double t0, double t1) const;
+    // The phase under a point, for tooltips.
+    std::optional<PhaseRecord> phaseAt(int lane, double seconds) const;
+
+    // Who held the emulated GIL: the CPU phases of the lanes sharing one lock (empty when the
+    // GIL is off, and for processes, whose workers each have their own).
+    const std::vector<PhaseRecord>& gilHolders() const { return m_gil; }
+    bool hasGilTrack() const { return m_run.config.gil && m_run.config.model != Model::Processes; }
+    bool hasLagTrack() const { return m_run.config.model == Model::EventLoop; }
+
+    // One pixel per sample interval and per core: this run's share in blue, other processes'
+    // in grey, idle white. Column c covers [c, c+1) * sampleSeconds().
+    const QImage& coreImage() const { return m_coreImage; }
+    double sampleSeconds() const { return m_sampleS; }
+    // Figures behind one cell, for tooltips: (total %, this run %), or nothing.
+    std::optional<std::pair<float, float>> coreAt(int core, double seconds) const;
+
+    static QColor blend(float totalPct, float runPct);
+    static QString describe(const PhaseRecord& p);
+
+private:
+    RunSnapshot m_run;
+    std::vector<std::vector<PhaseRecord>> m_lanes;
+    std::vector<PhaseRecord> m_gil;
+    QImage m_coreImage;
+    std::vector<std::pair<float, float>> m_coreCells; // row-major: core * columns + column
+    int m_cores = 0;
+    int m_columns = 0;
+    double m_sampleS = 0.05;
+    double m_endS = 0;
+};
+
+} // namespace ce::ui

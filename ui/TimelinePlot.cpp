@@ -1,0 +1,380 @@
+#include "TimelinePlot.h"
+
+#include <QToolTip>
+
+#include <algorithm>
+
+namespace ce::ui {
+
+// The per-core grid as one image, scaled onto the axis rect (fast at any zoom and core count).
+class CoreHeatmap : public QCPAbstractPlottable {
+public:
+    CoreHeatmap(QCPAxis* key, QCPAxis* value, const TimelineModel& model) : QCPAbstractPlottable(key, value), m_model(model) {}
+
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; }
+    QCPRange getKeyRange(bool& found, QCP::SignDomain) const override
+    {
+        found = m_model.cores() > 0;
+        return QCPRange(0, m_model.coreImage().width() * m_model.sampleSeconds());
+    }
+    QCPRange getValueRange(bool& found, QCP::SignDomain, const QCPRange&) const override
+    {
+        found = m_model.cores() > 0;
+        return QCPRange(-0.5, m_model.cores() - 0.5);
+    }
+
+protected:
+    void draw(QCPPainter* painter) override
+    {
+        if (m_model.cores() == 0)
+            return;
+        const QPointF a = coordsToPixels(0, -0.5);
+        const QPointF b = coordsToPixels(m_model.coreImage().width() * m_model.sampleSeconds(), m_model.cores() - 0.5);
+        painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
+        painter->drawImage(QRectF(a, b).normalized(), m_model.coreImage());
+    }
+    void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
+
+private:
+    const TimelineModel& m_model;
+};
+
+// Bars for phases: one row per lane, or (gil mode) one row with the lock's holders.
+class PhaseLanes : public QCPAbstractPlottable {
+public:
+    PhaseLanes(QCPAxis* key, QCPAxis* value, const TimelineModel& model, bool gilMode)
+        : QCPAbstractPlottable(key, value), m_model(model), m_gilMode(gilMode)
+    {
+    }
+
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; }
+    QCPRange getKeyRange(bool& found, QCP::SignDomain) const override
+    {
+        found = true;
+        return QCPRange(0, std::max(1e-3, m_model.endSeconds()));
+    }
+    QCPRange getValueRange(bool& found, QCP::SignDomain, const QCPRange&) const override
+    {
+        found = true;
+        return QCPRange(-0.5, (m_gilMode ? 1 : std::max(1, m_model.lanes())) - 0.5);
+    }
+
+    static QColor holderColor(int lane)
+    {
+        static const QColor colors[] = {QColor(0, 114, 178), QColor(86, 180, 233), QColor(0, 79, 124), QColor(120, 160, 210)};
+        return colors[lane % 4];
+    }
+
+protected:
+    void draw(QCPPainter* painter) override
+    {
+        const QCPRange keys = keyAxis()->range();
+        const QCPRange values = valueAxis()->range();
+        painter->setPen(Qt::NoPen);
+        const double half = 0.4;
+        auto drawRun = [&](const std::vector<PhaseRecord>& phases, std::size_t first, std::size_t last, double row, bool byHolder) {
+            double lastPixel = -1e9;
+            State lastState = State::Queued;
+            for (std::size_t i = first; i < last; ++i) {
+                const PhaseRecord& p = phases[i];
+                QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
+                r = r.normalized();
+                if (r.width() < 1.0) {
+                    // Sub-pixel phases: one pixel each, and at most one per pixel column and state.
+                    if (std::floor(r.left()) == lastPixel && p.state == lastState)
+                        continue;
+                    r.setWidth(1.0);
+                }
+                lastPixel = std::floor(r.left());
+                lastState = p.state;
+                painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
+                painter->drawRect(r);
+            }
+        };
+        if (m_gilMode) {
+            const auto& holders = m_model.gilHolders();
+            const auto t0 = static_cast<std::int64_t>(keys.lower * 1e9);
+            const auto t1 = static_cast<std::int64_t>(keys.upper * 1e9);
+            const auto first = std::partition_point(holders.begin(), holders.end(), [&](const PhaseRecord& p) { return p.endNs < t0; });
+            const auto last = std::partition_point(first, holders.end(), [&](const PhaseRecord& p) { return p.startNs <= t1; });
+            drawRun(holders, static_cast<std::size_t>(first - holders.begin()), static_cast<std::size_t>(last - holders.begin()), 0, true);
+            return;
+        }
+        const int lo = std::max(0, static_cast<int>(std::floor(std::min(values.lower, values.upper))));
+        const int hi = std::min(m_model.lanes() - 1, static_cast<int>(std::ceil(std::max(values.lower, values.upper))));
+        for (int lane = lo; lane <= hi; ++lane) {
+            const auto [first, last] = m_model.visible(lane, keys.lower, keys.upper);
+            drawRun(m_model.lane(lane), first, last, lane, false);
+        }
+    }
+    void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
+
+private:
+    const TimelineModel& m_model;
+    bool m_gilMode;
+};
+
+TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
+{
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setNoAntialiasingOnDrag(true);
+    setBackground(Qt::white);
+    connect(this, &QCustomPlot::mouseMove, this, &TimelinePlot::showTooltip);
+    rebuildLayout();
+}
+
+QCPAxis* TimelinePlot::timeAxis() const { return m_lanesRect->axis(QCPAxis::atBottom); }
+
+void TimelinePlot::rebuildLayout()
+{
+    const bool gil = m_model.hasGilTrack();
+    const bool lag = m_model.hasLagTrack();
+    const int key = (gil ? 1 : 0) | (lag ? 2 : 0) | (m_titleText.isEmpty() ? 0 : 4) | (m_footerText.isEmpty() ? 0 : 8)
+                  | (m_legendVisible ? 16 : 0);
+    if (key == m_layoutKey)
+        return;
+    m_layoutKey = key;
+    clearPlottables();
+    plotLayout()->clear(); // deletes the axis rects and everything in them
+    m_title = m_footer = nullptr;
+    m_gilRect = m_lagRect = nullptr;
+    m_gil = nullptr;
+    m_lag = nullptr;
+    m_margins = new QCPMarginGroup(this);
+
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    int row = 0;
+    if (!m_titleText.isEmpty()) {
+        QFont big = font();
+        big.setPointSizeF(big.pointSizeF() * 1.3);
+        big.setBold(true);
+        m_title = new QCPTextElement(this, m_titleText, big);
+        m_title->setMargins(QMargins(0, 8, 0, 2));
+        plotLayout()->addElement(row++, 0, m_title);
+    }
+    auto addRect = [&](const QString& label, int stretch) {
+        auto* rect = new QCPAxisRect(this);
+        rect->setMarginGroup(QCP::msLeft | QCP::msRight, m_margins);
+        rect->setRangeDrag(Qt::Horizontal);
+        rect->setRangeZoom(Qt::Horizontal);
+        rect->axis(QCPAxis::atLeft)->setLabel(label);
+        rect->axis(QCPAxis::atLeft)->setLabelFont(small);
+        rect->axis(QCPAxis::atLeft)->setTickLabelFont(small);
+        rect->axis(QCPAxis::atBottom)->setTickLabelFont(small);
+        rect->axis(QCPAxis::atLeft)->grid()->setVisible(false);
+        rect->axis(QCPAxis::atBottom)->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
+        plotLayout()->addElement(row, 0, rect);
+        plotLayout()->setRowStretchFactor(row, stretch);
+        ++row;
+        return rect;
+    };
+    m_coresRect = addRect(QStringLiteral("cores"), 2);
+    m_lanesRect = addRect(QStringLiteral("workers"), 5);
+    if (gil)
+        m_gilRect = addRect(QStringLiteral("GIL"), 1);
+    if (lag)
+        m_lagRect = addRect(QStringLiteral("loop lag\n(ms)"), 2);
+
+    // Categorical y axes: integer ticks, reversed so core 0 / lane 0 is on top.
+    for (QCPAxisRect* r : {m_coresRect, m_lanesRect}) {
+        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+        ticker->setTickStep(1);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        r->axis(QCPAxis::atLeft)->setTicker(ticker);
+        r->axis(QCPAxis::atLeft)->setRangeReversed(true);
+        r->axis(QCPAxis::atLeft)->setSubTicks(false);
+    }
+    if (m_gilRect) {
+        m_gilRect->axis(QCPAxis::atLeft)->setTicks(false);
+        m_gilRect->axis(QCPAxis::atLeft)->setRange(-0.6, 0.6);
+    }
+    // Only the lowest track shows time labels; all share the lanes' range.
+    QCPAxisRect* bottom = m_lagRect ? m_lagRect : (m_gilRect ? m_gilRect : m_lanesRect);
+    bottom->axis(QCPAxis::atBottom)->setLabel(QStringLiteral("time since the run started (s)"));
+    bottom->axis(QCPAxis::atBottom)->setLabelFont(small);
+    for (QCPAxisRect* r : {m_coresRect, m_lanesRect, m_gilRect, m_lagRect}) {
+        if (!r)
+            continue;
+        if (r != bottom)
+            r->axis(QCPAxis::atBottom)->setTickLabels(false);
+        if (r != m_lanesRect) {
+            connect(timeAxis(), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), r->axis(QCPAxis::atBottom),
+                    qOverload<const QCPRange&>(&QCPAxis::setRange));
+            connect(r->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), timeAxis(),
+                    qOverload<const QCPRange&>(&QCPAxis::setRange));
+        }
+    }
+
+    m_heatmap = new CoreHeatmap(m_coresRect->axis(QCPAxis::atBottom), m_coresRect->axis(QCPAxis::atLeft), m_model);
+    m_lanes = new PhaseLanes(m_lanesRect->axis(QCPAxis::atBottom), m_lanesRect->axis(QCPAxis::atLeft), m_model, false);
+    if (m_gilRect)
+        m_gil = new PhaseLanes(m_gilRect->axis(QCPAxis::atBottom), m_gilRect->axis(QCPAxis::atLeft), m_model, true);
+    if (m_lagRect) {
+        m_lag = addGraph(m_lagRect->axis(QCPAxis::atBottom), m_lagRect->axis(QCPAxis::atLeft));
+        m_lag->setPen(QPen(StatePalette::color(State::GilWait), 1.5));
+        m_lag->setLineStyle(QCPGraph::lsStepLeft);
+    }
+
+    m_legend = nullptr;
+    if (m_legendVisible)
+        addLegend(row++, small);
+
+    if (!m_footerText.isEmpty()) {
+        m_footer = new QCPTextElement(this, m_footerText, small);
+        m_footer->setTextColor(QColor(90, 90, 90));
+        plotLayout()->addElement(row++, 0, m_footer);
+    }
+}
+
+void TimelinePlot::addLegend(int row, const QFont& small)
+{
+    // Legend: the states, and the heatmap's two shades.
+    m_legend = new QCPLegend;
+    plotLayout()->addElement(row, 0, m_legend);
+    plotLayout()->setRowStretchFactor(row, 0.001);
+    m_legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_legend->setWrap(4);
+    m_legend->setBorderPen(Qt::NoPen);
+    m_legend->setFont(small);
+    m_legend->setLayer(QStringLiteral("legend"));
+    auto legendSwatch = [&](const QColor& color, const QString& text) {
+        auto* bars = new QCPBars(m_lanesRect->axis(QCPAxis::atBottom), m_lanesRect->axis(QCPAxis::atLeft));
+        bars->setBrush(color);
+        bars->setPen(Qt::NoPen);
+        bars->setName(text);
+        bars->addToLegend(m_legend);
+    };
+    for (State s : StatePalette::drawOrder()) {
+        if (s != State::Queued)
+            legendSwatch(StatePalette::color(s), StatePalette::label(s));
+    }
+    legendSwatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));
+    legendSwatch(TimelineModel::blend(100, 0), QStringLiteral("core: other processes"));
+}
+
+void TimelinePlot::setLegendVisible(bool visible)
+{
+    m_legendVisible = visible;
+    m_layoutKey = -1;
+    setRun(m_model.run());
+}
+
+void TimelinePlot::setCaption(const QString& title, const QString& footer)
+{
+    m_titleText = title;
+    m_footerText = footer;
+    m_layoutKey = -1;
+    setRun(m_model.run());
+}
+
+void TimelinePlot::setTimeRange(double seconds)
+{
+    m_fixedRange = seconds;
+    if (seconds > 0)
+        timeAxis()->setRange(0, seconds);
+}
+
+void TimelinePlot::setRun(const RunSnapshot& run)
+{
+    m_model.setRun(run);
+    rebuildLayout();
+    const int cores = std::max(1, m_model.cores());
+    const int lanes = std::max(1, m_model.lanes());
+    m_coresRect->axis(QCPAxis::atLeft)->setRange(-0.5, cores - 0.5);
+    m_lanesRect->axis(QCPAxis::atLeft)->setRange(-0.5, lanes - 0.5);
+    // Past a few dozen rows, numbering every row is noise.
+    for (auto [rect, n] : {std::pair{m_coresRect, cores}, std::pair{m_lanesRect, lanes}}) {
+        auto ticker = qSharedPointerCast<QCPAxisTickerFixed>(rect->axis(QCPAxis::atLeft)->ticker());
+        ticker->setTickStep(n <= 16 ? 1 : n <= 64 ? 4 : n <= 256 ? 16 : 64);
+    }
+    if (m_lag) {
+        QVector<double> keys, values;
+        double worst = 1;
+        for (const auto& l : run.lagSamples) {
+            keys.push_back(double(l.timeNs) / 1e9);
+            values.push_back(l.lagMs);
+            worst = std::max(worst, double(l.lagMs));
+        }
+        m_lag->setData(keys, values, true);
+        m_lagRect->axis(QCPAxis::atLeft)->setRange(0, worst * 1.1);
+    }
+    if (m_fixedRange > 0)
+        timeAxis()->setRange(0, m_fixedRange);
+    else if (m_followRun)
+        timeAxis()->setRange(0, std::max(0.001, std::max(m_model.endSeconds(), double(run.elapsedNs) / 1e9)));
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TimelinePlot::keyPressEvent(QKeyEvent* event)
+{
+    QCPRange r = timeAxis()->range();
+    const double span = r.size();
+    switch (event->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        r = QCPRange(r.center() - span * 0.35, r.center() + span * 0.35);
+        break;
+    case Qt::Key_Minus:
+        r = QCPRange(r.center() - span * 0.7, r.center() + span * 0.7);
+        break;
+    case Qt::Key_Left:
+        r = QCPRange(r.lower - span * 0.1, r.upper - span * 0.1);
+        break;
+    case Qt::Key_Right:
+        r = QCPRange(r.lower + span * 0.1, r.upper + span * 0.1);
+        break;
+    case Qt::Key_Home:
+        m_followRun = true;
+        r = QCPRange(0, std::max(0.001, m_model.endSeconds()));
+        break;
+    default:
+        QCustomPlot::keyPressEvent(event);
+        return;
+    }
+    if (event->key() != Qt::Key_Home)
+        m_followRun = false;
+    timeAxis()->setRange(r);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TimelinePlot::showTooltip(QMouseEvent* event)
+{
+    if (event->buttons() != Qt::NoButton) {
+        m_followRun = false; // the user is dragging: stop following the live run
+        return;
+    }
+    const QPointF pos = event->position();
+    QCPAxisRect* rect = axisRectAt(pos);
+    QString text;
+    if (rect) {
+        const double t = rect->axis(QCPAxis::atBottom)->pixelToCoord(pos.x());
+        const double y = rect->axis(QCPAxis::atLeft)->pixelToCoord(pos.y());
+        const int row = static_cast<int>(std::lround(y));
+        if (rect == m_lanesRect) {
+            if (const auto p = m_model.phaseAt(row, t))
+                text = TimelineModel::describe(*p);
+        } else if (rect == m_coresRect) {
+            if (const auto c = m_model.coreAt(row, t))
+                text = QStringLiteral("core %1 at %2 s\nbusy %3 %, this run %4 %")
+                           .arg(row).arg(t, 0, 'f', 2).arg(double(c->first), 0, 'f', 0).arg(double(c->second), 0, 'f', 0);
+        } else if (rect == m_gilRect) {
+            for (const auto& p : m_model.gilHolders()) {
+                if (double(p.startNs) / 1e9 <= t && t <= double(p.endNs) / 1e9) {
+                    text = QStringLiteral("lane %1 holds the GIL (emulated)\n").arg(p.lane) + TimelineModel::describe(p);
+                    break;
+                }
+            }
+        } else if (rect == m_lagRect) {
+            text = QStringLiteral("event loop lag at %1 s").arg(t, 0, 'f', 2);
+        }
+    }
+    if (text.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(event->globalPosition().toPoint(), text, this);
+}
+
+} // namespace ce::ui

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "TimelineModel.h"
+
+#include <qcustomplot.h>
+
+namespace ce::ui {
+
+class CoreHeatmap;
+class PhaseLanes;
+
+// One run on one time axis: per-core utilisation (a heatmap row per core: this run's share
+// in blue, other processes' in grey), the workers' lanes (each phase a bar coloured by
+// state), who held the emulated GIL, and the event loop's lag. Zoom and pan with the mouse
+// wheel and drag, or +/-, arrows and Home; all tracks move together. Hovering tells what
+// is under the pointer.
+class TimelinePlot : public QCustomPlot {
+    Q_OBJECT
+public:
+    explicit TimelinePlot(QWidget* parent = nullptr);
+
+    void setRun(const RunSnapshot& run);
+    const TimelineModel& model() const { return m_model; }
+
+    // Fixes the time axis (seconds); by default it follows the run's length.
+    void setTimeRange(double seconds);
+    // Lines above and below the plot, for exported figures (empty: none).
+    void setCaption(const QString& title, const QString& footer);
+    // The state legend under the tracks (off for small multiples that share one legend).
+    void setLegendVisible(bool visible);
+
+protected:
+    void keyPressEvent(QKeyEvent* event) override;
+
+private:
+    void rebuildLayout();
+    void addLegend(int row, const QFont& small);
+    void showTooltip(QMouseEvent* event);
+    QCPAxis* timeAxis() const;
+
+    TimelineModel m_model;
+    QCPTextElement* m_title = nullptr;
+    QCPTextElement* m_footer = nullptr;
+    QCPAxisRect* m_coresRect = nullptr;
+    QCPAxisRect* m_lanesRect = nullptr;
+    QCPAxisRect* m_gilRect = nullptr;
+    QCPAxisRect* m_lagRect = nullptr;
+    QCPLegend* m_legend = nullptr;
+    CoreHeatmap* m_heatmap = nullptr;
+    PhaseLanes* m_lanes = nullptr;
+    PhaseLanes* m_gil = nullptr;
+    QCPGraph* m_lag = nullptr;
+    QCPMarginGroup* m_margins = nullptr;
+    double m_fixedRange = 0;
+    bool m_followRun = true;
+    bool m_legendVisible = true;
+    QString m_titleText;
+    QString m_footerText;
+    int m_layoutKey = -1;
+};
+
+} // namespace ce::ui
