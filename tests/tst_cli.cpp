@@ -3,6 +3,7 @@
 #include "ProcessProbe.h"
 
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -76,6 +77,9 @@ private Q_SLOTS:
         row("bad models list", {QStringLiteral("compare"), QStringLiteral("--models"), QStringLiteral("threads,goroutines")}, "goroutines");
         row("stray argument", {QStringLiteral("run"), QStringLiteral("threads")}, "threads");
         row("bad port", {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("70000")}, "--port");
+        row("tiny figure", {QStringLiteral("run"), QStringLiteral("--png"), QStringLiteral("x.png"), QStringLiteral("--size"), QStringLiteral("10x10")}, "--size");
+        row("figure size words", {QStringLiteral("run"), QStringLiteral("--size"), QStringLiteral("big")}, "--size");
+        row("png folder missing", {QStringLiteral("run"), QStringLiteral("--png"), QStringLiteral("/no/such/dir/x.png")}, "does not exist");
         row("convoy of one", {QStringLiteral("run"), QStringLiteral("--workload"), QStringLiteral("convoy"), QStringLiteral("--tasks"), QStringLiteral("1")}, "convoy");
     }
 
@@ -106,8 +110,10 @@ private Q_SLOTS:
     {
         const Result r = run({QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("gil-cpu-threads"), QStringLiteral("--task-ms"),
                               QStringLiteral("30"), QStringLiteral("--json"), path("run.json"), QStringLiteral("--csv"), path("run.csv"),
-                              QStringLiteral("--trace"), path("run.trace.json")});
+                              QStringLiteral("--trace"), path("run.trace.json"), QStringLiteral("--png"), path("run.png"),
+                              QStringLiteral("--size"), QStringLiteral("1000x600")});
         QCOMPARE(r.code, 0);
+        QCOMPARE(QImage(path("run.png")).size(), QSize(1000, 600));
         QVERIFY(r.out.contains("GIL:"));
         QFile f(path("run.json"));
         QVERIFY(f.open(QIODevice::ReadOnly));
