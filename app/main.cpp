@@ -29,6 +29,16 @@ bool writePng(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice
     return ce::ui::savePng(image, path, error);
 }
 
+// Without a desktop session Qt warns that XDG_RUNTIME_DIR is unset and uses a default:
+// harmless for a command line, but it would be a second line under every error message.
+QtMessageHandler g_defaultHandler = nullptr;
+void quietHeadless(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (type == QtWarningMsg && message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set")))
+        return;
+    g_defaultHandler(type, context, message);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -39,8 +49,11 @@ int main(int argc, char** argv)
 
     // Commands draw figures offscreen; without a display even the default (no command) does.
     // QApplication aborts without a display before it parses anything, so choose first.
-    if ((argc > 1 || !hasDisplay()) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    const bool headless = argc > 1 || !hasDisplay();
+    if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (headless)
+        g_defaultHandler = qInstallMessageHandler(quietHeadless);
     QApplication app(argc, argv);
 
     ce::cli::Hooks hooks;
