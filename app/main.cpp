@@ -1,11 +1,13 @@
 // The concurrency-explorer executable: the command line (core/cli) with figure export (ui/),
 // and the hidden worker mode of the processes model.
 #include "FigureExport.h"
+#include "MainWindow.h"
 #include "WorkerProtocol.h"
 #include "cli/Cli.h"
 
 #include <QApplication>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -30,7 +32,7 @@ bool writePng(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice
 }
 
 // Without a desktop session Qt warns that XDG_RUNTIME_DIR is unset and uses a default:
-// harmless for a command line, but it would be a second line under every error message.
+// harmless, but on a command line it would be a second line under every error message.
 QtMessageHandler g_defaultHandler = nullptr;
 void quietHeadless(QtMsgType type, const QMessageLogContext& context, const QString& message)
 {
@@ -52,9 +54,18 @@ int main(int argc, char** argv)
     const bool headless = argc > 1 || !hasDisplay();
     if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (headless)
-        g_defaultHandler = qInstallMessageHandler(quietHeadless);
+    g_defaultHandler = qInstallMessageHandler(quietHeadless);
     QApplication app(argc, argv);
+
+    QCoreApplication::setOrganizationName(QStringLiteral("Concurrency Explorer"));
+    QCoreApplication::setApplicationName(QStringLiteral("concurrency-explorer"));
+    if (!headless) {
+        ce::ui::MainWindow window;
+        window.show();
+        return QApplication::exec();
+    }
+    if (argc == 1)
+        std::fputs("No display found: running the demo instead of the window.\n", stdout);
 
     ce::cli::Hooks hooks;
     hooks.writePng = writePng;

@@ -1,0 +1,231 @@
+#include "MainWindow.h"
+
+#include "FigureExport.h"
+#include "FlowchartView.h"
+#include "RunController.h"
+#include "RunForm.h"
+#include "TimelinePlot.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace ce::ui {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setWindowTitle(tr("Concurrency Explorer"));
+    m_controller = new RunController(this);
+
+    m_form = new RunForm;
+    auto* formScroll = new QScrollArea;
+    formScroll->setWidget(m_form);
+    formScroll->setWidgetResizable(true);
+    formScroll->setMinimumWidth(330);
+
+    m_timeline = new TimelinePlot;
+    m_timeline->setMinimumSize(500, 360);
+    m_summary = new QLabel(tr("Choose a preset or set the options, then Run (Ctrl+R)."));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setMargin(6);
+    auto* centre = new QWidget;
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->addWidget(m_timeline, 1);
+    centreLayout->addWidget(m_summary);
+
+    m_flowchart = new FlowchartView;
+
+    auto* splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(formScroll);
+    splitter->addWidget(centre);
+    splitter->addWidget(m_flowchart);
+    splitter->setStretchFactor(1, 1);
+    splitter->setObjectName(QStringLiteral("mainSplitter"));
+    setCentralWidget(splitter);
+
+    auto* toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName(QStringLiteral("runToolbar"));
+    m_runAction = toolbar->addAction(tr("Run"), this, &MainWindow::startRun);
+    m_runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5)});
+    m_runAction->setToolTip(tr("Run the workload under the model (Ctrl+R)"));
+    m_cancelAction = toolbar->addAction(tr("Cancel"), this, &MainWindow::cancelRun);
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc)"));
+    m_cancelAction->setEnabled(false);
+    toolbar->addSeparator();
+    m_exportAction = toolbar->addAction(tr("Export PNG…"), this, &MainWindow::exportDialog);
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportAction->setToolTip(tr("Save the timeline as a PNG stamped with the run's parameters and the machine (Ctrl+E)"));
+    m_exportAction->setEnabled(false);
+    auto* quit = new QAction(tr("Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+    addAction(quit);
+
+    m_problem = new QLabel;
+    m_problem->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_progress = new QProgressBar;
+    m_progress->setMaximumWidth(260);
+    m_progress->setFormat(tr("%v / %m tasks"));
+    m_progress->setVisible(false);
+    statusBar()->addWidget(m_problem, 1);
+    statusBar()->addPermanentWidget(m_progress);
+
+    connect(m_form, &RunForm::changed, this, &MainWindow::validateForm);
+    connect(m_controller, &RunController::snapshotAvailable, this, &MainWindow::showSnapshot);
+    connect(m_controller, &RunController::finished, this, &MainWindow::showFinished);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    m_form->selectPreset(settings.value(QStringLiteral("lastPreset"), QStringLiteral("gil-cpu-threads")).toString());
+    validateForm();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    m_controller->cancel();
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    if (auto* splitter = findChild<QSplitter*>(QStringLiteral("mainSplitter")))
+        settings.setValue(QStringLiteral("window/splitter"), splitter->saveState());
+    if (!m_form->presetName().isEmpty())
+        settings.setValue(QStringLiteral("lastPreset"), m_form->presetName());
+    event->accept();
+}
+
+void MainWindow::validateForm()
+{
+    QString problem;
+    const bool ok = m_form->config(&problem).has_value();
+    m_problem->setText(ok ? QString() : problem);
+    m_runAction->setEnabled(ok && !m_controller->isRunning());
+}
+
+void MainWindow::startRun()
+{
+    QString problem;
+    auto config = m_form->config(&problem);
+    if (!config) {
+        m_problem->setText(problem);
+        return;
+    }
+    config->workerExecutable = QCoreApplication::applicationFilePath().toStdString();
+    if (!m_controller->start(*config, &problem)) {
+        m_problem->setText(problem);
+        return;
+    }
+    m_flowchart->clearAdvice();
+    m_problem->clear();
+    m_runAction->setEnabled(false);
+    m_cancelAction->setEnabled(true);
+    m_progress->setRange(0, config->tasks);
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_summary->setText(tr("Running %1 under %2…")
+                           .arg(QString::fromStdString(describeWorkload(*config)), QString::fromStdString(describeModel(withDefaults(*config)))));
+}
+
+void MainWindow::cancelRun()
+{
+    if (!m_controller->isRunning())
+        return;
+    m_controller->cancel();
+    m_summary->setText(tr("Cancelling: joining threads and reaping worker processes…"));
+}
+
+void MainWindow::showSnapshot(int job, const RunSnapshot& snapshot)
+{
+    if (job != m_controller->job())
+        return; // an older run: drop it
+    m_timeline->setRun(snapshot);
+    int finished = 0;
+    for (const auto& t : snapshot.tasks)
+        finished += (t.status == TaskStatus::Done || t.status == TaskStatus::Failed || t.status == TaskStatus::Cancelled) ? 1 : 0;
+    m_progress->setValue(finished);
+}
+
+void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
+{
+    if (job != m_controller->job())
+        return;
+    m_last = snapshot;
+    m_timeline->setRun(snapshot);
+    m_progress->setVisible(false);
+    m_cancelAction->setEnabled(false);
+    m_exportAction->setEnabled(true);
+    validateForm();
+    WorkloadMeasure m = measureFromRun(snapshot);
+    m.concurrency = snapshot.config.tasks;
+    m.gil = snapshot.config.gil;
+    if (snapshot.summary.tasksDone > 0)
+        m_flowchart->setAdvice(advise(m));
+    m_summary->setText(summaryHtml(snapshot));
+    Q_EMIT runFinished();
+}
+
+QString MainWindow::summaryHtml(const RunSnapshot& r) const
+{
+    const Summary& s = r.summary;
+    QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b>, %4/%5 tasks done<br>")
+                       .arg(QString::fromStdString(describeWorkload(r.config)).toHtmlEscaped(),
+                            QString::fromStdString(describeModel(r.config)).toHtmlEscaped(), QString::fromUtf8(toString(r.status).data()))
+                       .arg(s.tasksDone)
+                       .arg(r.config.tasks);
+    html += tr("Makespan <b>%1 s</b> (physical bound %2 s) · mean latency %3 s · CPU time %4 s · busy cores %5")
+                .arg(s.makespanS, 0, 'f', 3).arg(s.boundS, 0, 'f', 3).arg(s.meanLatencyS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3)
+                .arg(s.meanBusyCores, 0, 'f', 2);
+    if (r.config.gil)
+        html += tr("<br>GIL (emulated: C++ has none): waited %1 s, %2 hand-overs").arg(s.gilWaitS, 0, 'f', 3).arg(s.gilSwitches);
+    if (r.config.model == Model::Processes)
+        html += tr("<br>Processes: spawn %1 s, transfer %2 s (summed over workers)").arg(s.spawnS, 0, 'f', 3).arg(s.ipcS, 0, 'f', 3);
+    if (r.config.model == Model::EventLoop)
+        html += tr("<br>Event loop: worst lag %1 ms").arg(s.maxLoopLagMs, 0, 'f', 1);
+    for (const auto& e : r.errors)
+        html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
+    return html;
+}
+
+bool MainWindow::exportPng(const QString& path, QSize size, QString* error)
+{
+    FigureOptions options;
+    options.size = size;
+    options.scale = devicePixelRatioF();
+    std::string why;
+    if (!savePng(renderRunFigure(m_last, options), path, &why)) {
+        if (error)
+            *error = QString::fromStdString(why);
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::exportDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the timeline"), QStringLiteral("timeline.png"), tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!exportPng(path, QSize(1600, 900), &error))
+        QMessageBox::warning(this, tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+} // namespace ce::ui

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "Engine.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+namespace ce::ui {
+
+// Owns the engine's current run for the window. Pulls a snapshot about 30 times a second
+// (the GUI thread never waits on the engine) and numbers its runs: a snapshot of an older
+// run is never delivered after a newer one started.
+class RunController : public QObject {
+    Q_OBJECT
+public:
+    explicit RunController(QObject* parent = nullptr);
+    ~RunController() override;
+
+    // Starts a run; false with one sentence in `error` if it cannot start.
+    bool start(const RunConfig& config, QString* error);
+    void cancel();
+    bool isRunning() const;
+    int job() const { return m_job; }
+
+Q_SIGNALS:
+    void snapshotAvailable(int job, const ce::RunSnapshot& snapshot);
+    void finished(int job, const ce::RunSnapshot& snapshot);
+
+private:
+    void poll();
+
+    std::unique_ptr<Run> m_run;
+    QTimer m_timer;
+    int m_job = 0;
+};
+
+} // namespace ce::ui
