@@ -305,6 +305,30 @@ private Q_SLOTS:
         QVERIFY(childProcesses().isEmpty());
     }
 
+    void workerDyingDuringTransferIsReported()
+    {
+        // Big payloads keep the pipes busy, so the kill lands while data is in flight: the
+        // parent must see a failed task, not a broken-pipe signal or exception.
+        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 12, 2);
+        c.iterations = 1;
+        c.payloadBytes = 8 << 20;
+        Run run(c);
+        std::string error;
+        QVERIFY(run.start(&error));
+        QVERIFY(eventually([&] {
+            const RunSnapshot s = run.snapshot();
+            return std::any_of(s.phases.begin(), s.phases.end(), [](const PhaseRecord& p) { return p.state == State::Ipc; });
+        }));
+        const QStringList children = childProcesses();
+        if (!children.isEmpty())
+            ::kill(static_cast<pid_t>(children.front().section(QLatin1Char(' '), 0, 0).toLongLong()), SIGKILL);
+        QVERIFY(run.waitFor(std::chrono::seconds(120)));
+        const RunSnapshot r = run.snapshot();
+        QVERIFY(r.summary.tasksFailed <= 1);
+        QCOMPARE(r.summary.tasksDone + r.summary.tasksFailed, 12);
+        QVERIFY(childProcesses().isEmpty());
+    }
+
     void tooManySocketsIsRefusedUpFront()
     {
         RunConfig c = config(Model::EventLoop, WorkloadKind::Io, 100000, 0);

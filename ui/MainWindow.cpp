@@ -126,7 +126,7 @@ void MainWindow::startRun()
         m_problem->setText(problem);
         return;
     }
-    config->workerExecutable = QCoreApplication::applicationFilePath().toStdString();
+    config->workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
     if (!m_controller->start(*config, &problem)) {
         m_problem->setText(problem);
         return;

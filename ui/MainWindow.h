@@ -29,6 +29,8 @@ public:
     FlowchartView* flowchart() const { return m_flowchart; }
     RunController* controller() const { return m_controller; }
     const RunSnapshot& lastRun() const { return m_last; }
+    // The executable the processes model starts as its workers (default: this program).
+    void setWorkerExecutable(const QString& path) { m_workerExecutable = path; }
 
 public Q_SLOTS:
     void startRun();
@@ -59,6 +61,7 @@ private:
     QAction* m_cancelAction = nullptr;
     QAction* m_exportAction = nullptr;
     RunSnapshot m_last;
+    QString m_workerExecutable;
 };
 
 } // namespace ce::ui

@@ -90,6 +90,7 @@ public:
 
     void run()
     {
+        platform::blockBrokenPipeSignal(); // a dead worker's pipe gives EPIPE, not SIGPIPE
         const bool perTask = m_ctx.config.spawnPerTask;
         bool alive = false;
         for (;;) {
@@ -158,22 +159,32 @@ private:
         return true;
     }
 
+    // Boost's pipe streams throw on a broken pipe (a worker that died): a failed frame is a
+    // false here, never an exception through the lane thread.
     bool writeFrame(const std::string& frame)
     {
-        const std::uint64_t n = frame.size();
-        m_toChild->write(reinterpret_cast<const char*>(&n), sizeof n);
-        m_toChild->write(frame.data(), static_cast<std::streamsize>(n));
-        m_toChild->flush();
-        return m_toChild->good();
+        try {
+            const std::uint64_t n = frame.size();
+            m_toChild->write(reinterpret_cast<const char*>(&n), sizeof n);
+            m_toChild->write(frame.data(), static_cast<std::streamsize>(n));
+            m_toChild->flush();
+            return m_toChild->good();
+        } catch (const std::exception&) {
+            return false;
+        }
     }
 
     bool readFrame(std::string& frame)
     {
-        std::uint64_t n = 0;
-        if (!m_fromChild->read(reinterpret_cast<char*>(&n), sizeof n) || n > protocol::kMaxFrame)
+        try {
+            std::uint64_t n = 0;
+            if (!m_fromChild->read(reinterpret_cast<char*>(&n), sizeof n) || n > protocol::kMaxFrame)
+                return false;
+            frame.resize(n);
+            return n == 0 || static_cast<bool>(m_fromChild->read(frame.data(), static_cast<std::streamsize>(n)));
+        } catch (const std::exception&) {
             return false;
-        frame.resize(n);
-        return n == 0 || static_cast<bool>(m_fromChild->read(frame.data(), static_cast<std::streamsize>(n)));
+        }
     }
 
     // Returns whether the worker is still usable afterwards.
@@ -237,8 +248,12 @@ private:
             return;
         m_registry.remove(m_lane);
         const bool askFirst = polite && m_toChild && !m_ctx.cancel.isCancelled();
-        if (askFirst)
+        // Close our ends first. Closing stdin is how a worker is asked to leave; and a stream
+        // destroyed with unsent bytes would try to flush them into a dead worker and throw.
+        if (m_toChild)
             m_toChild->pipe().close();
+        if (m_fromChild)
+            m_fromChild->pipe().close();
 #if !defined(_WIN32)
         // Reap it ourselves: Boost 1.74's terminate() reaps without keeping the exit status,
         // and its wait_for is broken, so poll waitpid.

@@ -8,6 +8,7 @@
 #include <windows.h>
 #else
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +142,16 @@ std::int64_t raiseFileLimit()
             rl = want;
     }
     return static_cast<std::int64_t>(rl.rlim_cur);
+#endif
+}
+
+void blockBrokenPipeSignal()
+{
+#if !defined(_WIN32)
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
 #endif
 }
 

@@ -19,6 +19,10 @@ std::int64_t processCpuNs();
 std::int64_t reapedChildrenCpuNs();
 // Raise the open-file limit as far as allowed; returns the soft limit now in force.
 std::int64_t raiseFileLimit();
+// Writing to a pipe whose reader died must fail with EPIPE, not kill the process with
+// SIGPIPE. Blocks SIGPIPE for the calling thread only (POSIX; the signal is thread-directed),
+// leaving the program's own disposition alone.
+void blockBrokenPipeSignal();
 // Ask the OS to kill the calling process when its parent dies (Linux); no-op elsewhere.
 void dieWithParent();
 // Put the standard streams in binary mode (Windows); no-op elsewhere.
