@@ -215,7 +215,8 @@ void TimelinePlot::rebuildLayout()
     if (m_lagRect) {
         m_lag = addGraph(m_lagRect->axis(QCPAxis::atBottom), m_lagRect->axis(QCPAxis::atLeft));
         m_lag->setPen(QPen(StatePalette::color(State::GilWait), 1.5));
-        m_lag->setLineStyle(QCPGraph::lsStepLeft);
+        m_lag->setBrush(QColor(213, 94, 0, 60));
+        m_lag->setLineStyle(QCPGraph::lsLine);
     }
 
     m_legend = nullptr;
@@ -291,11 +292,23 @@ void TimelinePlot::setRun(const RunSnapshot& run)
         ticker->setTickStep(n <= 16 ? 1 : n <= 64 ? 4 : n <= 256 ? 16 : 64);
     }
     if (m_lag) {
+        // A heartbeat that fired L ms late at time t means the loop could not run anything
+        // from t - L to t: draw the lateness growing over that span (a sawtooth), not a
+        // spike at the moment it was finally measured.
         QVector<double> keys, values;
         double worst = 1;
+        double lastKey = 0;
         for (const auto& l : run.lagSamples) {
-            keys.push_back(double(l.timeNs) / 1e9);
-            values.push_back(l.lagMs);
+            const double t = double(l.timeNs) / 1e9;
+            const double lagS = double(l.lagMs) / 1e3;
+            if (l.lagMs >= 2.0 && t - lagS > lastKey) {
+                keys << t - lagS << t << t;
+                values << 0 << l.lagMs << 0;
+            } else {
+                keys << t;
+                values << l.lagMs;
+            }
+            lastKey = t;
             worst = std::max(worst, double(l.lagMs));
         }
         m_lag->setData(keys, values, true);
