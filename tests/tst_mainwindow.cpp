@@ -9,6 +9,7 @@
 #include "TimelinePlot.h"
 
 #include <QApplication>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -117,6 +118,37 @@ private Q_SLOTS:
         QCOMPARE(image.size(), QSize(1200, 700) * w.devicePixelRatioF());
         QVERIFY(!w.exportPng(dir.filePath(QStringLiteral("missing/t.png")), QSize(1200, 700), &error));
         QVERIFY(!error.isEmpty());
+    }
+
+    void savedRunOpensAndDamagedFilesChangeNothing()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("run.json"));
+        {
+            MainWindow w;
+            w.form()->selectPreset(QStringLiteral("convoy"));
+            setOption(w, "task-ms", QStringLiteral("60"));
+            setOption(w, "rounds", QStringLiteral("5"));
+            QVERIFY(runThroughWindow(w));
+            QString error;
+            QVERIFY2(w.saveRun(file, &error), qPrintable(error));
+        }
+        MainWindow w;
+        QString error;
+        QVERIFY2(w.openRun(file, &error), qPrintable(error));
+        QVERIFY(w.timeline()->model().run().config.workload == WorkloadKind::Convoy);
+        QCOMPARE(w.timeline()->model().lanes(), 2);
+        QVERIFY(!w.flowchart()->highlightedPath().empty());
+        const int phases = static_cast<int>(w.timeline()->model().run().phases.size());
+        // A damaged file: an error, and what is shown stays as it was.
+        QFile damaged(dir.filePath(QStringLiteral("damaged.json")));
+        QVERIFY(damaged.open(QIODevice::WriteOnly));
+        damaged.write("{\"format\": \"concurrency-explorer-run\", \"version\": 1, \"tasks\": [{\"id\": 5}]");
+        damaged.close();
+        QVERIFY(!w.openRun(damaged.fileName(), &error));
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(static_cast<int>(w.timeline()->model().run().phases.size()), phases);
+        QVERIFY(!w.openRun(dir.filePath(QStringLiteral("nothing-here.json")), &error));
     }
 
     void badInputDisablesRunAndSaysWhy()

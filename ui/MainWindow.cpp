@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "Export.h"
 #include "FigureExport.h"
 #include "FlowchartView.h"
 #include "RunController.h"
@@ -69,6 +70,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_exportAction->setToolTip(tr("Save the timeline as a PNG stamped with the run's parameters and the machine (Ctrl+E)"));
     m_exportAction->setEnabled(false);
+    toolbar->addSeparator();
+    auto* open = toolbar->addAction(tr("Open run…"), this, &MainWindow::openDialog);
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Show a run saved earlier, here or on another machine, without running it (Ctrl+O)"));
+    m_saveAction = toolbar->addAction(tr("Save run…"), this, &MainWindow::saveDialog);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setToolTip(tr("Save the run as JSON, to open it again later (Ctrl+S)"));
+    m_saveAction->setEnabled(false);
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -170,6 +179,7 @@ void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
     m_progress->setVisible(false);
     m_cancelAction->setEnabled(false);
     m_exportAction->setEnabled(true);
+    m_saveAction->setEnabled(true);
     validateForm();
     WorkloadMeasure m = measureFromRun(snapshot);
     m.concurrency = snapshot.config.tasks;
@@ -214,6 +224,75 @@ bool MainWindow::exportPng(const QString& path, QSize size, QString* error)
         return false;
     }
     return true;
+}
+
+bool MainWindow::saveRun(const QString& path, QString* error)
+{
+    std::string why;
+    if (!writeRunJson(path, m_last, &why)) {
+        if (error)
+            *error = QString::fromStdString(why);
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::openRun(const QString& path, QString* error)
+{
+    if (m_controller->isRunning()) {
+        if (error)
+            *error = tr("a run is going: cancel it before opening another");
+        return false;
+    }
+    std::vector<RunSnapshot> runs;
+    std::string why;
+    if (!readRunsJson(path, runs, &why) || runs.empty()) {
+        if (error)
+            *error = why.empty() ? tr("%1 holds no run").arg(path) : QString::fromStdString(why);
+        return false;
+    }
+    showLoaded(runs.front());
+    if (runs.size() > 1)
+        statusBar()->showMessage(tr("%1 is a comparison of %2 runs: showing the first").arg(path).arg(runs.size()), 8000);
+    return true;
+}
+
+void MainWindow::showLoaded(const RunSnapshot& run)
+{
+    m_last = run;
+    m_timeline->setRun(run);
+    m_exportAction->setEnabled(true);
+    m_saveAction->setEnabled(true);
+    WorkloadMeasure m = measureFromRun(run);
+    m.concurrency = run.config.tasks;
+    m.gil = run.config.gil;
+    if (run.summary.tasksDone > 0)
+        m_flowchart->setAdvice(advise(m));
+    else
+        m_flowchart->clearAdvice();
+    m_summary->setText(tr("Recorded on %1<br>").arg(QString::fromStdString(run.machine).toHtmlEscaped()) + summaryHtml(run));
+}
+
+void MainWindow::saveDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the run"), QStringLiteral("run.json"), tr("Runs (*.json)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!saveRun(path, &error))
+        QMessageBox::warning(this, tr("Save failed"), error);
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::openDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a run"), QString(), tr("Runs (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!openRun(path, &error))
+        QMessageBox::warning(this, tr("Cannot open the run"), error);
 }
 
 void MainWindow::exportDialog()

@@ -36,6 +36,10 @@ public Q_SLOTS:
     void startRun();
     void cancelRun();
     bool exportPng(const QString& path, QSize size, QString* error);
+    // Saves the last run as the engine's JSON; opens one (or a comparison's first run)
+    // without running it. On failure nothing changes and `error` says why.
+    bool saveRun(const QString& path, QString* error);
+    bool openRun(const QString& path, QString* error);
 
 Q_SIGNALS:
     void runFinished();
@@ -48,6 +52,9 @@ private:
     void showSnapshot(int job, const RunSnapshot& snapshot);
     void showFinished(int job, const RunSnapshot& snapshot);
     void exportDialog();
+    void saveDialog();
+    void openDialog();
+    void showLoaded(const RunSnapshot& run);
     QString summaryHtml(const RunSnapshot& run) const;
 
     RunForm* m_form = nullptr;
@@ -60,6 +67,7 @@ private:
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
     QAction* m_exportAction = nullptr;
+    QAction* m_saveAction = nullptr;
     RunSnapshot m_last;
     QString m_workerExecutable;
 };
