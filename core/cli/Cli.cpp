@@ -1,5 +1,6 @@
 #include "Cli.h"
 
+#include "Comparison.h"
 #include "Engine.h"
 #include "Export.h"
 #include "Flowchart.h"
@@ -379,63 +380,26 @@ int cmdRun(const CliOptions& o, const std::string& exe)
 // The configs a comparison runs: from --models, else the preset's list, else all five.
 std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base)
 {
-    std::vector<RunConfig> out;
-    auto explicitWorkers = std::any_of(o.runOptions.begin(), o.runOptions.end(), [](const auto& kv) { return kv.first == "workers"; });
-    auto forModel = [&](Model m) {
-        RunConfig c = base;
-        c.model = m;
-        if (!explicitWorkers)
-            c.workers = RunConfig::kAutoWorkers;
-        if (m != Model::EventLoop)
-            c.offload = 0;
-        if (m != Model::Threads && m != Model::Processes)
-            c.spawnPerTask = false;
-        return c;
-    };
-    if (!o.models.empty()) {
-        for (const auto& name : o.models) {
-            const auto m = modelFromString(name);
-            if (!m)
-                usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
-            out.push_back(forModel(*m));
-        }
-    } else if (const auto preset = o.preset.empty() ? std::nullopt : findPreset(o.preset);
-               !o.compareList.empty() || (preset && !preset->compare.empty())) {
-        for (const auto& overrides : o.compareList.empty() ? preset->compare : o.compareList) {
-            RunConfig c = base;
-            for (const auto& [k, v] : overrides) {
-                const std::string problem = applyOption(c, k, v);
-                if (!problem.empty())
-                    usage((o.preset.empty() ? std::string("comparison") : "preset " + o.preset) + ": " + problem);
-            }
-            // Options given on the command line win over the preset's per-model overrides.
-            for (const auto& [k, v] : o.runOptions) {
-                if (overrides.count(k) && k != "model")
-                    applyOption(c, k, v);
-            }
-            if (c.model != Model::EventLoop) {
-                c.offload = 0;
-                if (c.workers == 0 && !overrides.count("workers"))
-                    c.workers = RunConfig::kAutoWorkers; // "unlimited" belongs to the event loop
-            }
-            out.push_back(c);
-        }
-    } else {
-        for (Model m : allModels())
-            out.push_back(forModel(m));
+    ComparisonRequest request;
+    request.base = base;
+    request.userOptions = o.runOptions;
+    request.withAndWithoutGil = o.withAndWithoutGil;
+    for (const auto& name : o.models) {
+        const auto m = modelFromString(name);
+        if (!m)
+            usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+        request.models.push_back(*m);
     }
-    if (o.withAndWithoutGil) {
-        std::vector<RunConfig> both;
-        for (const auto& c : out) {
-            RunConfig off = c, on = c;
-            off.gil = false;
-            on.gil = true;
-            both.push_back(off);
-            if (c.model != Model::Sequential)
-                both.push_back(on);
-        }
-        out = both;
+    if (request.models.empty()) {
+        if (!o.compareList.empty())
+            request.overrides = o.compareList;
+        else if (const auto preset = o.preset.empty() ? std::nullopt : findPreset(o.preset))
+            request.overrides = preset->compare;
     }
+    std::string error;
+    const std::vector<RunConfig> out = comparisonConfigs(request, &error);
+    if (out.empty())
+        usage((o.preset.empty() ? std::string("comparison: ") : "preset " + o.preset + ": ") + error);
     for (const auto& c : out)
         checkConfig(c);
     return out;
@@ -453,13 +417,7 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         runs.push_back(execute(c, o.quiet, describeModel(withDefaults(c))));
     }
     // Speedup against the sequential run, when there is one.
-    double sequential = 0;
-    for (const auto& r : runs) {
-        if (r.config.model == Model::Sequential && r.status == RunStatus::Completed)
-            sequential = r.summary.makespanS;
-    }
-    for (auto& r : runs)
-        applyBaseline(r.summary, r.config, sequential);
+    const double sequential = applyBaselines(runs);
 
     std::cout << "Workload: " << describeWorkload(base) << "\n\n";
     std::printf("%-44s %10s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "latency", "speedup", "effic", "busy", "gil-wait",

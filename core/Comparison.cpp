@@ -1,0 +1,88 @@
+#include "Comparison.h"
+
+#include "Engine.h"
+#include "Options.h"
+
+#include <algorithm>
+
+namespace ce {
+
+std::vector<RunConfig> comparisonConfigs(const ComparisonRequest& r, std::string* error)
+{
+    auto fail = [&](const std::string& why) {
+        if (error)
+            *error = why;
+        return std::vector<RunConfig>{};
+    };
+    const bool explicitWorkers = std::any_of(r.userOptions.begin(), r.userOptions.end(), [](const auto& kv) { return kv.first == "workers"; });
+    auto forModel = [&](Model m) {
+        RunConfig c = r.base;
+        c.model = m;
+        if (!explicitWorkers)
+            c.workers = RunConfig::kAutoWorkers; // each model's own default
+        if (m != Model::EventLoop)
+            c.offload = 0;
+        if (m != Model::Threads && m != Model::Processes)
+            c.spawnPerTask = false;
+        return c;
+    };
+    std::vector<RunConfig> out;
+    if (!r.models.empty()) {
+        for (Model m : r.models)
+            out.push_back(forModel(m));
+    } else if (!r.overrides.empty()) {
+        for (const auto& overrides : r.overrides) {
+            RunConfig c = r.base;
+            for (const auto& [k, v] : overrides) {
+                const std::string problem = applyOption(c, k, v);
+                if (!problem.empty())
+                    return fail(problem);
+            }
+            for (const auto& [k, v] : r.userOptions) {
+                if (overrides.count(k) && k != "model")
+                    applyOption(c, k, v);
+            }
+            if (c.model != Model::EventLoop) {
+                c.offload = 0;
+                if (c.workers == 0 && !overrides.count("workers"))
+                    c.workers = RunConfig::kAutoWorkers; // "unlimited" belongs to the event loop
+            }
+            out.push_back(c);
+        }
+    } else {
+        for (Model m : allModels())
+            out.push_back(forModel(m));
+    }
+    if (r.withAndWithoutGil) {
+        std::vector<RunConfig> both;
+        for (const auto& c : out) {
+            RunConfig off = c, on = c;
+            off.gil = false;
+            on.gil = true;
+            both.push_back(off);
+            if (c.model != Model::Sequential)
+                both.push_back(on);
+        }
+        out = both;
+    }
+    for (const auto& c : out) {
+        const std::string problem = validate(withDefaults(c));
+        if (!problem.empty() && problem.find("worker executable") == std::string::npos)
+            return fail(problem);
+    }
+    return out;
+}
+
+double applyBaselines(std::vector<RunSnapshot>& runs)
+{
+    double sequential = 0;
+    for (const auto& r : runs) {
+        if (r.config.model == Model::Sequential && r.status == RunStatus::Completed)
+            sequential = r.summary.makespanS;
+    }
+    for (auto& r : runs)
+        applyBaseline(r.summary, r.config, sequential);
+    return sequential;
+}
+
+} // namespace ce
