@@ -1,6 +1,7 @@
 // The window, offscreen: it builds, a tiny run through it fills every track, the flowchart
 // lights the expected path, export gives a PNG of the requested size, the GUI thread stays
 // responsive while a run goes on, and a second run's snapshots are never mixed with the first's.
+#include "CompareView.h"
 #include "FlowchartView.h"
 #include "Options.h"
 #include "MainWindow.h"
@@ -149,6 +150,31 @@ private Q_SLOTS:
         QVERIFY(!error.isEmpty());
         QCOMPARE(static_cast<int>(w.timeline()->model().run().phases.size()), phases);
         QVERIFY(!w.openRun(dir.filePath(QStringLiteral("nothing-here.json")), &error));
+    }
+
+    void compareRunsThePresetsListAndSaysWhoWon()
+    {
+        MainWindow w;
+        w.setWorkerExecutable(QStringLiteral(CE_EXECUTABLE));
+        w.show();
+        w.form()->selectPreset(QStringLiteral("process-pool-map"));
+        QCOMPARE(w.form()->presetName(), QStringLiteral("process-pool-map")); // loading is not an edit
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startCompare();
+        QVERIFY(done.wait(120000));
+        const auto& runs = w.lastComparison();
+        QCOMPARE(runs.size(), std::size_t(3)); // sequential, threads, processes: the preset's list
+        QVERIFY(w.showingComparison());
+        QCOMPARE(w.compareView()->plots(), 3);
+        for (const auto& r : runs)
+            QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        QVERIFY(runs[2].summary.speedup > 0);
+        const std::vector<std::string> expected{"start", "cpu-gil", "processes"};
+        QCOMPARE(w.flowchart()->highlightedPath(), expected);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY(w.exportPng(dir.filePath(QStringLiteral("cmp.png")), QSize(1000, 900), &error));
+        QCOMPARE(QImage(dir.filePath(QStringLiteral("cmp.png"))).size(), QSize(1000, 900) * w.devicePixelRatioF());
     }
 
     void badInputDisablesRunAndSaysWhy()

@@ -50,6 +50,16 @@ namespace {
 QImage renderSpeedups(const std::vector<RunSnapshot>& runs, const Advice* advice, QSize size, double scale)
 {
     QCustomPlot plot;
+    fillSpeedupPlot(plot, runs, advice);
+    return plot.toPixmap(size.width(), size.height(), scale).toImage();
+}
+
+} // namespace
+
+void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, const Advice* advice)
+{
+    plot.clearPlottables();
+    plot.clearItems();
     plot.setBackground(Qt::white);
     auto* bars = new QCPBars(plot.yAxis, plot.xAxis); // horizontal bars: one row per run
     bars->setBrush(QColor(0, 114, 178));
@@ -75,10 +85,8 @@ QImage renderSpeedups(const std::vector<RunSnapshot>& runs, const Advice* advice
     ideal->point1->setCoords(cores, 0);
     ideal->point2->setCoords(cores, 1);
     ideal->setPen(QPen(QColor(213, 94, 0), 1.5, Qt::DashLine));
-    return plot.toPixmap(size.width(), size.height(), scale).toImage();
+    plot.replot(QCustomPlot::rpQueuedReplot);
 }
-
-} // namespace
 
 QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options)
 {

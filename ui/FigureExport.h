@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+class QCustomPlot;
+
 namespace ce::ui {
 
 // Figures for slides: the timeline of a run, or a comparison's runs as small multiples on
@@ -29,6 +31,10 @@ QString figureFooter(const RunSnapshot& run);
 
 QImage renderRunFigure(const RunSnapshot& run, const FigureOptions& options);
 QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options);
+
+// Fills a plot with horizontal speedup bars (one per run, the recommended model marked) and
+// this machine's core count as the ideal. Used by the window and by the figures.
+void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, const Advice* advice);
 
 // Writes the image as PNG through QSaveFile (never half-written).
 bool savePng(const QImage& image, const QString& path, std::string* error);

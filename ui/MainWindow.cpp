@@ -1,6 +1,10 @@
 #include "MainWindow.h"
 
+#include "Comparison.h"
+#include "CompareView.h"
 #include "Export.h"
+#include "Presets.h"
+#include "Verdict.h"
 #include "FigureExport.h"
 #include "FlowchartView.h"
 #include "RunController.h"
@@ -17,6 +21,7 @@
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -48,9 +53,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_flowchart = new FlowchartView;
 
+    m_compareView = new CompareView;
+    m_stack = new QStackedWidget;
+    m_stack->addWidget(centre);
+    m_stack->addWidget(m_compareView);
+
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(formScroll);
-    splitter->addWidget(centre);
+    splitter->addWidget(m_stack);
     splitter->addWidget(m_flowchart);
     splitter->setStretchFactor(1, 1);
     splitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -61,6 +71,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_runAction = toolbar->addAction(tr("Run"), this, &MainWindow::startRun);
     m_runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5)});
     m_runAction->setToolTip(tr("Run the workload under the model (Ctrl+R)"));
+    m_compareAction = toolbar->addAction(tr("Compare"), this, &MainWindow::startCompare);
+    m_compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_compareAction->setToolTip(tr("Run the workload under every model, with and without the emulated GIL (or the preset's own "
+                                   "list), and compare them on one time scale (Ctrl+K)"));
     m_cancelAction = toolbar->addAction(tr("Cancel"), this, &MainWindow::cancelRun);
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc)"));
@@ -124,11 +138,103 @@ void MainWindow::validateForm()
     QString problem;
     const bool ok = m_form->config(&problem).has_value();
     m_problem->setText(ok ? QString() : problem);
-    m_runAction->setEnabled(ok && !m_controller->isRunning());
+    m_runAction->setEnabled(ok && !m_controller->isRunning() && !m_comparing);
+    m_compareAction->setEnabled(ok && !m_controller->isRunning() && !m_comparing);
+}
+
+bool MainWindow::showingComparison() const { return m_stack->currentWidget() == m_compareView; }
+
+void MainWindow::setBusy(bool busy)
+{
+    m_runAction->setEnabled(!busy);
+    m_compareAction->setEnabled(!busy);
+    m_cancelAction->setEnabled(busy);
+    m_progress->setVisible(busy);
+    if (!busy)
+        validateForm();
+}
+
+void MainWindow::startCompare()
+{
+    QString problem;
+    const auto config = m_form->config(&problem);
+    if (!config || m_controller->isRunning()) {
+        m_problem->setText(config ? tr("a run is going") : problem);
+        return;
+    }
+    ComparisonRequest request;
+    request.base = *config;
+    const auto preset = m_form->presetName().isEmpty() ? std::nullopt : findPreset(m_form->presetName().toStdString());
+    if (preset && !preset->compare.empty())
+        request.overrides = preset->compare; // the preset's own lesson
+    else
+        request.withAndWithoutGil = true;   // every model, with and without the GIL
+    std::string why;
+    m_compareQueue = comparisonConfigs(request, &why);
+    if (m_compareQueue.empty()) {
+        m_problem->setText(QString::fromStdString(why));
+        return;
+    }
+    m_compareRuns.clear();
+    m_compareHasAdvice = false;
+    m_comparing = true;
+    m_compareView->clear();
+    m_stack->setCurrentWidget(m_compareView);
+    m_flowchart->clearAdvice();
+    setBusy(true);
+    if (!startNextCompareRun())
+        finishCompare();
+}
+
+bool MainWindow::startNextCompareRun()
+{
+    const std::size_t i = m_compareRuns.size();
+    if (i >= m_compareQueue.size())
+        return false;
+    RunConfig c = m_compareQueue[i];
+    c.workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
+    QString problem;
+    if (!m_controller->start(c, &problem)) {
+        m_problem->setText(problem);
+        return false;
+    }
+    m_progress->setRange(0, c.tasks);
+    m_progress->setValue(0);
+    statusBar()->showMessage(tr("Comparison: run %1 of %2, %3").arg(i + 1).arg(m_compareQueue.size()).arg(QString::fromStdString(describeModel(withDefaults(c)))));
+    return true;
+}
+
+void MainWindow::finishCompare()
+{
+    m_comparing = false;
+    setBusy(false);
+    if (m_compareRuns.empty())
+        return;
+    applyBaselines(m_compareRuns);
+    // The workload's CPU share, measured where it is least disturbed: the sequential run.
+    const RunSnapshot* measured = &m_compareRuns.front();
+    for (const auto& r : m_compareRuns) {
+        if (r.config.model == Model::Sequential && r.status == RunStatus::Completed)
+            measured = &r;
+    }
+    WorkloadMeasure m = measureFromRun(*measured);
+    m.concurrency = measured->config.tasks;
+    const bool gil = std::any_of(m_compareRuns.begin(), m_compareRuns.end(), [](const RunSnapshot& r) { return r.config.gil; });
+    m.gil = gil;
+    m_compareAdvice = advise(m);
+    m_compareHasAdvice = true;
+    const Verdict verdict = judge(m_compareRuns, m_compareAdvice, gil);
+    m_compareView->finish(m_compareRuns, &m_compareAdvice, QString::fromStdString(verdict.text));
+    m_flowchart->setAdvice(m_compareAdvice);
+    m_exportAction->setEnabled(true);
+    statusBar()->clearMessage();
+    Q_EMIT runFinished();
 }
 
 void MainWindow::startRun()
 {
+    if (m_comparing)
+        return;
     QString problem;
     auto config = m_form->config(&problem);
     if (!config) {
@@ -142,11 +248,10 @@ void MainWindow::startRun()
     }
     m_flowchart->clearAdvice();
     m_problem->clear();
-    m_runAction->setEnabled(false);
-    m_cancelAction->setEnabled(true);
+    m_stack->setCurrentIndex(0);
+    setBusy(true);
     m_progress->setRange(0, config->tasks);
     m_progress->setValue(0);
-    m_progress->setVisible(true);
     m_summary->setText(tr("Running %1 under %2…")
                            .arg(QString::fromStdString(describeWorkload(*config)), QString::fromStdString(describeModel(withDefaults(*config)))));
 }
@@ -155,6 +260,7 @@ void MainWindow::cancelRun()
 {
     if (!m_controller->isRunning())
         return;
+    m_compareQueue.resize(m_compareRuns.size() + 1); // no further comparison runs
     m_controller->cancel();
     m_summary->setText(tr("Cancelling: joining threads and reaping worker processes…"));
 }
@@ -163,7 +269,10 @@ void MainWindow::showSnapshot(int job, const RunSnapshot& snapshot)
 {
     if (job != m_controller->job())
         return; // an older run: drop it
-    m_timeline->setRun(snapshot);
+    if (m_comparing)
+        m_compareView->showRun(static_cast<int>(m_compareRuns.size()), snapshot);
+    else
+        m_timeline->setRun(snapshot);
     int finished = 0;
     for (const auto& t : snapshot.tasks)
         finished += (t.status == TaskStatus::Done || t.status == TaskStatus::Failed || t.status == TaskStatus::Cancelled) ? 1 : 0;
@@ -174,13 +283,18 @@ void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
 {
     if (job != m_controller->job())
         return;
+    if (m_comparing) {
+        m_compareRuns.push_back(snapshot);
+        m_compareView->showRun(static_cast<int>(m_compareRuns.size()) - 1, snapshot);
+        if (snapshot.status == RunStatus::Cancelled || !startNextCompareRun())
+            finishCompare();
+        return;
+    }
     m_last = snapshot;
     m_timeline->setRun(snapshot);
-    m_progress->setVisible(false);
-    m_cancelAction->setEnabled(false);
+    setBusy(false);
     m_exportAction->setEnabled(true);
     m_saveAction->setEnabled(true);
-    validateForm();
     WorkloadMeasure m = measureFromRun(snapshot);
     m.concurrency = snapshot.config.tasks;
     m.gil = snapshot.config.gil;
@@ -218,7 +332,9 @@ bool MainWindow::exportPng(const QString& path, QSize size, QString* error)
     options.size = size;
     options.scale = devicePixelRatioF();
     std::string why;
-    if (!savePng(renderRunFigure(m_last, options), path, &why)) {
+    const QImage image = showingComparison() ? renderCompareFigure(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, options)
+                                             : renderRunFigure(m_last, options);
+    if (!savePng(image, path, &why)) {
         if (error)
             *error = QString::fromStdString(why);
         return false;
@@ -251,6 +367,7 @@ bool MainWindow::openRun(const QString& path, QString* error)
             *error = why.empty() ? tr("%1 holds no run").arg(path) : QString::fromStdString(why);
         return false;
     }
+    m_stack->setCurrentIndex(0);
     showLoaded(runs.front());
     if (runs.size() > 1)
         statusBar()->showMessage(tr("%1 is a comparison of %2 runs: showing the first").arg(path).arg(runs.size()), 8000);

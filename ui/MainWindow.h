@@ -1,15 +1,20 @@
 #pragma once
 
+#include "Flowchart.h"
 #include "RunData.h"
+
+#include <vector>
 
 #include <QMainWindow>
 
 class QAction;
 class QLabel;
 class QProgressBar;
+class QStackedWidget;
 
 namespace ce::ui {
 
+class CompareView;
 class FlowchartView;
 class RunController;
 class RunForm;
@@ -29,11 +34,15 @@ public:
     FlowchartView* flowchart() const { return m_flowchart; }
     RunController* controller() const { return m_controller; }
     const RunSnapshot& lastRun() const { return m_last; }
+    const std::vector<RunSnapshot>& lastComparison() const { return m_compareRuns; }
+    CompareView* compareView() const { return m_compareView; }
+    bool showingComparison() const;
     // The executable the processes model starts as its workers (default: this program).
     void setWorkerExecutable(const QString& path) { m_workerExecutable = path; }
 
 public Q_SLOTS:
     void startRun();
+    void startCompare();
     void cancelRun();
     bool exportPng(const QString& path, QSize size, QString* error);
     // Saves the last run as the engine's JSON; opens one (or a comparison's first run)
@@ -55,6 +64,9 @@ private:
     void saveDialog();
     void openDialog();
     void showLoaded(const RunSnapshot& run);
+    bool startNextCompareRun();
+    void finishCompare();
+    void setBusy(bool busy);
     QString summaryHtml(const RunSnapshot& run) const;
 
     RunForm* m_form = nullptr;
@@ -70,6 +82,14 @@ private:
     QAction* m_saveAction = nullptr;
     RunSnapshot m_last;
     QString m_workerExecutable;
+    QStackedWidget* m_stack = nullptr;
+    CompareView* m_compareView = nullptr;
+    QAction* m_compareAction = nullptr;
+    bool m_comparing = false;
+    std::vector<RunConfig> m_compareQueue;
+    std::vector<RunSnapshot> m_compareRuns;
+    Advice m_compareAdvice;
+    bool m_compareHasAdvice = false;
 };
 
 } // namespace ce::ui

@@ -85,6 +85,7 @@ RunForm::RunForm(QWidget* parent) : QWidget(parent)
 
 void RunForm::resetFields()
 {
+    const bool wasLoading = m_loading;
     m_loading = true;
     const RunConfig defaults;
     for (auto& [name, edit] : m_edits)
@@ -95,7 +96,7 @@ void RunForm::resetFields()
     m_combos["kernel"]->setCurrentText(QString::fromUtf8(toString(defaults.kernel).data()));
     m_combos["io"]->setCurrentText(QString::fromUtf8(toString(defaults.io).data()));
     m_combos["model"]->setCurrentText(QString::fromUtf8(toString(defaults.model).data()));
-    m_loading = false;
+    m_loading = wasLoading;
 }
 
 void RunForm::setField(const std::string& name, const QString& value)
@@ -114,10 +115,10 @@ void RunForm::loadPreset(const Preset& preset)
     m_loading = true;
     for (const auto& [name, value] : preset.options)
         setField(name, QString::fromStdString(value));
-    m_loading = false;
     m_preset = QString::fromStdString(preset.name);
     m_explanation->setText(QString::fromStdString(preset.explanation));
-    Q_EMIT changed();
+    Q_EMIT changed(); // still loading: this is the preset, not an edit by hand
+    m_loading = false;
 }
 
 void RunForm::selectPreset(const QString& name)
