@@ -41,7 +41,22 @@ void CompareView::clear()
     m_plots.clear();
     m_lengths.clear();
     m_speedups->setVisible(false);
-    m_header->setText(tr("Comparing: each model runs in turn, with and without the emulated GIL…"));
+    m_header->setText(tr("Comparing: the models run one after another…") + legendHtml());
+}
+
+QString CompareView::legendHtml()
+{
+    QString html = QStringLiteral("<br>");
+    auto swatch = [&](const QColor& c, const QString& text) {
+        html += QStringLiteral("<span style='color:%1'>&#9632;</span>&nbsp;%2&nbsp;&nbsp; ").arg(c.name(), text.toHtmlEscaped());
+    };
+    for (State s : StatePalette::drawOrder()) {
+        if (s != State::Queued)
+            swatch(StatePalette::color(s), StatePalette::label(s));
+    }
+    swatch(TimelineModel::blend(100, 100), tr("core: this run"));
+    swatch(TimelineModel::blend(100, 0), tr("core: other processes"));
+    return html;
 }
 
 void CompareView::alignTime()
@@ -55,8 +70,8 @@ void CompareView::showRun(int index, const RunSnapshot& run)
 {
     while (static_cast<int>(m_plots.size()) <= index) {
         auto* plot = new TimelinePlot;
-        plot->setMinimumHeight(210);
-        plot->setLegendVisible(m_plots.empty()); // one legend, on the first
+        plot->setMinimumHeight(240);
+        plot->setLegendVisible(false); // one legend for all, in the header
         m_list->insertWidget(m_list->count() - 1, plot);
         m_plots.push_back(plot);
         m_lengths.push_back(0);
@@ -83,7 +98,7 @@ void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* adv
     if (advice)
         header += QString::fromStdString(advice->summary).toHtmlEscaped() + QStringLiteral("<br>");
     header += verdict.toHtmlEscaped();
-    m_header->setText(header);
+    m_header->setText(header + legendHtml());
     const bool speedups = std::any_of(runs.begin(), runs.end(), [](const RunSnapshot& r) { return r.summary.speedup > 0; });
     m_speedups->setVisible(speedups);
     if (speedups) {

@@ -31,6 +31,7 @@ public:
 
 private:
     void alignTime();
+    static QString legendHtml();
 
     QLabel* m_header = nullptr;
     QVBoxLayout* m_list = nullptr;
