@@ -22,13 +22,11 @@ bool hasDisplay()
 #endif
 }
 
-bool writePng(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice, const QString& path, QSize size, std::string* error)
+bool writeFigure(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice, const QString& path, QSize size, std::string* error)
 {
     ce::ui::FigureOptions options;
     options.size = size;
-    const QImage image = (runs.size() == 1 && !advice) ? ce::ui::renderRunFigure(runs.front(), options)
-                                                       : ce::ui::renderCompareFigure(runs, advice, options);
-    return ce::ui::savePng(image, path, error);
+    return ce::ui::saveFigure(path, runs, advice, options, error);
 }
 
 // Without a desktop session Qt warns that XDG_RUNTIME_DIR is unset and uses a default:
@@ -68,6 +66,6 @@ int main(int argc, char** argv)
         std::fputs("No display found: running the demo instead of the window.\n", stdout);
 
     ce::cli::Hooks hooks;
-    hooks.writePng = writePng;
+    hooks.writeFigure = writeFigure;
     return ce::cli::main(argc, argv, hooks);
 }

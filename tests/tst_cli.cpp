@@ -80,6 +80,7 @@ private Q_SLOTS:
         row("tiny figure", {QStringLiteral("run"), QStringLiteral("--png"), QStringLiteral("x.png"), QStringLiteral("--size"), QStringLiteral("10x10")}, "--size");
         row("figure size words", {QStringLiteral("run"), QStringLiteral("--size"), QStringLiteral("big")}, "--size");
         row("png folder missing", {QStringLiteral("run"), QStringLiteral("--png"), QStringLiteral("/no/such/dir/x.png")}, "does not exist");
+        row("svg named png", {QStringLiteral("run"), QStringLiteral("--svg"), QStringLiteral("x.png")}, ".svg");
         row("convoy of one", {QStringLiteral("run"), QStringLiteral("--workload"), QStringLiteral("convoy"), QStringLiteral("--tasks"), QStringLiteral("1")}, "convoy");
     }
 

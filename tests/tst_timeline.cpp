@@ -137,6 +137,17 @@ private Q_SLOTS:
         QVERIFY(savePng(image, dir.filePath(QStringLiteral("cmp.png")), &error));
         QCOMPARE(QImage(dir.filePath(QStringLiteral("cmp.png"))).size(), QSize(1200, 900));
         QVERIFY(!savePng(image, dir.filePath(QStringLiteral("no/such/cmp.png")), &error));
+        // Vector formats, chosen by the name; anything else is refused with a reason.
+        QVERIFY2(saveFigure(dir.filePath(QStringLiteral("cmp.svg")), runs, &advice, o, &error), error.c_str());
+        QFile svg(dir.filePath(QStringLiteral("cmp.svg")));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QVERIFY(svg.readAll().contains("<svg"));
+        QVERIFY2(saveFigure(dir.filePath(QStringLiteral("run.pdf")), {runs[0]}, nullptr, o, &error), error.c_str());
+        QFile pdf(dir.filePath(QStringLiteral("run.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.read(5) == "%PDF-");
+        QVERIFY(!saveFigure(dir.filePath(QStringLiteral("run.gif")), {runs[0]}, nullptr, o, &error));
+        QVERIFY(error.find(".svg") != std::string::npos);
         QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("no/such/cmp.png"))));
     }
 

@@ -3,6 +3,9 @@
 #include "TimelinePlot.h"
 
 #include <QDateTime>
+#include <QFileInfo>
+#include <QPdfWriter>
+#include <QSvgGenerator>
 #include <QPainter>
 #include <QSaveFile>
 
@@ -35,6 +38,8 @@ QString figureFooter(const RunSnapshot& run)
     return text;
 }
 
+void paintRunFigure(QCPPainter& painter, const RunSnapshot& run, const FigureOptions& options);
+
 QImage renderRunFigure(const RunSnapshot& run, const FigureOptions& options)
 {
     TimelinePlot plot;
@@ -44,17 +49,6 @@ QImage renderRunFigure(const RunSnapshot& run, const FigureOptions& options)
     plot.setRun(run);
     return plot.toPixmap(options.size.width(), options.size.height(), options.scale).toImage();
 }
-
-namespace {
-
-QImage renderSpeedups(const std::vector<RunSnapshot>& runs, const Advice* advice, QSize size, double scale)
-{
-    QCustomPlot plot;
-    fillSpeedupPlot(plot, runs, advice);
-    return plot.toPixmap(size.width(), size.height(), scale).toImage();
-}
-
-} // namespace
 
 void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, const Advice* advice)
 {
@@ -88,13 +82,10 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
     plot.replot(QCustomPlot::rpQueuedReplot);
 }
 
-QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options)
+void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options)
 {
     const QSize size = options.size;
-    QImage image(size * options.scale, QImage::Format_ARGB32_Premultiplied);
-    image.setDevicePixelRatio(options.scale);
-    image.fill(Qt::white);
-    QPainter painter(&image);
+    painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
     painter.setRenderHint(QPainter::Antialiasing);
     QFont font = painter.font();
     int y = 8;
@@ -150,12 +141,19 @@ QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* a
         plot.setTimeRange(longest); // one time scale for all
         plot.setLegendVisible(false);
         plot.setRun(run);
-        const QImage part = plot.toPixmap(size.width(), each, options.scale).toImage();
-        painter.drawImage(QRect(0, y, size.width(), each), part);
+        painter.save();
+        painter.translate(0, y);
+        plot.toPainter(&painter, size.width(), each);
+        painter.restore();
         y += each;
     }
     if (speedups) {
-        painter.drawImage(QRect(0, y, size.width(), chartHeight), renderSpeedups(runs, advice, QSize(size.width(), chartHeight), options.scale));
+        QCustomPlot chart;
+        fillSpeedupPlot(chart, runs, advice);
+        painter.save();
+        painter.translate(0, y);
+        chart.toPainter(&painter, size.width(), chartHeight);
+        painter.restore();
         y += chartHeight;
     }
     if (options.stamp && !runs.empty()) {
@@ -166,8 +164,80 @@ QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* a
             footer += QStringLiteral(" · +GIL runs use an emulated GIL (C++ has none)");
         painter.drawText(QRect(12, size.height() - footerHeight, size.width() - 24, footerHeight), Qt::AlignLeft | Qt::AlignVCenter, footer);
     }
+}
+
+void paintRunFigure(QCPPainter& painter, const RunSnapshot& run, const FigureOptions& options)
+{
+    TimelinePlot plot;
+    plot.resize(options.size);
+    if (options.stamp)
+        plot.setCaption(figureTitle(run), figureFooter(run));
+    plot.setRun(run);
+    plot.toPainter(&painter, options.size.width(), options.size.height());
+}
+
+QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options)
+{
+    QImage image(options.size * options.scale, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(options.scale);
+    image.fill(Qt::white);
+    QCPPainter painter(&image);
+    paintCompareFigure(painter, runs, advice, options);
     painter.end();
     return image;
+}
+
+bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options,
+                std::string* error)
+{
+    const QString format = QFileInfo(path).suffix().toLower();
+    auto fail = [&](const std::string& why) {
+        if (error)
+            *error = "cannot write " + path.toStdString() + ": " + why;
+        return false;
+    };
+    if (format != QStringLiteral("png") && format != QStringLiteral("svg") && format != QStringLiteral("pdf"))
+        return fail("the name must end in .png, .svg or .pdf");
+    const bool single = runs.size() == 1 && !advice;
+    auto paint = [&](QCPPainter& painter) {
+        if (single)
+            paintRunFigure(painter, runs.front(), options);
+        else
+            paintCompareFigure(painter, runs, advice, options);
+    };
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(file.errorString().toStdString());
+    if (format == QStringLiteral("png")) {
+        const QImage image = single ? renderRunFigure(runs.front(), options) : renderCompareFigure(runs, advice, options);
+        if (!image.save(&file, "PNG"))
+            return fail("the PNG encoder failed");
+    } else if (format == QStringLiteral("svg")) {
+        QSvgGenerator svg;
+        svg.setOutputDevice(&file);
+        svg.setSize(options.size);
+        svg.setViewBox(QRect(QPoint(0, 0), options.size));
+        svg.setTitle(QStringLiteral("Concurrency Explorer"));
+        QCPPainter painter(&svg);
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+        paint(painter);
+        painter.end();
+    } else {
+        QPdfWriter pdf(&file);
+        pdf.setPageSize(QPageSize(QSizeF(options.size), QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(72); // one point per logical pixel
+        pdf.setCreator(QStringLiteral("Concurrency Explorer"));
+        QCPPainter painter(&pdf);
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+        paint(painter);
+        painter.end();
+    }
+    if (!file.commit())
+        return fail(file.errorString().toStdString());
+    return true;
 }
 
 bool savePng(const QImage& image, const QString& path, std::string* error)

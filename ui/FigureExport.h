@@ -36,6 +36,11 @@ QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* a
 // this machine's core count as the ideal. Used by the window and by the figures.
 void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, const Advice* advice);
 
+// Writes a run (one snapshot, no advice) or a comparison as PNG, SVG or PDF, chosen by the
+// file's extension, through QSaveFile (never half-written). SVG and PDF are vector output.
+bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options,
+                std::string* error);
+
 // Writes the image as PNG through QSaveFile (never half-written).
 bool savePng(const QImage& image, const QString& path, std::string* error);
 

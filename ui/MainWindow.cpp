@@ -12,6 +12,12 @@
 #include "TimelinePlot.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QSpinBox>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -80,9 +86,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc)"));
     m_cancelAction->setEnabled(false);
     toolbar->addSeparator();
-    m_exportAction = toolbar->addAction(tr("Export PNG…"), this, &MainWindow::exportDialog);
+    m_exportAction = toolbar->addAction(tr("Export…"), this, &MainWindow::exportDialog);
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    m_exportAction->setToolTip(tr("Save the timeline as a PNG stamped with the run's parameters and the machine (Ctrl+E)"));
+    m_exportAction->setToolTip(tr("Save the timeline or comparison as PNG, SVG or PDF, stamped with the parameters and the machine (Ctrl+E)"));
     m_exportAction->setEnabled(false);
     toolbar->addSeparator();
     auto* open = toolbar->addAction(tr("Open run…"), this, &MainWindow::openDialog);
@@ -328,18 +334,21 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
 
 bool MainWindow::exportPng(const QString& path, QSize size, QString* error)
 {
+    return exportFigure(path, size, devicePixelRatioF(), true, error);
+}
+
+bool MainWindow::exportFigure(const QString& path, QSize size, double scale, bool stamp, QString* error)
+{
     FigureOptions options;
     options.size = size;
-    options.scale = devicePixelRatioF();
+    options.scale = scale;
+    options.stamp = stamp;
     std::string why;
-    const QImage image = showingComparison() ? renderCompareFigure(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, options)
-                                             : renderRunFigure(m_last, options);
-    if (!savePng(image, path, &why)) {
-        if (error)
-            *error = QString::fromStdString(why);
-        return false;
-    }
-    return true;
+    const bool ok = showingComparison() ? saveFigure(path, m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, options, &why)
+                                        : saveFigure(path, {m_last}, nullptr, options, &why);
+    if (!ok && error)
+        *error = QString::fromStdString(why);
+    return ok;
 }
 
 bool MainWindow::saveRun(const QString& path, QString* error)
@@ -414,11 +423,44 @@ void MainWindow::openDialog()
 
 void MainWindow::exportDialog()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export the timeline"), QStringLiteral("timeline.png"), tr("PNG images (*.png)"));
+    QSettings settings;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Export the figure"));
+    auto* form = new QFormLayout(&dialog);
+    auto* width = new QSpinBox;
+    auto* height = new QSpinBox;
+    for (QSpinBox* box : {width, height})
+        box->setRange(kMinFigureSide, kMaxFigureSide);
+    width->setValue(settings.value(QStringLiteral("export/width"), 1600).toInt());
+    height->setValue(settings.value(QStringLiteral("export/height"), showingComparison() ? 1200 : 900).toInt());
+    width->setToolTip(tr("Width in pixels (PNG) or points (SVG, PDF)"));
+    auto* scale = new QComboBox;
+    scale->addItems({QStringLiteral("1x"), QStringLiteral("2x (sharp on high-DPI screens and projectors)"), QStringLiteral("3x")});
+    scale->setCurrentIndex(settings.value(QStringLiteral("export/scale"), 1).toInt());
+    scale->setToolTip(tr("Device pixels per pixel, for PNG"));
+    auto* stamp = new QCheckBox(tr("Title, parameters and machine on the figure"));
+    stamp->setChecked(settings.value(QStringLiteral("export/stamp"), true).toBool());
+    form->addRow(tr("Width"), width);
+    form->addRow(tr("Height"), height);
+    form->addRow(tr("Scale"), scale);
+    form->addRow(stamp);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    settings.setValue(QStringLiteral("export/width"), width->value());
+    settings.setValue(QStringLiteral("export/height"), height->value());
+    settings.setValue(QStringLiteral("export/scale"), scale->currentIndex());
+    settings.setValue(QStringLiteral("export/stamp"), stamp->isChecked());
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the figure"),
+                                                      showingComparison() ? QStringLiteral("comparison.png") : QStringLiteral("timeline.png"),
+                                                      tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
     if (path.isEmpty())
         return;
     QString error;
-    if (!exportPng(path, QSize(1600, 900), &error))
+    if (!exportFigure(path, QSize(width->value(), height->value()), scale->currentIndex() + 1, stamp->isChecked(), &error))
         QMessageBox::warning(this, tr("Export failed"), error);
     else
         statusBar()->showMessage(tr("Saved %1").arg(path), 5000);

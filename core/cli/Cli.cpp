@@ -69,7 +69,8 @@ struct CliOptions {
     std::string command;
     std::vector<std::pair<std::string, std::string>> runOptions;
     std::string preset;
-    QString json, csv, trace, png;
+    QString json, csv, trace;
+    std::vector<QString> figures; // --png, --svg, --pdf: the format follows the option
     QSize size{1600, 900};
     std::vector<std::string> models;
     std::vector<std::map<std::string, std::string>> compareList; // per-run overrides (demo)
@@ -116,7 +117,8 @@ Files:
   --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
   --png FILE     the timeline (run) or the small multiples and speedups (compare), stamped
                  with the parameters and the machine; drawn offscreen, no display needed
-  --size WxH     the PNG's size in pixels (default 1600x900)
+  --svg FILE, --pdf FILE   the same figure as vector graphics
+  --size WxH     the figure's size in pixels (default 1600x900)
 
 Limits: tasks 1..100000, workers 1..1024 (processes 1..64), task-ms and wait-ms 0..60000,
 rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms.
@@ -170,8 +172,11 @@ CliOptions parse(int argc, char** argv)
         } else if (name == "json" || name == "csv" || name == "trace") {
             const QString path = QString::fromStdString(takeValue(name, inlineValue, hasInline));
             (name == "json" ? o.json : name == "csv" ? o.csv : o.trace) = path;
-        } else if (name == "png") {
-            o.png = QString::fromStdString(takeValue(name, inlineValue, hasInline));
+        } else if (name == "png" || name == "svg" || name == "pdf") {
+            const QString path = QString::fromStdString(takeValue(name, inlineValue, hasInline));
+            if (!path.toLower().endsWith(QLatin1Char('.') + QString::fromStdString(name)))
+                usage("--" + name + ": '" + path.toStdString() + "' should end in ." + name);
+            o.figures.push_back(path);
         } else if (name == "size") {
             const std::string v = takeValue(name, inlineValue, hasInline);
             const auto x = v.find('x');
@@ -242,9 +247,11 @@ void checkConfig(const RunConfig& c)
 
 void checkOutputs(const CliOptions& o)
 {
-    if (!o.png.isNull() && !(g_hooks && g_hooks->writePng))
-        usage("--png needs the desktop build (this one has no figure export)");
-    for (const QString& path : {o.json, o.csv, o.trace, o.png}) {
+    if (!o.figures.empty() && !(g_hooks && g_hooks->writeFigure))
+        usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
+    std::vector<QString> paths{o.json, o.csv, o.trace};
+    paths.insert(paths.end(), o.figures.begin(), o.figures.end());
+    for (const QString& path : paths) {
         if (path.isNull())
             continue;
         const std::string problem = checkWritable(path);
@@ -346,8 +353,8 @@ bool writeOutputs(const CliOptions& o, const std::vector<RunSnapshot>& runs, con
         report(writeCsv(o.csv, runs, &error), o.csv);
     if (!o.trace.isNull())
         report(writeTrace(o.trace, runs, &error), o.trace);
-    if (!o.png.isNull())
-        report(g_hooks->writePng(runs, advice, o.png, o.size, &error), o.png);
+    for (const QString& path : o.figures)
+        report(g_hooks->writeFigure(runs, advice, path, o.size, &error), path);
     return ok;
 }
 
@@ -573,8 +580,8 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     cpu.json = abs + QStringLiteral("/demo-cpu.json");
     cpu.csv = abs + QStringLiteral("/demo-cpu.csv");
     cpu.trace = abs + QStringLiteral("/demo-cpu.trace.json");
-    if (g_hooks && g_hooks->writePng)
-        cpu.png = abs + QStringLiteral("/demo-cpu.png");
+    if (g_hooks && g_hooks->writeFigure)
+        cpu.figures = {abs + QStringLiteral("/demo-cpu.png")};
     int rc = cmdCompare(cpu, exe);
     if (rc == kExitCancelled || g_interrupted.load())
         return kExitCancelled;
@@ -586,8 +593,8 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     io.json = abs + QStringLiteral("/demo-io.json");
     io.csv = abs + QStringLiteral("/demo-io.csv");
     io.trace = abs + QStringLiteral("/demo-io.trace.json");
-    if (g_hooks && g_hooks->writePng)
-        io.png = abs + QStringLiteral("/demo-io.png");
+    if (g_hooks && g_hooks->writeFigure)
+        io.figures = {abs + QStringLiteral("/demo-io.png")};
     const int rc2 = cmdCompare(io, exe);
     std::cout << "\nFiles are in " << abs.toStdString() << " (open the .trace.json files in ui.perfetto.dev).\n";
     return rc != kExitOk ? rc : rc2;

@@ -15,9 +15,10 @@ namespace ce::cli {
 // What the command line cannot do with core alone, provided by the program that embeds it
 // (app/ adds figure export from ui/). Empty members: the feature is not in this build.
 struct Hooks {
-    // Draws one run, or a comparison (several runs and the advice), to a PNG file.
+    // Draws one run, or a comparison (several runs and the advice), to a PNG, SVG or PDF
+    // file (by its extension).
     std::function<bool(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& path, QSize size, std::string* error)>
-        writePng;
+        writeFigure;
 };
 
 // The headless command line: run, compare, advise, list, serve, demo (and the hidden worker
