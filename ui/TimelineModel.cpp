@@ -37,15 +37,20 @@ const std::array<State, kStateCount>& StatePalette::drawOrder()
     return order;
 }
 
+QRgb TimelineModel::blendRgb(float totalPct, float runPct)
+{
+    // Integer mix of white (idle), the CPU blue (this run) and grey (others): called for every
+    // core sample on every frame, so no QColor arithmetic here.
+    const int run = std::clamp(static_cast<int>(runPct * 2.56f), 0, 256);
+    const int other = std::clamp(static_cast<int>((totalPct - runPct) * 2.56f), 0, 256 - run);
+    const int idle = 256 - run - other;
+    auto mix = [&](int blue, int grey) { return (idle * 255 + run * blue + other * grey) >> 8; };
+    return qRgb(mix(0, 140), mix(114, 140), mix(178, 140));
+}
+
 QColor TimelineModel::blend(float totalPct, float runPct)
 {
-    const double run = std::clamp(double(runPct) / 100.0, 0.0, 1.0);
-    const double other = std::clamp(double(totalPct - runPct) / 100.0, 0.0, 1.0 - run);
-    const QColor blue = StatePalette::color(State::Cpu);
-    const QColor grey(140, 140, 140);
-    const double idle = 1.0 - run - other;
-    return QColor::fromRgbF(float(idle + run * blue.redF() + other * grey.redF()), float(idle + run * blue.greenF() + other * grey.greenF()),
-                            float(idle + run * blue.blueF() + other * grey.blueF()));
+    return QColor::fromRgb(blendRgb(totalPct, runPct));
 }
 
 QString TimelineModel::describe(const PhaseRecord& p)
@@ -60,9 +65,10 @@ QString TimelineModel::describe(const PhaseRecord& p)
     return text;
 }
 
-void TimelineModel::setRun(const RunSnapshot& run)
+void TimelineModel::setRun(RunSnapshot snapshot)
 {
-    m_run = run;
+    m_run = std::move(snapshot);
+    const RunSnapshot& run = m_run;
     m_lanes.assign(static_cast<std::size_t>(std::max(0, run.lanes)), {});
     m_gil.clear();
     std::int64_t endNs = run.elapsedNs;
@@ -74,8 +80,12 @@ void TimelineModel::setRun(const RunSnapshot& run)
         if (p.state == State::Cpu && hasGilTrack())
             m_gil.push_back(p);
     }
-    for (auto& lane : m_lanes)
-        std::sort(lane.begin(), lane.end(), [](const auto& a, const auto& b) { return a.startNs < b.startNs; });
+    // A lane has one writer, so its phases mostly arrive in order already: sort only if not.
+    const auto byStart = [](const auto& a, const auto& b) { return a.startNs < b.startNs; };
+    for (auto& lane : m_lanes) {
+        if (!std::is_sorted(lane.begin(), lane.end(), byStart))
+            std::sort(lane.begin(), lane.end(), byStart);
+    }
     std::sort(m_gil.begin(), m_gil.end(), [](const auto& a, const auto& b) { return a.startNs < b.startNs; });
     m_endS = double(endNs) / 1e9;
 
@@ -97,10 +107,11 @@ void TimelineModel::setRun(const RunSnapshot& run)
         const int last = std::min(m_columns - 1, static_cast<int>(std::ceil(double(s.timeNs) / 1e9 / m_sampleS)) - 1);
         if (last < 0 || s.core < 0)
             continue;
-        const QColor c = blend(s.totalPct, s.runPct);
+        const QRgb c = blendRgb(s.totalPct, s.runPct);
+        auto* line = reinterpret_cast<QRgb*>(m_coreImage.scanLine(s.core)); // setPixelColor is far slower
         int& first = nextColumn[static_cast<std::size_t>(s.core)];
         for (int col = std::min(first, last); col <= last; ++col) {
-            m_coreImage.setPixelColor(col, s.core, c);
+            line[col] = c;
             m_coreCells[static_cast<std::size_t>(s.core) * static_cast<std::size_t>(m_columns) + static_cast<std::size_t>(col)] = {s.totalPct, s.runPct};
         }
         first = last + 1;

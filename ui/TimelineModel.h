@@ -26,7 +26,7 @@ struct StatePalette {
 // the emulated GIL when, and the per-core utilisation grid.
 class TimelineModel {
 public:
-    void setRun(const RunSnapshot& run);
+    void setRun(RunSnapshot run); // by value: a snapshot handed over is moved, not copied
 
     const RunSnapshot& run() const { return m_run; }
     int lanes() const { return static_cast<int>(m_lanes.size()); }
@@ -54,6 +54,7 @@ public:
     std::optional<std::pair<float, float>> coreAt(int core, double seconds) const;
 
     static QColor blend(float totalPct, float runPct);
+    static QRgb blendRgb(float totalPct, float runPct); // the same, fast, for the grid
     static QString describe(const PhaseRecord& p);
 
 private:

@@ -74,19 +74,20 @@ protected:
         const double half = 0.4;
         auto drawRun = [&](const std::vector<PhaseRecord>& phases, std::size_t first, std::size_t last, double row, bool byHolder) {
             double lastPixel = -1e9;
-            State lastState = State::Queued;
             for (std::size_t i = first; i < last; ++i) {
                 const PhaseRecord& p = phases[i];
                 QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
                 r = r.normalized();
                 if (r.width() < 1.0) {
-                    // Sub-pixel phases: one pixel each, and at most one per pixel column and state.
-                    if (std::floor(r.left()) == lastPixel && p.state == lastState)
+                    // Sub-pixel phases: one bar per pixel column (the first one in it); the
+                    // tooltip and zooming in tell the rest.
+                    if (std::floor(r.left()) == lastPixel)
                         continue;
                     r.setWidth(1.0);
+                    lastPixel = std::floor(r.left());
+                } else {
+                    lastPixel = std::floor(r.right()); // the column this bar ends in is painted
                 }
-                lastPixel = std::floor(r.left());
-                lastState = p.state;
                 painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
                 painter->drawRect(r);
             }
@@ -260,7 +261,7 @@ void TimelinePlot::setLegendVisible(bool visible)
 {
     m_legendVisible = visible;
     m_layoutKey = -1;
-    setRun(m_model.run());
+    setRun(RunSnapshot(m_model.run()));
 }
 
 void TimelinePlot::setCaption(const QString& title, const QString& footer)
@@ -268,7 +269,7 @@ void TimelinePlot::setCaption(const QString& title, const QString& footer)
     m_titleText = title;
     m_footerText = footer;
     m_layoutKey = -1;
-    setRun(m_model.run());
+    setRun(RunSnapshot(m_model.run()));
 }
 
 void TimelinePlot::setTimeRange(double seconds)
@@ -278,9 +279,10 @@ void TimelinePlot::setTimeRange(double seconds)
         timeAxis()->setRange(0, seconds);
 }
 
-void TimelinePlot::setRun(const RunSnapshot& run)
+void TimelinePlot::setRun(RunSnapshot snapshot)
 {
-    m_model.setRun(run);
+    m_model.setRun(std::move(snapshot));
+    const RunSnapshot& run = m_model.run();
     rebuildLayout();
     const int cores = std::max(1, m_model.cores());
     const int lanes = std::max(1, m_model.lanes());

@@ -19,7 +19,7 @@ class TimelinePlot : public QCustomPlot {
 public:
     explicit TimelinePlot(QWidget* parent = nullptr);
 
-    void setRun(const RunSnapshot& run);
+    void setRun(RunSnapshot run);
     const TimelineModel& model() const { return m_model; }
 
     // Fixes the time axis (seconds); by default it follows the run's length.
