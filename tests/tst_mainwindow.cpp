@@ -119,6 +119,17 @@ private Q_SLOTS:
         QCOMPARE(image.size(), QSize(1200, 700) * w.devicePixelRatioF());
         QVERIFY(!w.exportPng(dir.filePath(QStringLiteral("missing/t.png")), QSize(1200, 700), &error));
         QVERIFY(!error.isEmpty());
+        // The whole window, as it is.
+        w.resize(1100, 700);
+        QVERIFY2(w.exportWindow(dir.filePath(QStringLiteral("w.png")), &error), qPrintable(error));
+        QCOMPARE(QImage(dir.filePath(QStringLiteral("w.png"))).size(), w.size() * w.devicePixelRatioF());
+        QVERIFY2(w.exportWindow(dir.filePath(QStringLiteral("w.pdf")), &error), qPrintable(error));
+        QVERIFY(!w.exportWindow(dir.filePath(QStringLiteral("w.bmp")), &error));
+        // Cores as lines: one line a core and this run's mean.
+        w.timeline()->setCoreLines(true);
+        QVERIFY(w.timeline()->coreLines());
+        QVERIFY2(w.exportPng(dir.filePath(QStringLiteral("lines.png")), QSize(1200, 700), &error), qPrintable(error));
+        QCOMPARE(w.timeline()->graphCount(), w.timeline()->model().cores() + 1);
     }
 
     void savedRunOpensAndDamagedFilesChangeNothing()

@@ -18,6 +18,11 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QSpinBox>
+#include <QFileInfo>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -98,6 +103,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_saveAction->setShortcut(QKeySequence::Save);
     m_saveAction->setToolTip(tr("Save the run as JSON, to open it again later (Ctrl+S)"));
     m_saveAction->setEnabled(false);
+    toolbar->addSeparator();
+    auto* lines = toolbar->addAction(tr("Cores as lines"));
+    lines->setCheckable(true);
+    lines->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    lines->setToolTip(tr("Show the cores as lines of percent busy instead of a heatmap row each (Ctrl+L)"));
+    lines->setChecked(QSettings().value(QStringLiteral("view/coreLines"), false).toBool());
+    m_timeline->setCoreLines(lines->isChecked());
+    connect(lines, &QAction::toggled, this, [this](bool on) {
+        m_timeline->setCoreLines(on);
+        QSettings().setValue(QStringLiteral("view/coreLines"), on);
+    });
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -351,6 +367,43 @@ bool MainWindow::exportFigure(const QString& path, QSize size, double scale, boo
     return ok;
 }
 
+bool MainWindow::exportWindow(const QString& path, QString* error)
+{
+    const QString format = QFileInfo(path).suffix().toLower();
+    QSaveFile file(path);
+    bool ok = file.open(QIODevice::WriteOnly);
+    if (ok && format == QStringLiteral("png")) {
+        ok = grab().toImage().save(&file, "PNG"); // device pixels: sharp on high-DPI screens
+    } else if (ok && (format == QStringLiteral("svg") || format == QStringLiteral("pdf"))) {
+        QSvgGenerator svg;
+        QPdfWriter pdf(&file);
+        QPaintDevice* device = &pdf;
+        if (format == QStringLiteral("svg")) {
+            svg.setOutputDevice(&file);
+            svg.setSize(size());
+            svg.setViewBox(rect());
+            device = &svg;
+        } else {
+            pdf.setPageSize(QPageSize(QSizeF(size()), QPageSize::Point));
+            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+            pdf.setResolution(72);
+        }
+        QPainter painter(device);
+        render(&painter);
+        painter.end();
+    } else if (ok) {
+        if (error)
+            *error = tr("cannot write %1: the name must end in .png, .svg or .pdf").arg(path);
+        return false;
+    }
+    if (!ok || !file.commit()) {
+        if (error)
+            *error = tr("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
 bool MainWindow::saveRun(const QString& path, QString* error)
 {
     std::string why;
@@ -438,8 +491,12 @@ void MainWindow::exportDialog()
     scale->addItems({QStringLiteral("1x"), QStringLiteral("2x (sharp on high-DPI screens and projectors)"), QStringLiteral("3x")});
     scale->setCurrentIndex(settings.value(QStringLiteral("export/scale"), 1).toInt());
     scale->setToolTip(tr("Device pixels per pixel, for PNG"));
+    auto* what = new QComboBox;
+    what->addItems({showingComparison() ? tr("The comparison") : tr("The timeline"), tr("The whole window, as it is on screen")});
+    what->setToolTip(tr("A figure drawn for a slide at the size below, or a picture of this window"));
     auto* stamp = new QCheckBox(tr("Title, parameters and machine on the figure"));
     stamp->setChecked(settings.value(QStringLiteral("export/stamp"), true).toBool());
+    form->addRow(tr("What"), what);
     form->addRow(tr("Width"), width);
     form->addRow(tr("Height"), height);
     form->addRow(tr("Scale"), scale);
@@ -460,7 +517,10 @@ void MainWindow::exportDialog()
     if (path.isEmpty())
         return;
     QString error;
-    if (!exportFigure(path, QSize(width->value(), height->value()), scale->currentIndex() + 1, stamp->isChecked(), &error))
+    const bool ok = what->currentIndex() == 1 ? exportWindow(path, &error)
+                                              : exportFigure(path, QSize(width->value(), height->value()), scale->currentIndex() + 1,
+                                                             stamp->isChecked(), &error);
+    if (!ok)
         QMessageBox::warning(this, tr("Export failed"), error);
     else
         statusBar()->showMessage(tr("Saved %1").arg(path), 5000);

@@ -47,6 +47,8 @@ public Q_SLOTS:
     bool exportPng(const QString& path, QSize size, QString* error);
     // PNG, SVG or PDF by the file's extension: the run's timeline, or the comparison shown.
     bool exportFigure(const QString& path, QSize size, double scale, bool stamp, QString* error);
+    // A picture of the whole window as it is (PNG, SVG or PDF by the extension).
+    bool exportWindow(const QString& path, QString* error);
     // Saves the last run as the engine's JSON; opens one (or a comparison's first run)
     // without running it. On failure nothing changes and `error` says why.
     bool saveRun(const QString& path, QString* error);

@@ -2,6 +2,8 @@
 
 #include <QToolTip>
 
+#include <map>
+
 #include <algorithm>
 
 namespace ce::ui {
@@ -121,6 +123,7 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
     setMouseTracking(true);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true);
+    setAutoAddPlottableToLegend(false); // our legend lists states, not every plottable
     setBackground(Qt::white);
     connect(this, &QCustomPlot::mouseMove, this, &TimelinePlot::showTooltip);
     rebuildLayout();
@@ -133,7 +136,7 @@ void TimelinePlot::rebuildLayout()
     const bool gil = m_model.hasGilTrack();
     const bool lag = m_model.hasLagTrack();
     const int key = (gil ? 1 : 0) | (lag ? 2 : 0) | (m_titleText.isEmpty() ? 0 : 4) | (m_footerText.isEmpty() ? 0 : 8)
-                  | (m_legendVisible ? 16 : 0);
+                  | (m_legendVisible ? 16 : 0) | (m_coreLines ? 32 : 0);
     if (key == m_layoutKey)
         return;
     m_layoutKey = key;
@@ -172,7 +175,7 @@ void TimelinePlot::rebuildLayout()
         ++row;
         return rect;
     };
-    m_coresRect = addRect(QStringLiteral("cores"), 2);
+    m_coresRect = addRect(m_coreLines ? QStringLiteral("cores\n(% busy)") : QStringLiteral("cores"), 2);
     m_lanesRect = addRect(QStringLiteral("workers"), 5);
     if (gil)
         m_gilRect = addRect(QStringLiteral("GIL"), 1);
@@ -181,6 +184,8 @@ void TimelinePlot::rebuildLayout()
 
     // Categorical y axes: integer ticks, reversed so core 0 / lane 0 is on top.
     for (QCPAxisRect* r : {m_coresRect, m_lanesRect}) {
+        if (r == m_coresRect && m_coreLines)
+            continue; // percent, not categories
         QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
         ticker->setTickStep(1);
         ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
@@ -209,7 +214,12 @@ void TimelinePlot::rebuildLayout()
         }
     }
 
-    m_heatmap = new CoreHeatmap(m_coresRect->axis(QCPAxis::atBottom), m_coresRect->axis(QCPAxis::atLeft), m_model);
+    m_heatmap = nullptr;
+    m_coreGraphs.clear();
+    if (!m_coreLines)
+        m_heatmap = new CoreHeatmap(m_coresRect->axis(QCPAxis::atBottom), m_coresRect->axis(QCPAxis::atLeft), m_model);
+    else
+        m_coresRect->axis(QCPAxis::atLeft)->setRange(0, 105);
     m_lanes = new PhaseLanes(m_lanesRect->axis(QCPAxis::atBottom), m_lanesRect->axis(QCPAxis::atLeft), m_model, false);
     if (m_gilRect)
         m_gil = new PhaseLanes(m_gilRect->axis(QCPAxis::atBottom), m_gilRect->axis(QCPAxis::atLeft), m_model, true);
@@ -272,6 +282,13 @@ void TimelinePlot::setCaption(const QString& title, const QString& footer)
     setRun(RunSnapshot(m_model.run()));
 }
 
+void TimelinePlot::setCoreLines(bool lines)
+{
+    m_coreLines = lines;
+    m_layoutKey = -1;
+    setRun(RunSnapshot(m_model.run()));
+}
+
 void TimelinePlot::setTimeRange(double seconds)
 {
     m_fixedRange = seconds;
@@ -286,10 +303,15 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
     rebuildLayout();
     const int cores = std::max(1, m_model.cores());
     const int lanes = std::max(1, m_model.lanes());
-    m_coresRect->axis(QCPAxis::atLeft)->setRange(-0.5, cores - 0.5);
+    if (!m_coreLines)
+        m_coresRect->axis(QCPAxis::atLeft)->setRange(-0.5, cores - 0.5);
+    else
+        fillCoreLines(run);
     m_lanesRect->axis(QCPAxis::atLeft)->setRange(-0.5, lanes - 0.5);
     // Past a few dozen rows, numbering every row is noise.
     for (auto [rect, n] : {std::pair{m_coresRect, cores}, std::pair{m_lanesRect, lanes}}) {
+        if (rect == m_coresRect && m_coreLines)
+            continue;
         auto ticker = qSharedPointerCast<QCPAxisTickerFixed>(rect->axis(QCPAxis::atLeft)->ticker());
         ticker->setTickStep(n <= 16 ? 1 : n <= 64 ? 4 : n <= 256 ? 16 : 64);
     }
@@ -321,6 +343,55 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
     else if (m_followRun)
         timeAxis()->setRange(0, std::max(0.001, std::max(m_model.endSeconds(), double(run.elapsedNs) / 1e9)));
     replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TimelinePlot::fillCoreLines(const RunSnapshot& run)
+{
+    const int cores = m_model.cores();
+    auto* keyAxis = m_coresRect->axis(QCPAxis::atBottom);
+    auto* valueAxis = m_coresRect->axis(QCPAxis::atLeft);
+    if (static_cast<int>(m_coreGraphs.size()) != cores + 1) {
+        // One graph a core and the mean last: recreate when the core count changes.
+        for (QCPGraph* g : m_coreGraphs)
+            removeGraph(g);
+        m_coreGraphs.clear();
+        for (int i = 0; i <= cores; ++i) {
+            auto* g = addGraph(keyAxis, valueAxis);
+            g->setLineStyle(QCPGraph::lsStepRight);
+            m_coreGraphs.push_back(g);
+        }
+    }
+    std::vector<QVector<double>> keys(static_cast<std::size_t>(cores)), values(static_cast<std::size_t>(cores));
+    std::map<std::int64_t, std::pair<double, int>> runShare; // time -> (sum of run %, cores)
+    for (const auto& s : run.coreSamples) {
+        if (s.core < 0 || s.core >= cores)
+            continue;
+        // A sample describes the interval that ends at its time.
+        const double t = std::max(0.0, double(s.timeNs) / 1e9 - m_model.sampleSeconds());
+        keys[static_cast<std::size_t>(s.core)].push_back(t);
+        values[static_cast<std::size_t>(s.core)].push_back(s.totalPct);
+        auto& r = runShare[s.timeNs];
+        r.first += s.runPct;
+        r.second += 1;
+    }
+    for (int c = 0; c < cores; ++c) {
+        auto* g = m_coreGraphs[static_cast<std::size_t>(c)];
+        // Greys of different depth: which core is which matters less than how busy they are.
+        const int shade = 90 + (c * 97) % 110;
+        g->setPen(QPen(QColor(shade, shade, shade), 1));
+        g->setData(keys[static_cast<std::size_t>(c)], values[static_cast<std::size_t>(c)], true);
+    }
+    QVector<double> rk, rv;
+    for (const auto& [t, sum] : runShare) {
+        rk.push_back(std::max(0.0, double(t) / 1e9 - m_model.sampleSeconds()));
+        rv.push_back(sum.first / std::max(1, sum.second));
+    }
+    auto* mean = m_coreGraphs.back();
+    mean->setPen(QPen(StatePalette::color(State::Cpu), 2.5));
+    mean->setName(QStringLiteral("this run, mean over cores"));
+    mean->setData(rk, rv, true);
+    if (m_legend && !m_legend->hasItemWithPlottable(mean))
+        mean->addToLegend(m_legend);
 }
 
 void TimelinePlot::keyPressEvent(QKeyEvent* event)
@@ -371,7 +442,7 @@ void TimelinePlot::showTooltip(QMouseEvent* event)
         if (rect == m_lanesRect) {
             if (const auto p = m_model.phaseAt(row, t))
                 text = TimelineModel::describe(*p);
-        } else if (rect == m_coresRect) {
+        } else if (rect == m_coresRect && !m_coreLines) {
             if (const auto c = m_model.coreAt(row, t))
                 text = QStringLiteral("core %1 at %2 s\nbusy %3 %, this run %4 %")
                            .arg(row).arg(t, 0, 'f', 2).arg(double(c->first), 0, 'f', 0).arg(double(c->second), 0, 'f', 0);

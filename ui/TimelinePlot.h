@@ -28,6 +28,10 @@ public:
     void setCaption(const QString& title, const QString& footer);
     // The state legend under the tracks (off for small multiples that share one legend).
     void setLegendVisible(bool visible);
+    // Cores as a heatmap row each (default: readable at any core count) or as lines of
+    // percent busy, with this run's mean share over all cores drawn thick.
+    void setCoreLines(bool lines);
+    bool coreLines() const { return m_coreLines; }
 
 protected:
     void keyPressEvent(QKeyEvent* event) override;
@@ -35,6 +39,7 @@ protected:
 private:
     void rebuildLayout();
     void addLegend(int row, const QFont& small);
+    void fillCoreLines(const RunSnapshot& run);
     void showTooltip(QMouseEvent* event);
     QCPAxis* timeAxis() const;
 
@@ -54,6 +59,8 @@ private:
     double m_fixedRange = 0;
     bool m_followRun = true;
     bool m_legendVisible = true;
+    bool m_coreLines = false;
+    std::vector<QCPGraph*> m_coreGraphs;
     QString m_titleText;
     QString m_footerText;
     int m_layoutKey = -1;
