@@ -7,6 +7,7 @@
 #include "MainWindow.h"
 #include "RunController.h"
 #include "RunForm.h"
+#include "Theme.h"
 #include "TimelinePlot.h"
 
 #include <QApplication>
@@ -186,6 +187,27 @@ private Q_SLOTS:
         QString error;
         QVERIFY(w.exportPng(dir.filePath(QStringLiteral("cmp.png")), QSize(1000, 900), &error));
         QCOMPARE(QImage(dir.filePath(QStringLiteral("cmp.png"))).size(), QSize(1000, 900) * w.devicePixelRatioF());
+    }
+
+    void darkThemeReachesThePlotsNotTheFigures()
+    {
+        MainWindow w;
+        w.resize(1300, 800);
+        w.show();
+        w.form()->selectPreset(QStringLiteral("nogil-cpu-threads"));
+        setOption(w, "task-ms", QStringLiteral("20"));
+        QVERIFY(runThroughWindow(w));
+        w.setTheme(Theme::dark());
+        const QImage shown = w.timeline()->grab().toImage();
+        QVERIFY(qGray(shown.pixel(3, 3)) < 80); // the plot's background is dark
+        const QImage flow = w.flowchart()->grab().toImage();
+        QVERIFY(qGray(flow.pixel(3, flow.height() - 3)) < 80);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY(w.exportPng(dir.filePath(QStringLiteral("dark.png")), QSize(900, 500), &error));
+        QVERIFY(qGray(QImage(dir.filePath(QStringLiteral("dark.png"))).pixel(3, 3)) > 240); // slides stay light
+        w.setTheme(Theme::light());
+        QVERIFY(qGray(w.timeline()->grab().toImage().pixel(3, 3)) > 240);
     }
 
     void badInputDisablesRunAndSaysWhy()

@@ -1,6 +1,7 @@
 #include "CompareView.h"
 
 #include "FigureExport.h"
+#include "Theme.h"
 #include "TimelinePlot.h"
 
 #include <QLabel>
@@ -70,6 +71,7 @@ void CompareView::showRun(int index, const RunSnapshot& run)
 {
     while (static_cast<int>(m_plots.size()) <= index) {
         auto* plot = new TimelinePlot;
+        plot->setTheme(currentTheme());
         plot->setMinimumHeight(240);
         plot->setLegendVisible(false); // one legend for all, in the header
         m_list->insertWidget(m_list->count() - 1, plot);
@@ -104,6 +106,7 @@ void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* adv
     if (speedups) {
         m_speedups->setMinimumHeight(std::max(150, 26 * static_cast<int>(runs.size()) + 60));
         fillSpeedupPlot(*m_speedups, runs, advice);
+        styleCustomPlot(*m_speedups, currentTheme());
     }
 }
 

@@ -1,5 +1,6 @@
 #include "FlowchartView.h"
 
+#include "Theme.h"
 #include "TimelineModel.h"
 
 #include <QPainter>
@@ -76,14 +77,15 @@ void FlowchartView::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
-    p.fillRect(rect(), Qt::white);
+    const Theme& theme = currentTheme();
+    p.fillRect(rect(), theme.background);
     const Flowchart& chart = decisionFlowchart();
     QFont font = p.font();
     QFont small = font;
     small.setPointSizeF(font.pointSizeF() * 0.85);
     const QRectF area = QRectF(rect()).adjusted(6, 28, -6, -8);
     p.setFont(font);
-    p.setPen(Qt::black);
+    p.setPen(theme.foreground);
     p.drawText(QRectF(6, 4, width() - 12, 22), Qt::AlignLeft | Qt::AlignVCenter, tr("Which model fits? (decision flowchart)"));
     const auto rects = layout(area);
     const auto path = highlightedPath();
@@ -96,13 +98,13 @@ void FlowchartView::paintEvent(QPaintEvent*)
             continue;
         const QRectF a = rects.at(e.from), b = rects.at(e.to);
         const bool taken = onPath(e.from) && onPath(e.to);
-        p.setPen(QPen(taken ? accent : QColor(170, 170, 170), taken ? 3 : 1.2));
+        p.setPen(QPen(taken ? accent : theme.muted, taken ? 3 : 1.2));
         const QPointF from(a.center().x(), a.bottom()), to(b.center().x(), b.top());
         p.drawLine(from, to);
         // Label near the child end, where sibling edges are a column apart.
         const QPointF mid = from + (to - from) * 0.62;
         p.setFont(small);
-        p.setPen(taken ? accent.darker(130) : QColor(110, 110, 110));
+        p.setPen(taken ? (theme.isDark ? accent.lighter(150) : accent.darker(130)) : theme.muted);
         QString label = QString::fromStdString(e.label);
         if (taken) {
             for (const auto& step : m_advice.path) {
@@ -113,10 +115,12 @@ void FlowchartView::paintEvent(QPaintEvent*)
         const double w = std::max(80.0, b.width() + 8);
         const QRectF box(mid.x() - w / 2, mid.y() - 10, w, std::max(20.0, b.top() - mid.y() + 6));
         p.setPen(Qt::NoPen);
-        p.setBrush(QColor(255, 255, 255, 230));
+        QColor veil = theme.background;
+        veil.setAlpha(230);
+        p.setBrush(veil);
         const QRectF textBox = p.boundingRect(box, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, label);
         p.drawRect(textBox.adjusted(-2, 0, 2, 0));
-        p.setPen(taken ? accent.darker(130) : QColor(110, 110, 110));
+        p.setPen(taken ? (theme.isDark ? accent.lighter(150) : accent.darker(130)) : theme.muted);
         p.drawText(box, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, label);
     }
     // Then the nodes: questions as boxes, answers as rounded pills.
@@ -127,10 +131,10 @@ void FlowchartView::paintEvent(QPaintEvent*)
         const bool lit = onPath(n.id);
         const bool answer = n.kind == FlowNode::Kind::Answer;
         const bool recommended = lit && answer;
-        p.setPen(QPen(lit ? accent : QColor(150, 150, 150), recommended ? 3 : 1.5));
-        p.setBrush(recommended ? accent : lit ? QColor(220, 235, 247) : QColor(248, 248, 248));
+        p.setPen(QPen(lit ? accent : theme.muted, recommended ? 3 : 1.5));
+        p.setBrush(recommended ? accent : lit ? (theme.isDark ? QColor(20, 60, 90) : QColor(220, 235, 247)) : theme.panel);
         p.drawRoundedRect(r, answer ? r.height() / 2 : 6, answer ? r.height() / 2 : 6);
-        p.setPen(recommended ? Qt::white : Qt::black);
+        p.setPen(recommended ? QColor(Qt::white) : theme.foreground);
         p.setFont(small);
         p.drawText(r.adjusted(6, 2, -6, -2), Qt::AlignCenter | Qt::TextWordWrap, QString::fromStdString(n.label));
     }

@@ -9,6 +9,7 @@
 #include "FlowchartView.h"
 #include "RunController.h"
 #include "RunForm.h"
+#include "Theme.h"
 #include "TimelinePlot.h"
 
 #include <QAction>
@@ -114,6 +115,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         m_timeline->setCoreLines(on);
         QSettings().setValue(QStringLiteral("view/coreLines"), on);
     });
+    auto* dark = toolbar->addAction(tr("Dark"));
+    dark->setCheckable(true);
+    dark->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    dark->setToolTip(tr("Dark theme for the window and its plots; exported figures stay light for slides (Ctrl+Shift+D)"));
+    connect(dark, &QAction::toggled, this, [this](bool on) { setTheme(on ? Theme::dark() : Theme::light()); });
+    dark->setChecked(QSettings().value(QStringLiteral("view/theme")).toString() == QStringLiteral("dark"));
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -365,6 +372,16 @@ bool MainWindow::exportFigure(const QString& path, QSize size, double scale, boo
     if (!ok && error)
         *error = QString::fromStdString(why);
     return ok;
+}
+
+void MainWindow::setTheme(const Theme& theme)
+{
+    applyTheme(theme);
+    m_timeline->setTheme(theme);
+    m_flowchart->update();
+    QSettings().setValue(QStringLiteral("view/theme"), theme.name);
+    if (!m_compareRuns.empty() && !m_comparing)
+        m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, QString());
 }
 
 bool MainWindow::exportWindow(const QString& path, QString* error)

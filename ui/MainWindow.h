@@ -16,6 +16,7 @@ namespace ce::ui {
 
 class CompareView;
 class FlowchartView;
+struct Theme;
 class RunController;
 class RunForm;
 class TimelinePlot;
@@ -49,6 +50,7 @@ public Q_SLOTS:
     bool exportFigure(const QString& path, QSize size, double scale, bool stamp, QString* error);
     // A picture of the whole window as it is (PNG, SVG or PDF by the extension).
     bool exportWindow(const QString& path, QString* error);
+    void setTheme(const Theme& theme);
     // Saves the last run as the engine's JSON; opens one (or a comparison's first run)
     // without running it. On failure nothing changes and `error` says why.
     bool saveRun(const QString& path, QString* error);

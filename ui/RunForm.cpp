@@ -31,7 +31,7 @@ RunForm::RunForm(QWidget* parent) : QWidget(parent)
     layout->addWidget(m_presets);
     m_explanation = new QLabel;
     m_explanation->setWordWrap(true);
-    m_explanation->setStyleSheet(QStringLiteral("color: #444;"));
+    // No fixed colour: the palette's text colour stays readable in both themes.
     layout->addWidget(m_explanation);
 
     layout->addWidget(new QLabel(tr("<b>Workload and model</b> (empty: the default)")));

@@ -37,20 +37,20 @@ const std::array<State, kStateCount>& StatePalette::drawOrder()
     return order;
 }
 
-QRgb TimelineModel::blendRgb(float totalPct, float runPct)
+QRgb TimelineModel::blendRgb(float totalPct, float runPct, QRgb idleColor)
 {
     // Integer mix of white (idle), the CPU blue (this run) and grey (others): called for every
     // core sample on every frame, so no QColor arithmetic here.
     const int run = std::clamp(static_cast<int>(runPct * 2.56f), 0, 256);
     const int other = std::clamp(static_cast<int>((totalPct - runPct) * 2.56f), 0, 256 - run);
     const int idle = 256 - run - other;
-    auto mix = [&](int blue, int grey) { return (idle * 255 + run * blue + other * grey) >> 8; };
-    return qRgb(mix(0, 140), mix(114, 140), mix(178, 140));
+    auto mix = [&](int base, int blue, int grey) { return (idle * base + run * blue + other * grey) >> 8; };
+    return qRgb(mix(qRed(idleColor), 0, 140), mix(qGreen(idleColor), 114, 140), mix(qBlue(idleColor), 178, 140));
 }
 
-QColor TimelineModel::blend(float totalPct, float runPct)
+QColor TimelineModel::blend(float totalPct, float runPct, QRgb idle)
 {
-    return QColor::fromRgb(blendRgb(totalPct, runPct));
+    return QColor::fromRgb(blendRgb(totalPct, runPct, idle));
 }
 
 QString TimelineModel::describe(const PhaseRecord& p)
@@ -99,7 +99,7 @@ void TimelineModel::setRun(RunSnapshot snapshot)
     m_columns = m_cores > 0 ? static_cast<int>(std::ceil(double(lastSample) / 1e9 / m_sampleS)) : 0;
     m_coreCells.assign(static_cast<std::size_t>(m_cores) * static_cast<std::size_t>(std::max(0, m_columns)), {0.f, 0.f});
     m_coreImage = QImage(std::max(1, m_columns), std::max(1, m_cores), QImage::Format_RGB32);
-    m_coreImage.fill(Qt::white);
+    m_coreImage.fill(QColor::fromRgb(m_idle));
     // A sample covers the interval since the previous sample of its core (the sampler may
     // lengthen its interval): paint every column in it.
     std::vector<int> nextColumn(static_cast<std::size_t>(m_cores), 0);
@@ -107,7 +107,7 @@ void TimelineModel::setRun(RunSnapshot snapshot)
         const int last = std::min(m_columns - 1, static_cast<int>(std::ceil(double(s.timeNs) / 1e9 / m_sampleS)) - 1);
         if (last < 0 || s.core < 0)
             continue;
-        const QRgb c = blendRgb(s.totalPct, s.runPct);
+        const QRgb c = blendRgb(s.totalPct, s.runPct, m_idle);
         auto* line = reinterpret_cast<QRgb*>(m_coreImage.scanLine(s.core)); // setPixelColor is far slower
         int& first = nextColumn[static_cast<std::size_t>(s.core)];
         for (int col = std::min(first, last); col <= last; ++col) {

@@ -53,8 +53,10 @@ public:
     // Figures behind one cell, for tooltips: (total %, this run %), or nothing.
     std::optional<std::pair<float, float>> coreAt(int core, double seconds) const;
 
-    static QColor blend(float totalPct, float runPct);
-    static QRgb blendRgb(float totalPct, float runPct); // the same, fast, for the grid
+    static QColor blend(float totalPct, float runPct, QRgb idle = qRgb(255, 255, 255));
+    static QRgb blendRgb(float totalPct, float runPct, QRgb idle = qRgb(255, 255, 255)); // the same, fast, for the grid
+    // The colour of an idle core (the theme's background), used from the next setRun().
+    void setIdleColor(QRgb idle) { m_idle = idle; }
     static QString describe(const PhaseRecord& p);
 
 private:
@@ -67,6 +69,7 @@ private:
     int m_columns = 0;
     double m_sampleS = 0.05;
     double m_endS = 0;
+    QRgb m_idle = qRgb(255, 255, 255);
 };
 
 } // namespace ce::ui

@@ -124,7 +124,6 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true);
     setAutoAddPlottableToLegend(false); // our legend lists states, not every plottable
-    setBackground(Qt::white);
     connect(this, &QCustomPlot::mouseMove, this, &TimelinePlot::showTooltip);
     rebuildLayout();
 }
@@ -236,9 +235,19 @@ void TimelinePlot::rebuildLayout()
 
     if (!m_footerText.isEmpty()) {
         m_footer = new QCPTextElement(this, m_footerText, small);
-        m_footer->setTextColor(QColor(90, 90, 90));
         plotLayout()->addElement(row++, 0, m_footer);
     }
+    styleCustomPlot(*this, *m_theme);
+    if (m_footer)
+        m_footer->setTextColor(m_theme->muted);
+}
+
+void TimelinePlot::setTheme(const Theme& theme)
+{
+    m_theme = &theme;
+    m_model.setIdleColor(theme.idle.rgb());
+    m_layoutKey = -1;
+    setRun(RunSnapshot(m_model.run()));
 }
 
 void TimelinePlot::addLegend(int row, const QFont& small)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Theme.h"
 #include "TimelineModel.h"
 
 #include <qcustomplot.h>
@@ -31,6 +32,8 @@ public:
     // Cores as a heatmap row each (default: readable at any core count) or as lines of
     // percent busy, with this run's mean share over all cores drawn thick.
     void setCoreLines(bool lines);
+    // Colours of axes, text and background (figures for export keep the light theme).
+    void setTheme(const Theme& theme);
     bool coreLines() const { return m_coreLines; }
 
 protected:
@@ -60,6 +63,7 @@ private:
     bool m_followRun = true;
     bool m_legendVisible = true;
     bool m_coreLines = false;
+    const Theme* m_theme = &Theme::light();
     std::vector<QCPGraph*> m_coreGraphs;
     QString m_titleText;
     QString m_footerText;
