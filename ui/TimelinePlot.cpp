@@ -5,6 +5,7 @@
 #include <map>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ce::ui {
 
@@ -30,15 +31,30 @@ protected:
     {
         if (m_model.cores() == 0)
             return;
+        const QImage& image = m_model.coreImage();
         const QPointF a = coordsToPixels(0, -0.5);
-        const QPointF b = coordsToPixels(m_model.coreImage().width() * m_model.sampleSeconds(), m_model.cores() - 0.5);
-        painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
-        painter->drawImage(QRectF(a, b).normalized(), m_model.coreImage());
+        const QPointF b = coordsToPixels(image.width() * m_model.sampleSeconds(), m_model.cores() - 0.5);
+        const QRectF target = QRectF(a, b).normalized();
+        painter->setRenderHint(QPainter::SmoothPixmapTransform, false); // crisp cells when zoomed in
+        const int columns = static_cast<int>(std::ceil(target.width()));
+        if (columns > 0 && columns < image.width()) {
+            // More samples than pixels: average them (area scaling) rather than let the
+            // painter pick one sample per pixel and silently drop the others.
+            if (m_scaled.width() != columns || m_scaledFrom != image.cacheKey()) {
+                m_scaled = image.scaled(columns, image.height(), Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+                m_scaledFrom = image.cacheKey();
+            }
+            painter->drawImage(target, m_scaled);
+        } else {
+            painter->drawImage(target, image);
+        }
     }
     void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
 
 private:
     const TimelineModel& m_model;
+    QImage m_scaled;         // the grid averaged down to the drawn width
+    qint64 m_scaledFrom = 0; // cacheKey of the grid it was made from
 };
 
 // Bars for phases: one row per lane, or (gil mode) one row with the lock's holders.

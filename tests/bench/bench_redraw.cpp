@@ -7,16 +7,19 @@
 
 #include <QApplication>
 
+#include <cstdlib>
+#include <cstring>
+
 #include <random>
 
 using namespace ce;
 
 namespace {
 
-RunSnapshot largeRun(bool smoke)
+RunSnapshot largeRun(bool smoke, int cores)
 {
     RunSnapshot r;
-    const int cores = 16, lanes = 16, tasks = smoke ? 500 : 10000;
+    const int lanes = 16, tasks = smoke ? 500 : 10000;
     const std::int64_t lengthNs = (smoke ? 30LL : 600LL) * 1'000'000'000;
     r.config.model = Model::Threads;
     r.config.workers = lanes;
@@ -58,7 +61,16 @@ int main(int argc, char** argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     const bool smoke = bench::smoke(argc, argv);
-    const RunSnapshot run = largeRun(smoke);
+    // --cores N (default 16) and --png FILE (to see what is drawn) are optional.
+    int cores = 16;
+    QString png;
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::strcmp(argv[i], "--cores") == 0)
+            cores = std::max(1, std::atoi(argv[i + 1]));
+        else if (std::strcmp(argv[i], "--png") == 0)
+            png = QString::fromLocal8Bit(argv[i + 1]);
+    }
+    const RunSnapshot run = largeRun(smoke, cores);
     ui::TimelinePlot plot;
     plot.resize(1600, 900);
     const int reps = smoke ? 2 : 10;
@@ -73,5 +85,9 @@ int main(int argc, char** argv)
     std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, zoomed to 10 s", zoomed * 1e3, zoomed / 0.033);
     std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "update + whole redraw (one live frame)", (update + fitted) * 1e3,
                 (update + fitted) / 0.033);
+    if (!png.isEmpty()) {
+        plot.setTimeRange(run.elapsedNs / 1e9);
+        plot.savePng(png, 1600, 900);
+    }
     return 0;
 }
