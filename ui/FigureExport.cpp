@@ -187,6 +187,30 @@ QImage renderCompareFigure(const std::vector<RunSnapshot>& runs, const Advice* a
     return image;
 }
 
+void paintVector(QIODevice& out, const QString& format, QSize size, const std::function<void(QPainter&)>& paint)
+{
+    // One logical pixel is one SVG user unit or one PDF point. A QCPPainter works for both
+    // QCustomPlot and plain QWidget::render().
+    QSvgGenerator svg;
+    QPdfWriter pdf(&out);
+    QPaintDevice* device = &pdf;
+    if (format == QStringLiteral("svg")) {
+        svg.setOutputDevice(&out);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle(QStringLiteral("Concurrency Explorer"));
+        device = &svg;
+    } else {
+        pdf.setPageSize(QPageSize(QSizeF(size), QPageSize::Point));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(72);
+        pdf.setCreator(QStringLiteral("Concurrency Explorer"));
+    }
+    QCPPainter painter(device);
+    paint(painter);
+    painter.end();
+}
+
 bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options,
                 std::string* error)
 {
@@ -212,28 +236,13 @@ bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const
         const QImage image = single ? renderRunFigure(runs.front(), options) : renderCompareFigure(runs, advice, options);
         if (!image.save(&file, "PNG"))
             return fail("the PNG encoder failed");
-    } else if (format == QStringLiteral("svg")) {
-        QSvgGenerator svg;
-        svg.setOutputDevice(&file);
-        svg.setSize(options.size);
-        svg.setViewBox(QRect(QPoint(0, 0), options.size));
-        svg.setTitle(QStringLiteral("Concurrency Explorer"));
-        QCPPainter painter(&svg);
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        paint(painter);
-        painter.end();
     } else {
-        QPdfWriter pdf(&file);
-        pdf.setPageSize(QPageSize(QSizeF(options.size), QPageSize::Point));
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setResolution(72); // one point per logical pixel
-        pdf.setCreator(QStringLiteral("Concurrency Explorer"));
-        QCPPainter painter(&pdf);
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        paint(painter);
-        painter.end();
+        paintVector(file, format, options.size, [&](QPainter& painter) {
+            auto& qcp = static_cast<QCPPainter&>(painter);
+            qcp.setMode(QCPPainter::pmVectorized);
+            qcp.setMode(QCPPainter::pmNoCaching);
+            paint(qcp);
+        });
     }
     if (!file.commit())
         return fail(file.errorString().toStdString());

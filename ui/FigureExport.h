@@ -7,8 +7,12 @@
 #include <QSize>
 #include <QString>
 
+#include <functional>
 #include <string>
 #include <vector>
+
+class QIODevice;
+class QPainter;
 
 class QCustomPlot;
 
@@ -40,6 +44,9 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
 // file's extension, through QSaveFile (never half-written). SVG and PDF are vector output.
 bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options,
                 std::string* error);
+
+// Paints onto an SVG ("svg") or PDF (otherwise) document of `size` written to `out`.
+void paintVector(QIODevice& out, const QString& format, QSize size, const std::function<void(QPainter&)>& paint);
 
 // Writes the image as PNG through QSaveFile (never half-written).
 bool savePng(const QImage& image, const QString& path, std::string* error);

@@ -21,9 +21,7 @@
 #include <QSpinBox>
 #include <QFileInfo>
 #include <QPainter>
-#include <QPdfWriter>
 #include <QSaveFile>
-#include <QSvgGenerator>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -319,17 +317,8 @@ void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
             finishCompare();
         return;
     }
-    m_last = snapshot;
-    m_timeline->setRun(snapshot);
     setBusy(false);
-    m_exportAction->setEnabled(true);
-    m_saveAction->setEnabled(true);
-    WorkloadMeasure m = measureFromRun(snapshot);
-    m.concurrency = snapshot.config.tasks;
-    m.gil = snapshot.config.gil;
-    if (snapshot.summary.tasksDone > 0)
-        m_flowchart->setAdvice(advise(m));
-    m_summary->setText(summaryHtml(snapshot));
+    showResult(snapshot, QString());
     Q_EMIT runFinished();
 }
 
@@ -392,22 +381,7 @@ bool MainWindow::exportWindow(const QString& path, QString* error)
     if (ok && format == QStringLiteral("png")) {
         ok = grab().toImage().save(&file, "PNG"); // device pixels: sharp on high-DPI screens
     } else if (ok && (format == QStringLiteral("svg") || format == QStringLiteral("pdf"))) {
-        QSvgGenerator svg;
-        QPdfWriter pdf(&file);
-        QPaintDevice* device = &pdf;
-        if (format == QStringLiteral("svg")) {
-            svg.setOutputDevice(&file);
-            svg.setSize(size());
-            svg.setViewBox(rect());
-            device = &svg;
-        } else {
-            pdf.setPageSize(QPageSize(QSizeF(size()), QPageSize::Point));
-            pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-            pdf.setResolution(72);
-        }
-        QPainter painter(device);
-        render(&painter);
-        painter.end();
+        paintVector(file, format, size(), [this](QPainter& painter) { render(&painter); });
     } else if (ok) {
         if (error)
             *error = tr("cannot write %1: the name must end in .png, .svg or .pdf").arg(path);
@@ -447,13 +421,13 @@ bool MainWindow::openRun(const QString& path, QString* error)
         return false;
     }
     m_stack->setCurrentIndex(0);
-    showLoaded(runs.front());
+    showResult(runs.front(), tr("Recorded on %1<br>").arg(QString::fromStdString(runs.front().machine).toHtmlEscaped()));
     if (runs.size() > 1)
         statusBar()->showMessage(tr("%1 is a comparison of %2 runs: showing the first").arg(path).arg(runs.size()), 8000);
     return true;
 }
 
-void MainWindow::showLoaded(const RunSnapshot& run)
+void MainWindow::showResult(const RunSnapshot& run, const QString& preface)
 {
     m_last = run;
     m_timeline->setRun(run);
@@ -466,7 +440,7 @@ void MainWindow::showLoaded(const RunSnapshot& run)
         m_flowchart->setAdvice(advise(m));
     else
         m_flowchart->clearAdvice();
-    m_summary->setText(tr("Recorded on %1<br>").arg(QString::fromStdString(run.machine).toHtmlEscaped()) + summaryHtml(run));
+    m_summary->setText(preface + summaryHtml(run));
 }
 
 void MainWindow::saveDialog()

@@ -69,7 +69,8 @@ private:
     void exportDialog();
     void saveDialog();
     void openDialog();
-    void showLoaded(const RunSnapshot& run);
+    // A finished or opened run: timeline, flowchart path, summary.
+    void showResult(const RunSnapshot& run, const QString& preface);
     bool startNextCompareRun();
     void finishCompare();
     void setBusy(bool busy);
