@@ -131,11 +131,19 @@ void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& run
     const bool speedups = std::any_of(runs.begin(), runs.end(), [](const RunSnapshot& r) { return r.summary.speedup > 0; });
     const int chartHeight = speedups ? std::max(120, static_cast<int>(28 * runs.size()) + 60) : 0;
     const int available = size.height() - y - footerHeight - chartHeight;
-    const int each = runs.empty() ? 0 : std::max(80, available / static_cast<int>(runs.size()));
+    // Height in proportion to the tracks each run shows: cores and workers always, plus the
+    // GIL and the loop lag where they apply.
+    auto weight = [](const RunSnapshot& r) {
+        return 3.0 + (r.config.gil && r.config.model != Model::Processes ? 1.0 : 0.0) + (r.config.model == Model::EventLoop ? 1.2 : 0.0);
+    };
+    double totalWeight = 0;
+    for (const auto& r : runs)
+        totalWeight += weight(r);
     double longest = 0.001;
     for (const auto& r : runs)
         longest = std::max(longest, double(r.elapsedNs) / 1e9);
     for (const auto& run : runs) {
+        const int each = std::max(80, static_cast<int>(available * weight(run) / std::max(1.0, totalWeight)));
         TimelinePlot plot;
         plot.setCaption(q(describeModel(run.config)) + QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3), {});
         plot.setTimeRange(longest); // one time scale for all

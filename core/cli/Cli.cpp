@@ -582,6 +582,7 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     cpu.trace = abs + QStringLiteral("/demo-cpu.trace.json");
     if (g_hooks && g_hooks->writeFigure)
         cpu.figures = {abs + QStringLiteral("/demo-cpu.png")};
+    cpu.size = QSize(1600, 2200); // seven small multiples and the speedups
     int rc = cmdCompare(cpu, exe);
     if (rc == kExitCancelled || g_interrupted.load())
         return kExitCancelled;
@@ -595,6 +596,7 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     io.trace = abs + QStringLiteral("/demo-io.trace.json");
     if (g_hooks && g_hooks->writeFigure)
         io.figures = {abs + QStringLiteral("/demo-io.png")};
+    io.size = QSize(1600, 1200);
     const int rc2 = cmdCompare(io, exe);
     std::cout << "\nFiles are in " << abs.toStdString() << " (open the .trace.json files in ui.perfetto.dev).\n";
     return rc != kExitOk ? rc : rc2;
