@@ -17,11 +17,6 @@ std::string_view toString(RunStatus s)
     return "unknown";
 }
 
-int RunSnapshot::tasksDone() const
-{
-    return static_cast<int>(std::count_if(tasks.begin(), tasks.end(), [](const TaskRecord& t) { return t.status == TaskStatus::Done; }));
-}
-
 Recorder::Recorder(int lanes, int tasks, std::int64_t startNs)
     : m_startNs(startNs)
     , m_taskCount(tasks)

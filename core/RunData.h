@@ -85,8 +85,6 @@ struct RunSnapshot {
     Summary summary;                   // final figures once the run has ended
     bool runShareMeasured = false;     // whether CoreSample::runPct is measured on this OS
     std::string machine;               // CPU model, cores, OS
-
-    int tasksDone() const;
 };
 
 } // namespace ce
