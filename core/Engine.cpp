@@ -203,6 +203,51 @@ struct Run::Impl {
     }
 };
 
+std::string checkMachineLimits(const RunConfig& c, std::int64_t fileLimit, std::int64_t openFiles, std::uint64_t memoryBudget)
+{
+    const std::int64_t lanes = laneCount(c);
+    if (fileLimit > 0) {
+        // What the run opens on top of what is open now: both ends of every connection in
+        // flight (the service lives in this process), a temporary file per file wait in
+        // flight, two pipe ends per worker process, and a little for the sampler and the loop.
+        std::int64_t inFlight = c.tasks;
+        if (c.model == Model::Sequential)
+            inFlight = 1;
+        else if (c.model == Model::EventLoop)
+            inFlight = c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
+        else if (!(c.model == Model::Threads && c.spawnPerTask))
+            inFlight = std::min(c.workers, c.tasks);
+        const bool waits = c.workload != WorkloadKind::Cpu;
+        std::int64_t extra = 16;
+        if (waits && c.io == IoKind::Net)
+            extra += 2 * inFlight + 1;
+        if (waits && c.io == IoKind::File)
+            extra += inFlight;
+        if (c.model == Model::Processes)
+            extra += 2 * lanes + 2;
+        const std::int64_t needed = std::max<std::int64_t>(0, openFiles) + extra;
+        if (needed > fileLimit) {
+            const std::string what = waits && c.io == IoKind::Net ? std::to_string(inFlight) + " requests in flight"
+                                   : waits && c.io == IoKind::File ? std::to_string(inFlight) + " file waits in flight"
+                                                                   : "this run";
+            return what + " need about " + std::to_string(needed) + " open files here (" + std::to_string(std::max<std::int64_t>(0, openFiles))
+                 + " open already), and the limit is " + std::to_string(fileLimit) + ": lower --workers (or --tasks), or raise the limit (ulimit -n)";
+        }
+    }
+    if (c.model == Model::Processes && c.payloadBytes > 0 && memoryBudget > 0) {
+        // Each transfer holds about four copies of its payload at its peak: two in the
+        // parent's lane (the data and its frame) and two in the worker.
+        const double needed = 4.0 * static_cast<double>(c.payloadBytes) * static_cast<double>(lanes);
+        if (needed > static_cast<double>(memoryBudget)) {
+            auto mib = [](double b) { return std::to_string(static_cast<long long>(b / (1 << 20))); };
+            return std::to_string(lanes) + " worker processes each moving " + mib(static_cast<double>(c.payloadBytes))
+                 + " MiB at once need about " + mib(needed) + " MiB of memory, more than this run may use here ("
+                 + mib(static_cast<double>(memoryBudget)) + " MiB: half the physical memory or of the address-space limit): lower --payload-bytes or --workers";
+        }
+    }
+    return {};
+}
+
 Run::Run(RunConfig config) : d(std::make_unique<Impl>())
 {
     d->config = withDefaults(std::move(config));
@@ -238,22 +283,9 @@ bool Run::start(std::string* error)
     if (d->config.model == Model::EventLoop && !QCoreApplication::instance())
         return refuse("the eventloop model needs a QCoreApplication (create one in main())");
     const std::int64_t fileLimit = platform::raiseFileLimit();
-    if (d->config.io == IoKind::Net && d->config.workload != WorkloadKind::Cpu && fileLimit > 0) {
-        // Both ends of every connection in flight live in this process (the service too).
-        const auto& c = d->config;
-        std::int64_t inFlight = c.tasks;
-        if (c.model == Model::Sequential)
-            inFlight = 1;
-        else if (c.model == Model::EventLoop)
-            inFlight = c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
-        else if (!(c.model == Model::Threads && c.spawnPerTask))
-            inFlight = std::min(c.workers, c.tasks);
-        const std::int64_t needed = 2 * inFlight + 256;
-        if (needed > fileLimit)
-            return refuse(std::to_string(inFlight) + " requests in flight need about " + std::to_string(needed)
-                          + " open files here, and the limit is " + std::to_string(fileLimit)
-                          + ": lower --workers (or --tasks), or raise the limit (ulimit -n)");
-    }
+    const std::string limitProblem = checkMachineLimits(d->config, fileLimit, platform::openFileCount(), platform::memoryBudgetBytes());
+    if (!limitProblem.empty())
+        return refuse(limitProblem);
     // Calibrate before the clock starts: the first use of a kernel measures its speed.
     const WorkSizes sizes = computeWorkSizes(d->config);
     std::unique_ptr<Gil> gil;

@@ -40,6 +40,11 @@ private:
 // Runs to the end on the calling thread's behalf (blocking); convenience for tests and tools.
 RunSnapshot runToEnd(const RunConfig& config, std::string* error);
 
+// What Run::start checks of the machine before it starts: open files (the limit, and those
+// open already) and, for processes, memory for the payloads in flight. Returns "" when the
+// run fits, else one sentence. Separate so tests can give it any machine's figures.
+std::string checkMachineLimits(const RunConfig& config, std::int64_t fileLimit, std::int64_t openFiles, std::uint64_t memoryBudget);
+
 // Fills speedup and efficiency of `run` from a sequential baseline's makespan.
 void applyBaseline(Summary& summary, const RunConfig& config, double sequentialMakespanS);
 

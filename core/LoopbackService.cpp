@@ -7,6 +7,7 @@
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <array>
 #include <thread>
 #include <vector>
@@ -42,25 +43,81 @@ struct LoopbackService::Impl {
     std::atomic<int> peak{0};
     std::uint16_t port = 0;
 
-    struct Session : std::enable_shared_from_this<Session> {
-        Session(Impl& owner, tcp::socket s) : impl(owner), socket(std::move(s)), timer(owner.io) {}
-        ~Session() { impl.open.fetch_sub(1, std::memory_order_relaxed); }
+    ServiceLimits limits;
+    std::atomic<std::uint64_t> buffered{0};
+    std::atomic<std::uint64_t> refusedCount{0};
 
-        void start() { readHeader(); }
+    struct Session : std::enable_shared_from_this<Session> {
+        Session(Impl& owner, tcp::socket s) : impl(owner), socket(std::move(s)), timer(owner.io), watchdog(owner.io) {}
+        ~Session()
+        {
+            impl.buffered.fetch_sub(counted, std::memory_order_relaxed);
+            impl.open.fetch_sub(1, std::memory_order_relaxed);
+        }
+
+        void start()
+        {
+            armWatchdog(impl.limits.idleTimeout);
+            readHeader();
+        }
+
+        // Closes the connection when the client stays silent (or stops reading) too long.
+        void armWatchdog(std::chrono::milliseconds after)
+        {
+            watchdog.expires_after(after);
+            watchdog.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+                if (!ec)
+                    self->drop();
+            });
+        }
+
+        void drop()
+        {
+            impl.refusedCount.fetch_add(1, std::memory_order_relaxed);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            timer.cancel();
+            watchdog.cancel();
+        }
 
         void readHeader()
         {
             asio::async_read(socket, asio::buffer(header), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                if (ec)
+                if (ec) {
+                    self->watchdog.cancel();
                     return;
-                const std::uint32_t length = readLe32(self->header.data() + 4);
-                if (length > kMaxNetPayload)
-                    return; // not ours: drop the connection
-                self->payload.resize(length);
-                asio::async_read(self->socket, asio::buffer(self->payload), [self](boost::system::error_code ec2, std::size_t) {
-                    if (!ec2)
-                        self->wait();
-                });
+                }
+                self->length = readLe32(self->header.data() + 4);
+                if (self->length > self->impl.limits.maxPayload || readLe32(self->header.data()) > self->impl.limits.maxDelayUs)
+                    self->drop(); // not a request a run would send
+                else
+                    self->readBody();
+            });
+        }
+
+        // The body arrives in chunks and is held only as it arrives: a client announcing
+        // 16 MiB and sending nothing costs nothing.
+        void readBody()
+        {
+            if (payload.size() >= length) {
+                watchdog.cancel();
+                return wait();
+            }
+            const std::size_t want = std::min<std::size_t>(chunk.size(), length - payload.size());
+            socket.async_read_some(asio::buffer(chunk.data(), want), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                if (ec) {
+                    self->watchdog.cancel();
+                    return;
+                }
+                const std::uint64_t now = self->impl.buffered.fetch_add(n, std::memory_order_relaxed) + n;
+                self->counted += n;
+                if (now > self->impl.limits.maxBufferedBytes) {
+                    self->drop();
+                    return;
+                }
+                self->payload.insert(self->payload.end(), self->chunk.begin(), self->chunk.begin() + static_cast<std::ptrdiff_t>(n));
+                self->armWatchdog(self->impl.limits.idleTimeout);
+                self->readBody();
             });
         }
 
@@ -77,8 +134,11 @@ struct LoopbackService::Impl {
         void answer()
         {
             writeLe32(reply.data(), static_cast<std::uint32_t>(payload.size()));
+            // A client that does not read its answer is closed too (a second per MiB allowed).
+            armWatchdog(impl.limits.idleTimeout + std::chrono::milliseconds(payload.size() >> 10));
             const std::array<asio::const_buffer, 2> buffers{asio::buffer(reply), asio::buffer(payload)};
             asio::async_write(socket, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                self->watchdog.cancel();
                 if (!ec)
                     self->impl.served.fetch_add(1, std::memory_order_relaxed);
                 boost::system::error_code ignored;
@@ -89,8 +149,12 @@ struct LoopbackService::Impl {
         Impl& impl;
         tcp::socket socket;
         asio::steady_timer timer;
+        asio::steady_timer watchdog;
         std::array<unsigned char, 8> header{};
         std::array<unsigned char, 4> reply{};
+        std::array<unsigned char, 64 * 1024> chunk{};
+        std::uint32_t length = 0;
+        std::uint64_t counted = 0; // bytes of this session in `buffered`
         std::vector<unsigned char> payload;
     };
 
@@ -99,7 +163,10 @@ struct LoopbackService::Impl {
         acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
             if (ec == asio::error::operation_aborted)
                 return;
-            if (!ec) {
+            if (!ec && limits.maxConnections > 0 && open.load(std::memory_order_relaxed) >= limits.maxConnections) {
+                refusedCount.fetch_add(1, std::memory_order_relaxed);
+                socket.close(ec); // full: the client sees the connection closed at once
+            } else if (!ec) {
                 socket.set_option(tcp::no_delay(true), ec);
                 const int now = open.fetch_add(1, std::memory_order_relaxed) + 1;
                 int prev = peak.load(std::memory_order_relaxed);
@@ -116,8 +183,9 @@ LoopbackService::LoopbackService() : d(std::make_unique<Impl>()) {}
 
 LoopbackService::~LoopbackService() { stop(); }
 
-bool LoopbackService::start(std::string* error, std::uint16_t port)
+bool LoopbackService::start(std::string* error, std::uint16_t port, const ServiceLimits& limits)
 {
+    d->limits = limits;
     boost::system::error_code ec;
     const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
     d->acceptor.open(endpoint.protocol(), ec);
@@ -166,5 +234,6 @@ std::int64_t LoopbackService::threadId() const { return d->tid.load(); }
 std::int64_t LoopbackService::threadCpuNs() const { return d->cpuNs.load(); }
 std::uint64_t LoopbackService::served() const { return d->served.load(); }
 int LoopbackService::peakConnections() const { return d->peak.load(); }
+std::uint64_t LoopbackService::refused() const { return d->refusedCount.load(); }
 
 } // namespace ce

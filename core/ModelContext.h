@@ -40,7 +40,19 @@ template <typename F>
 bool startThread(ModelContext& ctx, std::vector<std::thread>& threads, const char* what, F&& body)
 {
     try {
-        threads.emplace_back(std::forward<F>(body));
+        // No exception leaves a run's thread (std::terminate would end the program): the run
+        // fails with the reason, and what was recorded is kept.
+        threads.emplace_back([&ctx, what, body = std::forward<F>(body)]() mutable {
+            try {
+                body();
+            } catch (const std::exception& e) {
+                try {
+                    fail(ctx, std::string(what) + " stopped: " + e.what());
+                } catch (...) {
+                    ctx.cancel.cancel();
+                }
+            }
+        });
         return true;
     } catch (const std::system_error& e) {
         fail(ctx, std::string("the system refused to start ") + what + " (" + e.what() + ") after "

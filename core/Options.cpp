@@ -26,6 +26,7 @@ const std::vector<OptionSpec>& runOptions()
         {"spawn-per-task", nullptr, "threads: a new thread per task, all at once; processes: a new process per task"},
         {"offload", "N|cores", "eventloop: run CPU parts on N threads (asyncio.to_thread) instead of blocking the loop"},
         {"sample-ms", "MS", "How often the per-core utilisation is sampled (default 50)"},
+        {"worker-timeout-s", "S", "processes: a worker silent this long beyond what its task can take is killed and its task failed (default 5)"},
         {"crash-task", "N", "Testing aid for the processes model: the worker running task N crashes half-way through it"},
     };
     return options;
@@ -114,6 +115,11 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
         if (!parseDouble(value, v))
             return bad(name, value, "a number of milliseconds");
         (name == "task-ms" ? c.taskMs : name == "wait-ms" ? c.waitMs : name == "sample-ms" ? c.sampleMs : c.switchIntervalMs) = v;
+    } else if (name == "worker-timeout-s") {
+        double v = 0;
+        if (!parseDouble(value, v))
+            return bad(name, value, "a number of seconds");
+        c.workerTimeoutS = v;
     } else if (name == "gil") {
         c.gil = value.empty() || value == "true" || value == "on" || value == "1";
         if (!c.gil && !(value == "false" || value == "off" || value == "0"))

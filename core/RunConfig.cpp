@@ -69,6 +69,9 @@ std::string validate(const RunConfig& c)
     else if (!std::isfinite(c.switchIntervalMs) || c.switchIntervalMs < Limits::kMinSwitchMs || c.switchIntervalMs > Limits::kMaxSwitchMs)
         err << "--switch-interval-ms must be between " << formatNumber(Limits::kMinSwitchMs) << " and "
             << formatNumber(Limits::kMaxSwitchMs) << " (got " << formatNumber(c.switchIntervalMs) << ")";
+    else if (!std::isfinite(c.workerTimeoutS) || c.workerTimeoutS < Limits::kMinWorkerTimeoutS || c.workerTimeoutS > Limits::kMaxWorkerTimeoutS)
+        err << "--worker-timeout-s must be between " << formatNumber(Limits::kMinWorkerTimeoutS) << " and "
+            << formatNumber(Limits::kMaxWorkerTimeoutS) << " (got " << formatNumber(c.workerTimeoutS) << ")";
     else if (c.workload == WorkloadKind::Convoy && c.tasks < 2)
         err << "the convoy workload needs --tasks 2 or more: one CPU-bound task and at least one I/O task";
     else if (c.model == Model::Processes && c.workerExecutable.empty())

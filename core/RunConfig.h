@@ -35,6 +35,9 @@ struct RunConfig {
 
     // Where the process model finds the worker executable (absolute path).
     std::string workerExecutable;
+    // Processes: how long a worker may stay silent beyond what its task can take before it is
+    // killed and its task failed ("stopped responding").
+    double workerTimeoutS = 5.0;
     // Test hook: the worker running this task crashes half-way through it (-1: none).
     int crashTask = -1;
     // Optional preset name this config came from (for labels only).
@@ -57,6 +60,8 @@ struct Limits {
     static constexpr double kMaxSampleMs = 10000.0;
     static constexpr double kMinSwitchMs = 0.1;
     static constexpr double kMaxSwitchMs = 1000.0;
+    static constexpr double kMinWorkerTimeoutS = 0.1;
+    static constexpr double kMaxWorkerTimeoutS = 3600.0;
 };
 
 // Fills in what was left to the model: --workers defaults as Python's executors do

@@ -6,9 +6,23 @@
 #include "TaskRunner.h"
 #include "platform/Platform.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <thread>
 #include <type_traits>
+
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#endif
 
 namespace ce::protocol {
 namespace {
@@ -175,9 +189,168 @@ bool readFrame(std::FILE* f, std::string& frame)
     return n == 0 || std::fread(frame.data(), 1, n, f) == n;
 }
 
+namespace {
+
+#if !defined(_WIN32)
+using Clock = std::chrono::steady_clock;
+
+// Waits until `fd` is ready for `events`, or `silence` passed since `lastProgress`.
+// Returns false on timeout. A parent resumed after a stop polls once more before giving up.
+bool waitReady(int fd, short events, Clock::time_point lastProgress, std::chrono::milliseconds silence, int& error)
+{
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(lastProgress + silence - Clock::now());
+        pollfd p{fd, events, 0};
+        const int n = ::poll(&p, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 1000)));
+        if (n > 0)
+            return true;
+        if (n < 0 && errno != EINTR) {
+            error = errno;
+            return true; // let the read or write report it
+        }
+        if (n == 0 && left.count() <= 0)
+            return false;
+    }
+}
+
+FrameResult transfer(int fd, char* data, std::size_t size, bool reading, Clock::time_point& lastProgress, std::chrono::milliseconds silence)
+{
+    std::size_t done = 0;
+    while (done < size) {
+        int error = 0;
+        if (!waitReady(fd, reading ? POLLIN : POLLOUT, lastProgress, silence, error))
+            return {FrameStatus::TimedOut, 0, 0};
+        const ssize_t n = reading ? ::read(fd, data + done, size - done) : ::write(fd, data + done, size - done);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+            lastProgress = Clock::now();
+        } else if (n == 0 && reading) {
+            return {FrameStatus::Closed, 0, 0};
+        } else if (errno == EPIPE) {
+            return {FrameStatus::Closed, 0, 0};
+        } else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+            return {FrameStatus::Failed, 0, errno};
+        }
+    }
+    return {};
+}
+
+void makeNonBlocking(int fd)
+{
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK))
+        ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+#else
+FrameResult transfer(HANDLE h, char* data, std::size_t size, bool reading)
+{
+    std::size_t done = 0;
+    while (done < size) {
+        DWORD n = 0;
+        const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(size - done, 1u << 20));
+        const BOOL ok = reading ? ReadFile(h, data + done, chunk, &n, nullptr) : WriteFile(h, data + done, chunk, &n, nullptr);
+        if (!ok || n == 0)
+            return {FrameStatus::Closed, 0, 0};
+        done += n;
+    }
+    return {};
+}
+#endif
+
+} // namespace
+
+FrameResult writeFrame(std::intptr_t handle, const std::string& frame, std::chrono::milliseconds silence)
+{
+    std::uint64_t n = frame.size();
+#if !defined(_WIN32)
+    const int fd = static_cast<int>(handle);
+    makeNonBlocking(fd);
+    auto last = Clock::now();
+    FrameResult r = transfer(fd, reinterpret_cast<char*>(&n), sizeof n, false, last, silence);
+    if (r.status == FrameStatus::Ok)
+        r = transfer(fd, const_cast<char*>(frame.data()), frame.size(), false, last, silence);
+    return r;
+#else
+    (void)silence;
+    const auto h = reinterpret_cast<HANDLE>(handle);
+    FrameResult r = transfer(h, reinterpret_cast<char*>(&n), sizeof n, false);
+    return r.status == FrameStatus::Ok ? transfer(h, const_cast<char*>(frame.data()), frame.size(), false) : r;
+#endif
+}
+
+FrameResult readFrame(std::intptr_t handle, std::string& frame, std::uint64_t maxBytes, std::chrono::milliseconds silence)
+{
+    std::uint64_t n = 0;
+#if !defined(_WIN32)
+    const int fd = static_cast<int>(handle);
+    makeNonBlocking(fd);
+    auto last = Clock::now();
+    FrameResult r = transfer(fd, reinterpret_cast<char*>(&n), sizeof n, true, last, silence);
+#else
+    (void)silence;
+    const auto h = reinterpret_cast<HANDLE>(handle);
+    FrameResult r = transfer(h, reinterpret_cast<char*>(&n), sizeof n, true);
+#endif
+    if (r.status != FrameStatus::Ok)
+        return r;
+    if (n > maxBytes)
+        return {FrameStatus::TooLong, n, 0};
+    frame.resize(n); // may throw std::bad_alloc: bounded by what the run itself sends
+#if !defined(_WIN32)
+    return transfer(fd, frame.data(), n, true, last, silence);
+#else
+    return transfer(h, frame.data(), n, true);
+#endif
+}
+
 } // namespace ce::protocol
 
 namespace ce {
+namespace {
+
+enum class Fault { None, Garbage, Huge, Silent, Stop };
+
+// The worker's testing aid (see kFaultVariable).
+Fault faultFor(int task)
+{
+    const char* v = std::getenv(protocol::kFaultVariable);
+    if (!v)
+        return Fault::None;
+    const std::string s(v);
+    const auto at = s.find('@');
+    if (at == std::string::npos || std::atoi(s.c_str() + at + 1) != task)
+        return Fault::None;
+    const std::string kind = s.substr(0, at);
+    return kind == "garbage" ? Fault::Garbage : kind == "huge" ? Fault::Huge : kind == "silent" ? Fault::Silent : kind == "stop" ? Fault::Stop : Fault::None;
+}
+
+// Returns false when the worker should end (with exit code 1).
+bool actOnFault(Fault f)
+{
+    switch (f) {
+    case Fault::None:
+        return true;
+    case Fault::Garbage:
+        return protocol::writeFrame(stdout, std::string("this is not a reply frame"));
+    case Fault::Huge: {
+        const std::uint64_t n = 80ull << 20;
+        std::fwrite(&n, sizeof n, 1, stdout);
+        std::fflush(stdout);
+        break;
+    }
+    case Fault::Stop:
+#if !defined(_WIN32)
+        ::raise(SIGSTOP);
+#endif
+        break;
+    case Fault::Silent:
+        break;
+    }
+    for (;;)
+        std::this_thread::sleep_for(std::chrono::seconds(1)); // until the parent kills us
+}
+
+} // namespace
 
 int runWorkerProcess()
 {
@@ -189,12 +362,22 @@ int runWorkerProcess()
     CancelToken neverCancelled; // the parent ends a worker by closing its stdin or killing it
     std::unique_ptr<Gil> gil;   // this process's own interpreter lock
     std::string frame;
-    while (protocol::readFrame(stdin, frame)) {
+    for (;;) {
         protocol::Request req;
-        if (!protocol::decode(frame, req)) {
-            std::fputs("concurrency-explorer worker: malformed request from the parent\n", stderr);
-            return 2;
+        try {
+            if (!protocol::readFrame(stdin, frame))
+                break;
+            if (!protocol::decode(frame, req)) {
+                std::fputs("concurrency-explorer worker: malformed request from the parent\n", stderr);
+                return 2;
+            }
+            frame = std::string();
+        } catch (const std::bad_alloc&) {
+            std::fputs("concurrency-explorer worker: out of memory reading a request\n", stderr);
+            return 3;
         }
+        if (!actOnFault(faultFor(req.task)))
+            return 1;
         const std::int64_t received = platform::monotonicNs() - req.runStartNs;
         if (req.gil && !gil)
             gil = std::make_unique<Gil>(std::chrono::nanoseconds(static_cast<std::int64_t>(req.switchIntervalMs * 1e6)));
@@ -218,16 +401,29 @@ int runWorkerProcess()
         VectorSink sink;
         // Receiving and unpacking the task and its payload: the worker side of the transfer.
         sink.add(PhaseRecord{req.sentNs, received, rc.osId, req.task, req.lane, static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
-        TaskRunner runner(rc);
         protocol::Reply reply;
         reply.task = req.task;
-        reply.outcome = static_cast<std::uint8_t>(runner.runTask(req.task, req.lane, req.phases, sink, &reply.error));
-        reply.checksum = runner.checksum();
-        reply.phases = std::move(sink.phases);
-        reply.payload = std::move(req.payload); // results of the same size travel back
+        try {
+            TaskRunner runner(rc);
+            reply.outcome = static_cast<std::uint8_t>(runner.runTask(req.task, req.lane, req.phases, sink, &reply.error));
+            reply.checksum = runner.checksum();
+            reply.phases = std::move(sink.phases);
+            reply.payload = std::move(req.payload); // results of the same size travel back
+        } catch (const std::exception& e) {
+            // No exception ends a worker unexplained: the task fails with its reason.
+            reply = protocol::Reply{};
+            reply.task = req.task;
+            reply.outcome = static_cast<std::uint8_t>(TaskRunner::Outcome::Failed);
+            reply.error = std::string("the worker process failed: ") + e.what();
+        }
         reply.replyStartNs = platform::monotonicNs() - req.runStartNs;
-        if (!protocol::writeFrame(stdout, protocol::encode(reply)))
-            return 1;
+        try {
+            if (!protocol::writeFrame(stdout, protocol::encode(reply)))
+                return 1;
+        } catch (const std::bad_alloc&) {
+            std::fputs("concurrency-explorer worker: out of memory writing a reply\n", stderr);
+            return 3;
+        }
     }
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "TaskPlan.h"
 #include "Types.h"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -18,6 +19,9 @@ constexpr std::uint32_t kHelloMagic = 0x31484543;    // "CEH1"
 constexpr std::uint32_t kRequestMagic = 0x31514543;  // "CEQ1"
 constexpr std::uint32_t kReplyMagic = 0x31524543;    // "CER1"
 constexpr std::uint64_t kMaxFrame = (64ull << 20) + (16ull << 20);
+// What a reply may carry beyond the run's payload: its phases and error text. A longer frame
+// is a protocol error (never an allocation of whatever length a worker claims).
+constexpr std::uint64_t kFrameHeadroom = 16ull << 20;
 
 struct Request {
     std::int32_t task = 0;
@@ -58,6 +62,24 @@ bool decodeHello(const std::string& frame, std::int64_t& pid);
 // Blocking frame I/O on C streams (the worker's side).
 bool writeFrame(std::FILE* f, const std::string& frame);
 bool readFrame(std::FILE* f, std::string& frame);
+
+// The parent's side: frame I/O on a pipe end of its own (POSIX: a descriptor switched to
+// non-blocking here; Windows: a HANDLE, blocking, no time limit). `silence` bounds how long no
+// byte may move before giving up, so a stopped or hung worker cannot hold a lane forever.
+enum class FrameStatus { Ok, Closed, TimedOut, TooLong, Failed };
+struct FrameResult {
+    FrameStatus status = FrameStatus::Ok;
+    std::uint64_t announced = 0; // the length a frame claimed (for TooLong)
+    int error = 0;               // errno for Failed
+};
+FrameResult writeFrame(std::intptr_t handle, const std::string& frame, std::chrono::milliseconds silence);
+FrameResult readFrame(std::intptr_t handle, std::string& frame, std::uint64_t maxBytes, std::chrono::milliseconds silence);
+
+// Testing aid, read by the worker from the environment variable CE_WORKER_FAULT as KIND@TASK:
+// instead of answering task TASK it sends `garbage` (a frame that is no reply), announces a
+// `huge` frame (80 MiB) and sends nothing more, goes `silent` (sleeps without answering), or
+// `stop`s itself with SIGSTOP. Unset in normal use.
+constexpr const char* kFaultVariable = "CE_WORKER_FAULT";
 
 } // namespace ce::protocol
 

@@ -548,7 +548,9 @@ int cmdServe(const CliOptions& o)
     platform::raiseFileLimit();
     LoopbackService service;
     std::string error;
-    if (!service.start(&error, static_cast<std::uint16_t>(o.port))) {
+    ServiceLimits limits; // open to every local process: bounded delay, bodies, idle time
+    limits.maxConnections = 16384;
+    if (!service.start(&error, static_cast<std::uint16_t>(o.port), limits)) {
         std::cerr << "concurrency-explorer: " << error << "\n";
         return kExitFailed;
     }
@@ -560,7 +562,10 @@ int cmdServe(const CliOptions& o)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     service.stop();
-    std::cout << "served " << service.served() << " requests, at most " << service.peakConnections() << " connections at once" << std::endl;
+    std::cout << "served " << service.served() << " requests, at most " << service.peakConnections() << " connections at once";
+    if (service.refused() > 0)
+        std::cout << ", closed " << service.refused() << " that broke a limit";
+    std::cout << std::endl;
     return kExitOk;
 }
 
@@ -617,6 +622,9 @@ int main(int argc, char** argv, const Hooks& hooks)
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+#if defined(SIGHUP)
+    std::signal(SIGHUP, onInterrupt); // a closed terminal: cancel and keep what was recorded, as SIGTERM
+#endif
     const std::string exe = QCoreApplication::applicationFilePath().toStdString();
     try {
         if (argc >= 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {

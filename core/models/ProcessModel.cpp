@@ -1,6 +1,7 @@
 // The processes model: a pool of worker processes (the same executable in worker mode),
 // started with Boost.Process, tasks and results crossing pipes. This is the only file that
 // includes Boost.Process (its headers are slow and heavy to compile).
+#include "Kernels.h"
 #include "ModelContext.h"
 #include "TaskRunner.h"
 #include "WorkerProtocol.h"
@@ -15,16 +16,20 @@
 #include <utility>
 
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #if !defined(_WIN32)
 #include <boost/process/posix.hpp>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #endif
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -73,6 +78,12 @@ std::string describeStatus(int status)
         return "was killed by signal " + std::to_string(WTERMSIG(status));
     return "exited with code " + std::to_string(WEXITSTATUS(status));
 }
+
+// Signals a terminal or a service manager sends to a whole process group.
+bool isGroupStopSignal(int status)
+{
+    return WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP);
+}
 #endif
 
 std::mutex& spawnMutex()
@@ -81,14 +92,63 @@ std::mutex& spawnMutex()
     return m;
 }
 
+std::string seconds(double ms)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
+    return buf;
+}
+
+// How long a worker may stay silent, and how long a frame may be: fixed for a run.
+struct Deadlines {
+    double msPerUnit = 0;      // of the run's kernel, as calibrated in the parent
+    double contention = 1;     // lanes per core: a CPU part may take that much longer
+    double graceMs = 5000;     // --worker-timeout-s
+    std::uint64_t maxReply = protocol::kFrameHeadroom;
+
+    static Deadlines forRun(const RunConfig& c)
+    {
+        Deadlines d;
+        if (c.workload != WorkloadKind::Io)
+            d.msPerUnit = 1.0 / std::max(1e-9, unitsPerMs(c.kernel));
+        const double cores = std::max(1u, std::thread::hardware_concurrency());
+        d.contention = std::max(1.0, laneCount(c) / cores);
+        d.graceMs = c.workerTimeoutS * 1000.0;
+        d.maxReply = c.payloadBytes + protocol::kFrameHeadroom;
+        return d;
+    }
+    // What a task can take at worst, three times over (a busy machine), plus the grace.
+    std::chrono::milliseconds forTask(const RunConfig& c, const std::vector<PhaseSpec>& phases) const
+    {
+        double ms = 0;
+        for (const auto& p : phases)
+            ms += p.kind == PhaseSpec::Kind::Cpu ? p.units * msPerUnit * contention : p.ms + (c.io == IoKind::Sleep ? 0 : 1000);
+        ms += 2.0 * static_cast<double>(c.payloadBytes) / 20e3; // both ways at 20 MB/s, a slow pipe
+        return std::chrono::milliseconds(static_cast<std::int64_t>(3 * ms + graceMs));
+    }
+    // A worker's start-up: loading the executable on a busy machine.
+    std::chrono::milliseconds forStart() const { return std::chrono::milliseconds(static_cast<std::int64_t>(10000 + graceMs)); }
+};
+
 class Lane {
 public:
-    Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, int lane)
-        : m_ctx(ctx), m_registry(registry), m_next(next), m_lane(lane)
+    Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, int lane)
+        : m_ctx(ctx), m_registry(registry), m_next(next), m_deadlines(deadlines), m_lane(lane)
     {
     }
 
+    // No exception leaves a lane: whatever escapes fails the task at hand with its reason.
     void run()
+    {
+        try {
+            loop();
+        } catch (const std::exception& e) {
+            abandon(std::string("the lane stopped: ") + e.what());
+        }
+    }
+
+private:
+    void loop()
     {
         platform::blockBrokenPipeSignal(); // a dead worker's pipe gives EPIPE, not SIGPIPE
         const bool perTask = m_ctx.config.spawnPerTask;
@@ -99,29 +159,49 @@ public:
             const int task = m_next.fetch_add(1, std::memory_order_relaxed);
             if (task >= m_ctx.config.tasks)
                 break;
+            m_task = task;
             if (!alive && !spawn(perTask ? task : -1)) {
                 m_ctx.recorder.setTaskStatus(task, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
                 break;
             }
             alive = runTask(task);
-            if (perTask || !alive) {
-                finishChild(alive);
+            m_task = -1;
+            if (perTask && alive)
+                finishChild(true);
+            if (perTask)
                 alive = false;
-            }
-            if (!alive && !perTask)
-                break; // this pool worker died; the other lanes take the remaining tasks
+            // A pool worker that died was reaped in runTask; the next task gets a new one.
         }
         if (alive)
             finishChild(true);
     }
 
-private:
+    // The last resort of run(): fail the task at hand, and end the worker.
+    void abandon(const std::string& why) noexcept
+    {
+        try {
+            if (m_child)
+                killWorker(why);
+            if (m_task >= 0) {
+                m_ctx.recorder.setTaskStatus(m_task, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
+                if (!m_ctx.cancel.isCancelled())
+                    m_ctx.recorder.addError("task " + std::to_string(m_task) + ": " + why);
+            }
+        } catch (...) {
+            // Nothing is left to report with: the run ends with this task unfinished.
+        }
+    }
+
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
+    std::intptr_t toChild() const { return static_cast<std::intptr_t>(m_toChild->native_sink()); }
+    std::intptr_t fromChild() const { return static_cast<std::intptr_t>(m_fromChild->native_source()); }
+    std::string who() const { return "worker process " + std::to_string(m_pid); }
 
     bool spawn(int task)
     {
         const std::int64_t t0 = now();
         const auto core = static_cast<std::int16_t>(platform::currentCpu());
+        m_killReason.clear();
         try {
             // Pipes are created inheritable. If another lane spawned between our pipe() and
             // our spawn, its child would inherit our ends and our child would never see EOF
@@ -129,18 +209,26 @@ private:
             // letting the next lane spawn. (vfork: the lock is held until the exec, not
             // during the worker's start-up.)
             std::lock_guard spawnLock(spawnMutex());
-            m_toChild = std::make_unique<bp::opstream>();
-            m_fromChild = std::make_unique<bp::ipstream>();
+            m_toChild = std::make_unique<bp::pipe>();
+            m_fromChild = std::make_unique<bp::pipe>();
 #if defined(_WIN32)
             m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
                                                   bp::std_in < *m_toChild, bp::std_out > *m_fromChild);
 #else
+            // The worker gets a process group of its own, set before it execs: a terminal's
+            // Ctrl+C or hang-up (sent to the whole foreground group) then reaches only the
+            // parent, which cancels and ends its workers itself. A parent that dies takes its
+            // workers along (dieWithParent in the worker).
             m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
-                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild, bp::posix::use_vfork);
-            ::fcntl(m_toChild->pipe().native_sink(), F_SETFD, FD_CLOEXEC);
-            ::fcntl(m_fromChild->pipe().native_source(), F_SETFD, FD_CLOEXEC);
+                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild, bp::posix::use_vfork,
+                                                  bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); });
+            ::fcntl(m_toChild->native_sink(), F_SETFD, FD_CLOEXEC);
+            ::fcntl(m_fromChild->native_source(), F_SETFD, FD_CLOEXEC);
 #endif
         } catch (const std::exception& e) {
+            m_toChild.reset();
+            m_fromChild.reset();
+            m_child.reset();
             m_ctx.recorder.addError("cannot start worker process " + m_ctx.config.workerExecutable + ": " + e.what());
             return false;
         }
@@ -149,53 +237,28 @@ private:
         m_ctx.sampler.addProcess(m_pid);
         std::string frame;
         std::int64_t helloPid = 0;
-        if (!readFrame(frame) || !protocol::decodeHello(frame, helloPid)) {
-            finishChild(false);
+        const auto r = protocol::readFrame(fromChild(), frame, 64, m_deadlines.forStart());
+        if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
+            if (r.status == protocol::FrameStatus::TimedOut)
+                killWorker("stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed");
+            else if (r.status != protocol::FrameStatus::Closed)
+                killWorker("sent something else than its greeting (a protocol error), and was killed");
+            else
+                finishChild(false);
             if (!m_ctx.cancel.isCancelled())
-                m_ctx.recorder.addError("worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit);
+                m_ctx.recorder.addError(who() + " did not start: " + m_lastExit);
             return false;
         }
         m_ctx.recorder.lane(m_lane).add(PhaseRecord{t0, now(), m_pid, task, m_lane, core, State::Spawn});
         return true;
     }
 
-    // Boost's pipe streams throw on a broken pipe (a worker that died): a failed frame is a
-    // false here, never an exception through the lane thread.
-    bool writeFrame(const std::string& frame)
+    protocol::Request request(int task) const
     {
-        try {
-            const std::uint64_t n = frame.size();
-            m_toChild->write(reinterpret_cast<const char*>(&n), sizeof n);
-            m_toChild->write(frame.data(), static_cast<std::streamsize>(n));
-            m_toChild->flush();
-            return m_toChild->good();
-        } catch (const std::exception&) {
-            return false;
-        }
-    }
-
-    bool readFrame(std::string& frame)
-    {
-        try {
-            std::uint64_t n = 0;
-            if (!m_fromChild->read(reinterpret_cast<char*>(&n), sizeof n) || n > protocol::kMaxFrame)
-                return false;
-            frame.resize(n);
-            return n == 0 || static_cast<bool>(m_fromChild->read(frame.data(), static_cast<std::streamsize>(n)));
-        } catch (const std::exception&) {
-            return false;
-        }
-    }
-
-    // Returns whether the worker is still usable afterwards.
-    bool runTask(int task)
-    {
-        auto& rec = m_ctx.recorder;
-        rec.setTaskStatus(task, TaskStatus::Running);
         protocol::Request req;
         req.task = task;
         req.lane = m_lane;
-        req.runStartNs = rec.startNs();
+        req.runStartNs = m_ctx.recorder.startNs();
         req.sentNs = now();
         req.kernel = m_ctx.config.kernel;
         req.io = m_ctx.env.io;
@@ -208,19 +271,75 @@ private:
         req.fileBytes = m_ctx.env.fileBytes;
         req.tmpDir = m_ctx.env.tmpDir;
         req.phases = planTask(m_ctx.config, m_ctx.sizes, task);
-        req.payload.assign(m_ctx.config.payloadBytes, 'p');
+        return req;
+    }
 
+    // Sends task `task` and reads its reply. Returns "" when the reply arrived; else why not,
+    // with the worker already ended (killed by us when the fault was its answer or silence).
+    std::string exchange(int task, protocol::Reply& reply)
+    {
+        std::chrono::milliseconds limit{0};
         std::string frame;
+        try {
+            // Only one copy of the payload lives at a time in this lane: the request's is
+            // moved into the encoded frame's building, the frame is freed after sending.
+            protocol::Request req = request(task);
+            limit = m_deadlines.forTask(m_ctx.config, req.phases);
+            req.payload.assign(m_ctx.config.payloadBytes, 'p');
+            frame = protocol::encode(req);
+        } catch (const std::bad_alloc&) {
+            killWorker("could not be sent its task: the parent ran out of memory for the " + std::to_string(m_ctx.config.payloadBytes)
+                       + "-byte request");
+            return m_lastExit;
+        }
+        auto r = protocol::writeFrame(toChild(), frame, limit);
+        frame = std::string();
+        if (r.status == protocol::FrameStatus::Ok) {
+            try {
+                r = protocol::readFrame(fromChild(), frame, m_deadlines.maxReply, limit);
+            } catch (const std::bad_alloc&) {
+                killWorker("could not be heard: the parent ran out of memory for the reply");
+                return m_lastExit;
+            }
+        }
+        switch (r.status) {
+        case protocol::FrameStatus::Ok:
+            if (protocol::decode(frame, reply) && reply.task == task)
+                return {};
+            killWorker("sent a malformed reply (a protocol error)");
+            break;
+        case protocol::FrameStatus::TimedOut:
+            killWorker("stopped responding (silent for " + seconds(limit.count()) + ", more than the task can take plus --worker-timeout-s "
+                       + seconds(m_deadlines.graceMs) + ")");
+            break;
+        case protocol::FrameStatus::TooLong:
+            killWorker("announced a frame of " + std::to_string(r.announced) + " bytes, more than this run's replies can hold ("
+                       + std::to_string(m_deadlines.maxReply) + "): a protocol error");
+            break;
+        case protocol::FrameStatus::Failed:
+            killWorker(std::string("could not be reached (") + std::strerror(r.error) + ")");
+            break;
+        case protocol::FrameStatus::Closed:
+            finishChild(false);
+            break;
+        }
+        return m_lastExit;
+    }
+
+    // Returns whether the worker is still usable afterwards.
+    bool runTask(int task)
+    {
+        auto& rec = m_ctx.recorder;
+        rec.setTaskStatus(task, TaskStatus::Running);
         protocol::Reply reply;
-        const bool ok = writeFrame(protocol::encode(req)) && readFrame(frame) && protocol::decode(frame, reply) && reply.task == task;
-        if (!ok) {
-            if (m_ctx.cancel.isCancelled()) {
+        const std::string failure = exchange(task, reply);
+        if (!failure.empty()) {
+            if (wasCancelled()) {
                 rec.setTaskStatus(task, TaskStatus::Cancelled);
             } else {
                 rec.setTaskStatus(task, TaskStatus::Failed);
-                finishChild(false);
-                rec.addError("worker process " + std::to_string(m_pid) + " " + m_lastExit + " while running task "
-                             + std::to_string(task) + "; its other tasks went to the remaining workers");
+                rec.addError(who() + " " + failure + " while running task " + std::to_string(task) + (m_killedByUs ? ", and was killed" : "")
+                             + (m_ctx.config.spawnPerTask ? std::string() : std::string("; a new worker takes its place")));
             }
             return false;
         }
@@ -241,19 +360,40 @@ private:
         return true;
     }
 
+    // Whether a worker that just ended was ended by a cancel. A signal sent to the whole
+    // process group (a terminal's Ctrl+C reaches the parent too) may end the worker a moment
+    // before the parent's handler has turned into a cancel: wait for it briefly.
+    bool wasCancelled()
+    {
+        if (m_ctx.cancel.isCancelled())
+            return true;
+#if !defined(_WIN32)
+        if (m_killReason.empty() && m_reaped && isGroupStopSignal(m_status))
+            return !m_ctx.cancel.sleepFor(std::chrono::seconds(1));
+#endif
+        return false;
+    }
+
+    // Ends the worker because of something it did (or did not do): the reason replaces the
+    // "killed by signal 9" the exit status would tell.
+    void killWorker(const std::string& reason)
+    {
+        m_killReason = reason;
+        finishChild(false);
+    }
+
     // Ends the current child: politely (close its stdin and give it a moment) or not.
     void finishChild(bool polite)
     {
         if (!m_child)
             return;
         m_registry.remove(m_lane);
-        const bool askFirst = polite && m_toChild && !m_ctx.cancel.isCancelled();
-        // Close our ends first. Closing stdin is how a worker is asked to leave; and a stream
-        // destroyed with unsent bytes would try to flush them into a dead worker and throw.
+        const bool askFirst = polite && !m_ctx.cancel.isCancelled();
+        // Closing stdin is how a worker is asked to leave.
         if (m_toChild)
-            m_toChild->pipe().close();
+            m_toChild->close();
         if (m_fromChild)
-            m_fromChild->pipe().close();
+            m_fromChild->close();
 #if !defined(_WIN32)
         // Reap it ourselves: Boost 1.74's terminate() reaps without keeping the exit status,
         // and its wait_for is broken, so poll waitpid.
@@ -264,13 +404,15 @@ private:
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (reaped == 0) {
             if (askFirst)
-                m_ctx.recorder.addError("worker process " + std::to_string(m_pid)
-                                        + " did not exit within 2 s of its input closing and was killed");
+                m_ctx.recorder.addError(who() + " did not exit within 2 s of its input closing and was killed");
             ::kill(pid, SIGKILL);
             while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
             }
         }
-        m_lastExit = reaped == pid ? describeStatus(status) : "ended";
+        m_reaped = reaped == pid;
+        m_status = status;
+        m_killedByUs = !m_killReason.empty();
+        m_lastExit = m_killedByUs ? m_killReason : m_reaped ? describeStatus(status) : "ended";
         m_child->detach(); // reaped already: its destructor must not touch the pid again
 #else
         std::error_code ec;
@@ -279,8 +421,10 @@ private:
         if (m_child->running(ec))
             m_child->terminate(ec);
         m_child->wait(ec);
-        m_lastExit = "exited with code " + std::to_string(m_child->exit_code());
+        m_killedByUs = !m_killReason.empty();
+        m_lastExit = m_killedByUs ? m_killReason : "exited with code " + std::to_string(m_child->exit_code());
 #endif
+        m_killReason.clear();
         m_ctx.sampler.removeProcess(m_pid);
         m_child.reset();
         m_toChild.reset();
@@ -290,12 +434,18 @@ private:
     ModelContext& m_ctx;
     ChildRegistry& m_registry;
     std::atomic<int>& m_next;
+    const Deadlines& m_deadlines;
     const int m_lane;
-    std::unique_ptr<bp::opstream> m_toChild;
-    std::unique_ptr<bp::ipstream> m_fromChild;
+    std::unique_ptr<bp::pipe> m_toChild;
+    std::unique_ptr<bp::pipe> m_fromChild;
     std::unique_ptr<bp::child> m_child;
     std::int64_t m_pid = 0;
+    int m_task = -1;                 // the task in hand, for abandon()
+    std::string m_killReason;        // set while we end a worker for a fault of its own
     std::string m_lastExit = "ended";
+    bool m_killedByUs = false;       // the last worker was ended for m_killReason
+    bool m_reaped = false;
+    int m_status = 0;
 };
 
 } // namespace
@@ -304,11 +454,12 @@ void runProcesses(ModelContext& ctx)
 {
     ChildRegistry registry;
     std::atomic<int> next{0};
+    const Deadlines deadlines = Deadlines::forRun(ctx.config);
     std::atomic<int> lanesLeft{laneCount(ctx.config)};
     std::vector<std::thread> threads;
     for (int lane = 0; lane < laneCount(ctx.config); ++lane) {
         const bool started = startThread(ctx, threads, "a worker process's lane thread", [&, lane] {
-            Lane(ctx, registry, next, lane).run();
+            Lane(ctx, registry, next, deadlines, lane).run();
             lanesLeft.fetch_sub(1);
         });
         if (!started) {

@@ -1,6 +1,9 @@
 #include "Platform.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 
 #if defined(_WIN32)
 #include <fcntl.h>
@@ -142,6 +145,44 @@ std::int64_t raiseFileLimit()
             rl = want;
     }
     return static_cast<std::int64_t>(rl.rlim_cur);
+#endif
+}
+
+std::int64_t openFileCount()
+{
+#if defined(__linux__) || defined(__APPLE__)
+    std::error_code ec;
+    std::int64_t n = 0;
+    for (std::filesystem::directory_iterator it(
+#if defined(__linux__)
+             "/proc/self/fd",
+#else
+             "/dev/fd",
+#endif
+             ec),
+         end;
+         !ec && it != end; it.increment(ec))
+        ++n;
+    return ec ? -1 : std::max<std::int64_t>(0, n - 1); // the listing's own descriptor
+#else
+    return -1;
+#endif
+}
+
+std::uint64_t memoryBudgetBytes()
+{
+#if defined(_WIN32)
+    MEMORYSTATUSEX m{};
+    m.dwLength = sizeof m;
+    return GlobalMemoryStatusEx(&m) ? m.ullTotalPhys / 2 : 0;
+#else
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGESIZE);
+    std::uint64_t budget = pages > 0 && pageSize > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(pageSize) / 2 : 0;
+    rlimit as{};
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+        budget = budget == 0 ? as.rlim_cur / 2 : std::min<std::uint64_t>(budget, as.rlim_cur / 2);
+    return budget;
 #endif
 }
 

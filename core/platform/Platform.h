@@ -19,6 +19,11 @@ std::int64_t processCpuNs();
 std::int64_t reapedChildrenCpuNs();
 // Raise the open-file limit as far as allowed; returns the soft limit now in force.
 std::int64_t raiseFileLimit();
+// Descriptors this process has open now (Linux, macOS), or -1 where the OS cannot tell.
+std::int64_t openFileCount();
+// Memory a run may plan to use: half the physical memory, and at most half the address
+// space limit when one is set. In bytes; 0 when unknown.
+std::uint64_t memoryBudgetBytes();
 // Writing to a pipe whose reader died must fail with EPIPE, not kill the process with
 // SIGPIPE. Blocks SIGPIPE for the calling thread only (POSIX; the signal is thread-directed),
 // leaving the program's own disposition alone.
