@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QString>
 #include <QStringList>
+#include <QThread>
 
 #if defined(__linux__)
 #include <unistd.h>
@@ -14,7 +15,8 @@
 
 namespace ce::test {
 
-// Processes whose parent is `pid` (default: this process).
+// Processes whose parent is `pid` (default: this process), zombies included: a child that
+// ended but was never reaped is left behind too.
 inline QStringList childProcesses(long long pid = -1)
 {
     QStringList out;
@@ -34,13 +36,26 @@ inline QStringList childProcesses(long long pid = -1)
         const int close = stat.lastIndexOf(')');
         const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
         // fields[0] is the state, fields[1] the parent pid
-        if (fields.size() > 1 && fields[1].toLongLong() == pid && fields[0] != "Z")
-            out << e + QStringLiteral(" ") + QString::fromLatin1(stat.left(close + 1));
+        if (fields.size() > 1 && fields[1].toLongLong() == pid)
+            out << e + QStringLiteral(" ") + QString::fromLatin1(stat.left(close + 1)) + (fields[0] == "Z" ? QStringLiteral(" zombie") : QString());
     }
 #else
     (void)pid;
 #endif
     return out;
+}
+
+// Whether the children are all gone within `timeoutMs` (orphans take a moment to be
+// re-parented to a subreaper, and a dying child a moment to be reaped). A bounded poll.
+inline bool eventuallyNoChildren(int timeoutMs = 5000)
+{
+    for (int waited = 0;; waited += 20) {
+        if (childProcesses().isEmpty())
+            return true;
+        if (waited >= timeoutMs)
+            return false;
+        QThread::msleep(20);
+    }
 }
 
 inline int threadCount()
