@@ -3,6 +3,7 @@
 #include "Engine.h"
 #include "Invariants.h"
 #include "ProcessProbe.h"
+#include "platform/Platform.h"
 
 #include <QTest>
 
@@ -142,13 +143,16 @@ private Q_SLOTS:
         c.gil = true;
         const RunSnapshot r = runOrFail(c);
         QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
-        // Two threads that both want the lock for many switch intervals must hand it over.
-        QVERIFY2(r.summary.gilSwitches >= 3, qPrintable(QString::number(r.summary.gilSwitches)));
-        QVERIFY(r.summary.gilWaitS > 0);
+        // A thread that waited for the lock got it by a hand-over. (How many hand-overs
+        // depends on how the OS schedules the two threads on a busy machine: that figure is
+        // tests/bench's, and tst_gil checks the algorithm on a fake clock.)
+        const bool waited = std::any_of(r.phases.begin(), r.phases.end(), [](const PhaseRecord& p) { return p.state == State::GilWait; });
+        QVERIFY2(!waited || r.summary.gilSwitches >= 1, qPrintable(QString::number(r.summary.gilSwitches)));
+        QVERIFY(!waited || r.summary.gilWaitS > 0);
         int cpuSegments = 0;
         for (const auto& p : r.phases)
             cpuSegments += p.state == State::Cpu ? 1 : 0;
-        QVERIFY(cpuSegments > 2); // CPU phases were cut at switch requests
+        QVERIFY(cpuSegments >= 2); // every task ran its CPU part, in one piece or cut at hand-overs
     }
 
     void processesRecordSpawnAndTransfer()
@@ -161,7 +165,26 @@ private Q_SLOTS:
             spawns += p.state == State::Spawn ? 1 : 0;
             ipc += p.state == State::Ipc ? 1 : 0;
         }
-        QCOMPARE(spawns, 2);  // one per pool worker
+        // One spawn per pool worker that took a task (on a busy machine one worker may take
+        // them all before the other starts), each before its lane's first task.
+        QVERIFY2(spawns >= 1 && spawns <= 2, qPrintable(QString::number(spawns)));
+        for (int lane = 0; lane < 2; ++lane) {
+            std::int64_t spawnEnd = -1, firstWork = -1;
+            int laneSpawns = 0;
+            for (const auto& p : r.phases) {
+                if (p.lane != lane)
+                    continue;
+                if (p.state == State::Spawn) {
+                    ++laneSpawns;
+                    spawnEnd = p.endNs;
+                } else if (firstWork < 0 || p.startNs < firstWork) {
+                    firstWork = p.startNs;
+                }
+            }
+            QVERIFY(laneSpawns <= 1);
+            if (firstWork >= 0)
+                QVERIFY2(laneSpawns == 1 && spawnEnd <= firstWork, qPrintable(QStringLiteral("lane %1").arg(lane)));
+        }
         QCOMPARE(ipc, 2 * 5); // there and back for every task
         QVERIFY(r.summary.spawnS > 0);
     }
@@ -320,23 +343,97 @@ private Q_SLOTS:
             return std::any_of(s.phases.begin(), s.phases.end(), [](const PhaseRecord& p) { return p.state == State::Ipc; });
         }));
         const QStringList children = childProcesses();
-        if (!children.isEmpty())
-            ::kill(static_cast<pid_t>(children.front().section(QLatin1Char(' '), 0, 0).toLongLong()), SIGKILL);
+        QVERIFY2(!children.isEmpty(), "no worker to kill: the test would prove nothing");
+        QCOMPARE(::kill(static_cast<pid_t>(children.front().section(QLatin1Char(' '), 0, 0).toLongLong()), SIGKILL), 0);
         QVERIFY(run.waitFor(std::chrono::seconds(120)));
         const RunSnapshot r = run.snapshot();
-        QVERIFY(r.summary.tasksFailed <= 1);
-        QCOMPARE(r.summary.tasksDone + r.summary.tasksFailed, 12);
+        // The killed worker's task failed, said so, and a new worker ran the rest.
+        QCOMPARE(r.summary.tasksFailed, 1);
+        QCOMPARE(r.summary.tasksDone, 11);
+        QVERIFY(!r.errors.empty());
+        QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("signal 9")), r.errors.front().c_str());
         QVERIFY(childProcesses().isEmpty());
     }
 
+    void tooManySocketsIsRefusedUpFront_data()
+    {
+        QTest::addColumn<qint64>("limit");
+        QTest::newRow("this machine") << qint64(platform::raiseFileLimit());
+        QTest::newRow("20,000") << qint64(20000);
+        QTest::newRow("systemd 524,288") << qint64(524288);
+        QTest::newRow("Docker 1,048,576") << qint64(1048576);
+        QTest::newRow("ulimit 256") << qint64(256);
+    }
+
+    // Sized from the limit: the requests that just fit run, one more connection is refused.
     void tooManySocketsIsRefusedUpFront()
     {
-        RunConfig c = config(Model::EventLoop, WorkloadKind::Io, 100000, 0);
+        QFETCH(qint64, limit);
+        if (limit <= 0)
+            QSKIP("no open-file limit here");
+        const std::int64_t open = platform::openFileCount() >= 0 ? platform::openFileCount() : 10;
+        RunConfig c = withDefaults(config(Model::EventLoop, WorkloadKind::Io, 1, 0));
         c.io = IoKind::Net;
+        const std::string fits = checkMachineLimits(c, limit, open, 0);
+        QVERIFY2(fits.empty(), fits.c_str());
+        // Already open: all but what one more request than fits needs.
+        c.tasks = Limits::kMaxTasks;
+        const std::int64_t openNearLimit = std::max<std::int64_t>(0, limit - 2 * Limits::kMaxTasks);
+        const std::string refused = checkMachineLimits(c, limit, openNearLimit, 0);
+        QVERIFY2(refused.find("open files") != std::string::npos, refused.c_str());
+        // And the real check: on this machine, as many requests as the limit cannot hold.
+        if (limit == platform::raiseFileLimit() && limit / 2 <= Limits::kMaxTasks) {
+            RunConfig real = config(Model::EventLoop, WorkloadKind::Io, static_cast<int>(limit / 2), 0);
+            real.io = IoKind::Net;
+            Run run(real);
+            std::string error;
+            QVERIFY(!run.start(&error));
+            QVERIFY2(error.find("open files") != std::string::npos, error.c_str());
+        }
+    }
+
+    void payloadMemoryIsBudgeted()
+    {
+        RunConfig c = withDefaults(config(Model::Processes, WorkloadKind::Cpu, 64, 64));
+        c.payloadBytes = 64ull << 20;
+        const std::uint64_t budget = 4ull << 30;
+        const std::string refused = checkMachineLimits(c, 100000, 10, budget);
+        QVERIFY2(refused.find("MiB of memory") != std::string::npos, refused.c_str());
+        c.workers = 4;
+        c.tasks = 4;
+        QVERIFY(checkMachineLimits(c, 100000, 10, budget).empty());
+        c.model = Model::Threads; // shares its payloads: no copies to budget
+        c.workers = 64;
+        QVERIFY(checkMachineLimits(c, 100000, 10, budget).empty());
+    }
+
+    // A worker that stops (SIGSTOP) is killed after its task's time plus the grace; its task
+    // fails with that reason, the others finish, nothing is left behind.
+    void stoppedWorkerIsKilledAndTheRunGoesOn()
+    {
+        RunConfig c = config(Model::Processes, WorkloadKind::Mixed, 8, 2);
+        c.taskMs = 200;
+        c.waitMs = 10;
+        c.workerTimeoutS = 1;
         Run run(c);
         std::string error;
-        QVERIFY(!run.start(&error));
-        QVERIFY2(error.find("open files") != std::string::npos, error.c_str());
+        QVERIFY(run.start(&error));
+        QVERIFY(eventually([&] {
+            const RunSnapshot s = run.snapshot();
+            return std::any_of(s.tasks.begin(), s.tasks.end(), [](const TaskRecord& t) { return t.status == TaskStatus::Running; })
+                && childProcesses().size() == 2;
+        }));
+        const QStringList children = childProcesses();
+        QVERIFY(!children.isEmpty());
+        QCOMPARE(::kill(static_cast<pid_t>(children.front().section(QLatin1Char(' '), 0, 0).toLongLong()), SIGSTOP), 0);
+        QVERIFY2(run.waitFor(std::chrono::seconds(120)), "the run hung on a stopped worker");
+        const RunSnapshot r = run.snapshot();
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Failed));
+        QCOMPARE(r.summary.tasksFailed, 1);
+        QCOMPARE(r.summary.tasksDone, 7);
+        QVERIFY(!r.errors.empty());
+        QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("stopped responding")), r.errors.front().c_str());
+        QVERIFY(childProcesses().isEmpty());
     }
 
     void badConfigDoesNotStart()
