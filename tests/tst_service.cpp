@@ -6,6 +6,7 @@
 #include "Waits.h"
 #include "platform/Platform.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTest>
 
@@ -71,6 +72,46 @@ LoadResult load(std::uint16_t port, int n, double delayMs, std::chrono::seconds 
     return result;
 }
 
+// A connection that sends `bytes` as its request and returns whether the server closed it
+// (EOF or reset) within `within`, without answering.
+bool closedWithoutAnswer(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds within)
+{
+    asio::io_context io;
+    tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), ec);
+    if (ec)
+        return true; // refused outright counts as closed
+    asio::write(socket, asio::buffer(bytes), ec);
+    std::array<unsigned char, 4> reply{};
+    bool closed = false;
+    asio::async_read(socket, asio::buffer(reply), [&](boost::system::error_code e, std::size_t n) { closed = e && n == 0; });
+    io.run_for(within);
+    return closed;
+}
+
+std::string header(std::uint32_t delayUs, std::uint32_t length)
+{
+    std::string h(8, '\0');
+    for (int i = 0; i < 4; ++i) {
+        h[i] = static_cast<char>(delayUs >> (8 * i));
+        h[4 + i] = static_cast<char>(length >> (8 * i));
+    }
+    return h;
+}
+
+long residentKiB(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').front().toLong();
+    }
+    return -1;
+}
+
 } // namespace
 
 class TestService : public QObject {
@@ -129,6 +170,74 @@ private Q_SLOTS:
         QCOMPARE(blockingWait(env, 1, cancel, &error), WaitOutcome::Failed);
         QVERIFY(!error.empty());
     }
+
+    // Whatever a client sends, what it can make the service hold is bounded.
+    void clientsCannotHoldTheServiceHostage()
+    {
+        LoopbackService service;
+        ServiceLimits limits;
+        limits.maxConnections = 4;
+        limits.idleTimeout = std::chrono::milliseconds(300);
+        std::string error;
+        QVERIFY2(service.start(&error, 0, limits), error.c_str());
+        const auto port = service.port();
+        // A delay beyond the documented 60 s is not a request a run sends: closed at once.
+        QVERIFY(closedWithoutAnswer(port, header(61'000'000, 0), std::chrono::seconds(5)));
+        // A client that says nothing, or announces a body and stalls, is closed when idle.
+        QVERIFY(closedWithoutAnswer(port, std::string(), std::chrono::seconds(5)));
+        QVERIFY(closedWithoutAnswer(port, header(0, 1000) + std::string(10, 'x'), std::chrono::seconds(5)));
+        // Four connections held open fill it: a fifth is closed at once, and the four still
+        // get their answers.
+        asio::io_context io;
+        std::vector<std::unique_ptr<tcp::socket>> held;
+        for (int i = 0; i < 4; ++i) {
+            held.push_back(std::make_unique<tcp::socket>(io));
+            held.back()->connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
+        }
+        QVERIFY(closedWithoutAnswer(port, header(0, 0), std::chrono::seconds(5)));
+        for (auto& sock : held) {
+            asio::write(*sock, asio::buffer(header(1000, 3) + "abc"));
+            std::array<unsigned char, 7> reply{};
+            asio::read(*sock, asio::buffer(reply));
+            QCOMPARE(reply[0], static_cast<unsigned char>(3));
+        }
+        service.stop();
+        QVERIFY(service.refused() >= 4);
+    }
+
+#if defined(__linux__)
+    // 30 connections announcing 16 MiB bodies (and sending a little) cost what was sent, not
+    // what was announced (it was 480 MiB).
+    void announcedBodiesCostNothingUntilSent()
+    {
+        QProcess server;
+        server.start(QStringLiteral(CE_EXECUTABLE), {QStringLiteral("serve"), QStringLiteral("--seconds"), QStringLiteral("60")});
+        QVERIFY(server.waitForStarted());
+        QVERIFY(server.waitForReadyRead(30000));
+        const QByteArray line = server.readLine().trimmed();
+        const auto port = static_cast<std::uint16_t>(line.mid(line.lastIndexOf(':') + 1).toUInt());
+        const long before = residentKiB(server.processId());
+        asio::io_context io;
+        std::vector<std::unique_ptr<tcp::socket>> conns;
+        const std::string start = header(0, 16u << 20) + std::string(64 * 1024, 'x');
+        for (int i = 0; i < 30; ++i) {
+            conns.push_back(std::make_unique<tcp::socket>(io));
+            conns.back()->connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
+            asio::write(*conns.back(), asio::buffer(start));
+        }
+        // Bounded poll: give the server time to read what was sent (and to allocate, if it did).
+        long after = 0;
+        for (int i = 0; i < 25; ++i) {
+            QTest::qWait(40);
+            after = std::max(after, residentKiB(server.processId()));
+        }
+        conns.clear();
+        server.terminate();
+        QVERIFY(server.waitForFinished(30000));
+        QVERIFY(before > 0 && after > 0);
+        QVERIFY2(after - before < 100 * 1024, qPrintable(QStringLiteral("grew from %1 to %2 KiB").arg(before).arg(after)));
+    }
+#endif
 
     void tenThousandConcurrentConnections()
     {
