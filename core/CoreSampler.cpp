@@ -81,6 +81,20 @@ void CoreSampler::loop()
     m_ownCpuNs.store(platform::threadCpuNs());
 }
 
+CoreShare coreShare(std::uint64_t busyBefore, std::uint64_t busyNow, std::uint64_t totalBefore, std::uint64_t totalNow, double runNs,
+                    double intervalNs, bool runMeasured)
+{
+    // Unsigned differences of counters that went backwards (a core taken offline and back)
+    // would be huge: count them as nothing.
+    const std::uint64_t busy = busyNow > busyBefore ? busyNow - busyBefore : 0;
+    const std::uint64_t total = totalNow > totalBefore ? totalNow - totalBefore : 0;
+    double totalPct = total > 0 ? std::min(100.0, 100.0 * double(busy) / double(total)) : 0.0;
+    const double runPct = runMeasured && intervalNs > 0 && runNs > 0 ? std::min(100.0, 100.0 * runNs / intervalNs) : 0.0;
+    // Tick counting lags precise thread times; never show this run above the core total.
+    totalPct = std::max(totalPct, runPct);
+    return {static_cast<float>(totalPct), static_cast<float>(runPct)};
+}
+
 void CoreSampler::sampleOnce(bool baselineOnly)
 {
     std::vector<platform::CoreTicks> cores;
@@ -111,14 +125,8 @@ void CoreSampler::sampleOnce(bool baselineOnly)
     if (!baselineOnly && m_lastCores.size() == cores.size()) {
         const double intervalNs = static_cast<double>(std::max<std::int64_t>(1, nowNs - m_lastSampleNs));
         for (std::size_t i = 0; i < cores.size(); ++i) {
-            const std::uint64_t busy = cores[i].busy - m_lastCores[i].first;
-            const std::uint64_t total = cores[i].total - m_lastCores[i].second;
-            double totalPct = total > 0 ? 100.0 * double(busy) / double(total) : 0.0;
-            double runPct = perThread ? std::clamp(100.0 * runNs[i] / intervalNs, 0.0, 100.0) : 0.0;
-            // Tick counting lags precise thread times; never show this run above the core total.
-            totalPct = std::clamp(std::max(totalPct, runPct), 0.0, 100.0);
-            m_samples.push(CoreSample{nowNs - m_runStartNs, static_cast<std::int32_t>(i), static_cast<float>(totalPct),
-                                      static_cast<float>(runPct)});
+            const CoreShare share = coreShare(m_lastCores[i].first, cores[i].busy, m_lastCores[i].second, cores[i].total, runNs[i], intervalNs, perThread);
+            m_samples.push(CoreSample{nowNs - m_runStartNs, static_cast<std::int32_t>(i), share.totalPct, share.runPct});
         }
     }
     m_runShareMeasured.store(perThread);

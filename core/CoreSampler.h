@@ -19,6 +19,16 @@ namespace platform {
 class CpuCounters;
 }
 
+// One core's sample from its counters' change: the whole core's busy share from the OS's
+// ticks, and this run's share from its threads' CPU time over the interval. Both within
+// 0..100, the run's never above the total; counters that went backwards count as idle.
+struct CoreShare {
+    float totalPct = 0;
+    float runPct = 0;
+};
+CoreShare coreShare(std::uint64_t busyBefore, std::uint64_t busyNow, std::uint64_t totalBefore, std::uint64_t totalNow, double runNs,
+                    double intervalNs, bool runMeasured);
+
 // Samples every core's utilisation from the OS's counters on its own thread, and splits it
 // into this run's share (the CPU time of this process's threads and of registered child
 // processes, attributed to the core each thread last ran on) and everyone else's.

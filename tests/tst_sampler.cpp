@@ -58,9 +58,45 @@ private Q_SLOTS:
         }
 #if defined(__linux__)
         QVERIFY(sampler.runShareMeasured());
-        // A spinning thread owns most of a core in at least one sample, however busy the machine.
-        QVERIFY2(best >= 30.0f, qPrintable(QString::number(best)));
+        // The spinning thread shows on some core. (How much of one it gets depends on what
+        // else the machine runs: the share itself is checked on fake counters below.)
+        QVERIFY2(best > 0.0f, qPrintable(QString::number(best)));
 #endif
+    }
+
+    // The share arithmetic on counters given by the test: each row can fail.
+    void sharesFromFakeCounters_data()
+    {
+        QTest::addColumn<double>("busyBefore");
+        QTest::addColumn<double>("busyNow");
+        QTest::addColumn<double>("totalBefore");
+        QTest::addColumn<double>("totalNow");
+        QTest::addColumn<double>("runNs");
+        QTest::addColumn<float>("total");
+        QTest::addColumn<float>("run");
+        QTest::newRow("half busy, a quarter ours") << 100.0 << 105.0 << 200.0 << 210.0 << 12.5e6 << 50.0f << 25.0f;
+        QTest::newRow("idle") << 100.0 << 100.0 << 200.0 << 210.0 << 0.0 << 0.0f << 0.0f;
+        QTest::newRow("ours above the ticks") << 100.0 << 101.0 << 200.0 << 210.0 << 40e6 << 80.0f << 80.0f;
+        QTest::newRow("busy counted beyond total") << 100.0 << 130.0 << 200.0 << 210.0 << 0.0 << 100.0f << 0.0f;
+        QTest::newRow("thread time beyond the interval") << 100.0 << 110.0 << 200.0 << 210.0 << 90e6 << 100.0f << 100.0f;
+        QTest::newRow("counters went backwards") << 100.0 << 50.0 << 200.0 << 150.0 << 0.0 << 0.0f << 0.0f;
+        QTest::newRow("no ticks passed") << 100.0 << 100.0 << 200.0 << 200.0 << 10e6 << 20.0f << 20.0f;
+    }
+
+    void sharesFromFakeCounters()
+    {
+        QFETCH(double, busyBefore);
+        QFETCH(double, busyNow);
+        QFETCH(double, totalBefore);
+        QFETCH(double, totalNow);
+        QFETCH(double, runNs);
+        QFETCH(float, total);
+        QFETCH(float, run);
+        auto u = [](double v) { return static_cast<std::uint64_t>(v); };
+        const CoreShare s = coreShare(u(busyBefore), u(busyNow), u(totalBefore), u(totalNow), runNs, 50e6, true);
+        QCOMPARE(s.totalPct, total);
+        QCOMPARE(s.runPct, run);
+        QVERIFY(s.totalPct >= 0 && s.totalPct <= 100 && s.runPct <= s.totalPct);
     }
 
     void runRecordsCoreSamples()
