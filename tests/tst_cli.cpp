@@ -124,6 +124,8 @@ private Q_SLOTS:
         row("figure size words", {QStringLiteral("run"), QStringLiteral("--size"), QStringLiteral("big")}, "--size");
         row("png folder missing", {QStringLiteral("run"), QStringLiteral("--png"), QStringLiteral("/no/such/dir/x.png")}, "does not exist");
         row("svg named png", {QStringLiteral("run"), QStringLiteral("--svg"), QStringLiteral("x.png")}, ".svg");
+        row("worker timeout zero", {QStringLiteral("run"), QStringLiteral("--worker-timeout-s"), QStringLiteral("0")}, "--worker-timeout-s");
+        row("worker timeout nan", {QStringLiteral("run"), QStringLiteral("--worker-timeout-s"), QStringLiteral("nan")}, "--worker-timeout-s");
         row("convoy of one", {QStringLiteral("run"), QStringLiteral("--workload"), QStringLiteral("convoy"), QStringLiteral("--tasks"), QStringLiteral("1")}, "convoy");
     }
 

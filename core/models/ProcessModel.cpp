@@ -33,6 +33,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace bp = boost::process;
@@ -193,8 +194,16 @@ private:
     }
 
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
-    std::intptr_t toChild() const { return static_cast<std::intptr_t>(m_toChild->native_sink()); }
-    std::intptr_t fromChild() const { return static_cast<std::intptr_t>(m_fromChild->native_source()); }
+    template <typename H>
+    static std::intptr_t asHandle(H h)
+    {
+        if constexpr (std::is_pointer_v<H>)
+            return reinterpret_cast<std::intptr_t>(h); // a Windows HANDLE
+        else
+            return static_cast<std::intptr_t>(h);      // a POSIX descriptor
+    }
+    std::intptr_t toChild() const { return asHandle(m_toChild->native_sink()); }
+    std::intptr_t fromChild() const { return asHandle(m_fromChild->native_source()); }
     std::string who() const { return "worker process " + std::to_string(m_pid); }
 
     bool spawn(int task)
