@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,7 +15,9 @@ namespace ce {
 class WorkerPool {
 public:
     // Throws std::system_error if the OS refuses a thread (after joining those it started).
-    explicit WorkerPool(int threads)
+    // A job that throws is reported to `onError` (from the pool's thread) instead of ending
+    // the program; the pool goes on with the next job.
+    explicit WorkerPool(int threads, std::function<void(const std::string&)> onError = {}) : m_onError(std::move(onError))
     {
         try {
             for (int i = 0; i < threads; ++i)
@@ -65,10 +68,16 @@ private:
                 job = std::move(m_jobs.front());
                 m_jobs.pop_front();
             }
-            job();
+            try {
+                job();
+            } catch (const std::exception& e) {
+                if (m_onError)
+                    m_onError(e.what());
+            }
         }
     }
 
+    std::function<void(const std::string&)> m_onError;
     std::mutex m_mutex;
     std::condition_variable m_cv;
     std::deque<std::function<void()>> m_jobs;

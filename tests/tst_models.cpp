@@ -2,7 +2,9 @@
 // the invariants in common/Invariants.h. Nothing here depends on how fast the machine is.
 #include "Engine.h"
 #include "Invariants.h"
+#include "ModelContext.h"
 #include "ProcessProbe.h"
+#include "WorkerPool.h"
 #include "platform/Platform.h"
 
 #include <QTest>
@@ -434,6 +436,36 @@ private Q_SLOTS:
         QVERIFY(!r.errors.empty());
         QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("stopped responding")), r.errors.front().c_str());
         QVERIFY(childProcesses().isEmpty());
+    }
+
+    // An exception (std::bad_alloc, say) that reaches a run's thread or an executor's job
+    // fails the run with its reason; it never reaches std::terminate.
+    void exceptionsInRunThreadsFailTheRun()
+    {
+        RunConfig cfg = withDefaults(config(Model::Threads, WorkloadKind::Cpu, 1, 1));
+        const std::int64_t start = platform::monotonicNs();
+        Recorder rec(1, 1, start);
+        CancelToken cancel;
+        CoreSampler sampler(start, std::chrono::milliseconds(50));
+        std::atomic<bool> failed{false};
+        ModelContext ctx{cfg, {}, {}, rec, cancel, sampler, nullptr, &failed};
+        std::vector<std::thread> threads;
+        QVERIFY(startThread(ctx, threads, "a test thread", [] { throw std::bad_alloc(); }));
+        for (auto& t : threads)
+            t.join();
+        QVERIFY(failed.load());
+        QVERIFY(cancel.isCancelled());
+        {
+            std::atomic<int> reported{0};
+            WorkerPool pool(1, [&](const std::string& why) { reported += why.empty() ? 0 : 1; });
+            pool.submit([] { throw std::runtime_error("a job failed"); });
+            pool.submit([] {});
+            QVERIFY(eventually([&] { return reported.load() == 1; }));
+        }
+        RunSnapshot s;
+        rec.snapshotInto(s);
+        QVERIFY(!s.errors.empty());
+        QVERIFY2(QString::fromStdString(s.errors.front()).contains(QStringLiteral("a test thread stopped")), s.errors.front().c_str());
     }
 
     void badConfigDoesNotStart()

@@ -35,10 +35,11 @@ public:
     {
         for (int i = 0; i < laneCount(ctx.config); ++i)
             m_freeLanes.insert(i);
+        auto onError = [&ctx](const std::string& why) { fail(ctx, "an executor thread's job stopped: " + why); };
         if (ctx.config.offload > 0)
-            m_cpuPool = std::make_unique<WorkerPool>(ctx.config.offload);
+            m_cpuPool = std::make_unique<WorkerPool>(ctx.config.offload, onError);
         if (ctx.config.io == IoKind::File)
-            m_filePool = std::make_unique<WorkerPool>(std::min(32, static_cast<int>(std::thread::hardware_concurrency()) + 4));
+            m_filePool = std::make_unique<WorkerPool>(std::min(32, static_cast<int>(std::thread::hardware_concurrency()) + 4), onError);
     }
 
     ~EventLoopRun() override
