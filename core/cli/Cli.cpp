@@ -121,8 +121,9 @@ Files:
   --size WxH     the figure's size in pixels (default 1600x900)
 
 Limits: tasks 1..100000, workers 1..1024 (processes 1..64), task-ms and wait-ms 0..60000,
-rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms.
-Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments, 130 cancelled (Ctrl+C).
+rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms,
+worker-timeout-s 0.1..3600; processes payloads in flight within half the memory.
+Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments, 130 cancelled (Ctrl+C, SIGTERM, SIGHUP).
 The GIL is emulated: C++ has none; --gil runs CPython's switching algorithm around real threads.
 )";
 }
