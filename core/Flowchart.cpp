@@ -25,6 +25,8 @@ const Flowchart& decisionFlowchart()
             {"eventloop", K::Answer, "Event loop (one thread, non-blocking waits)", Model::EventLoop},
             {"processes", K::Answer, "Processes (one per core, own lock each)", Model::Processes},
             {"tasks", K::Answer, "Threads or TBB tasks (one per core)", Model::Tbb},
+            {"loop-cpu", K::Question, "Do the loop's handlers compute, under a GIL?", Model::Sequential},
+            {"eventloop-processes", K::Answer, "Event loop, CPU parts offloaded to processes (run_in_executor)", Model::EventLoop},
         },
         {
             {"start", "io-count", "the network or the disk"},
@@ -33,6 +35,9 @@ const Flowchart& decisionFlowchart()
             {"io-count", "eventloop", "hundreds or more"},
             {"cpu-gil", "processes", "yes"},
             {"cpu-gil", "tasks", "no"},
+            {"io-count", "loop-cpu", "an event loop whose handlers compute"},
+            {"loop-cpu", "eventloop-processes", "yes"},
+            {"loop-cpu", "eventloop", "no"},
         },
     };
     return chart;
@@ -52,9 +57,30 @@ Advice advise(const WorkloadMeasure& m)
     Advice a;
     const bool cpuBound = m.cpuShare >= kCpuBoundShare;
     const std::string share = "CPU share " + percent(m.cpuShare) + (m.source.empty() ? "" : " (" + m.source + ")");
-    if (!cpuBound) {
+    const bool many = m.concurrency > kManyConnections;
+    if (!cpuBound && m.gil && m.cpuShare >= kMaterialLoopCpuShare && (many || m.onEventLoop)) {
+        // asyncio's loop is Python code: its thread needs the lock for every callback, so CPU
+        // parts offloaded to threads still make it wait. Processes have a lock each.
         a.path.push_back({"start", "the network or the disk", share + ", below " + percent(kCpuBoundShare) + ": the tasks mostly wait"});
-        const bool many = m.concurrency > kManyConnections;
+        a.path.push_back({"io-count", "an event loop whose handlers compute",
+                          std::to_string(m.concurrency) + " tasks wait at once"
+                              + (m.onEventLoop ? std::string(" on an event loop") : std::string(", more than ") + std::to_string(kManyConnections))
+                              + ", and " + percent(m.cpuShare) + " of their time computes"});
+        std::string why = "the emulated GIL is on and the handlers compute " + percent(m.cpuShare) + " of their time (at least "
+                        + percent(kMaterialLoopCpuShare) + "): the loop's thread needs the lock for every callback, so CPU parts "
+                          "on threads hold it up; worker processes each have their own lock";
+        if (m.maxLoopLagMs >= 0) {
+            char lag[96];
+            std::snprintf(lag, sizeof lag, " ms%s", m.lagSource.empty() ? "" : (" " + m.lagSource).c_str());
+            char value[32];
+            std::snprintf(value, sizeof value, "%.1f", m.maxLoopLagMs);
+            why += std::string("; worst loop lag measured ") + value + lag;
+        }
+        a.path.push_back({"loop-cpu", "yes", why});
+        a.recommended = Model::EventLoop;
+        a.path.push_back({"eventloop-processes", "", ""});
+    } else if (!cpuBound) {
+        a.path.push_back({"start", "the network or the disk", share + ", below " + percent(kCpuBoundShare) + ": the tasks mostly wait"});
         a.path.push_back({"io-count", many ? "hundreds or more" : "dozens",
                           std::to_string(m.concurrency) + " tasks could wait at once"
                               + (many ? ", more than " : ", at most ") + std::to_string(kManyConnections)});
@@ -86,6 +112,9 @@ WorkloadMeasure measureFromRun(const RunSnapshot& run)
     m.cpuShare = (cpuNs + waitNs) > 0 ? double(cpuNs) / double(cpuNs + waitNs) : 0.0;
     m.concurrency = run.config.tasks;
     m.gil = run.config.gil;
+    m.onEventLoop = run.config.model == Model::EventLoop;
+    if (m.onEventLoop)
+        m.maxLoopLagMs = run.summary.maxLoopLagMs;
     m.source = "measured over " + std::to_string(run.summary.tasksDone) + " tasks run " + std::string(toString(run.config.model));
     return m;
 }

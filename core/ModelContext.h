@@ -36,11 +36,15 @@ struct ModelContext {
 void fail(ModelContext& ctx, std::string why);
 
 // Starts a thread for the run, or fails the run with a clear message if the OS refuses.
+// The thread counts as the run's (its CPU time and cores) while the body runs.
 template <typename F>
 bool startThread(ModelContext& ctx, std::vector<std::thread>& threads, const char* what, F&& body)
 {
     try {
-        threads.emplace_back(std::forward<F>(body));
+        threads.emplace_back([&sampler = ctx.sampler, body = std::forward<F>(body)]() mutable {
+            RunThreadScope scope(sampler);
+            body();
+        });
         return true;
     } catch (const std::system_error& e) {
         fail(ctx, std::string("the system refused to start ") + what + " (" + e.what() + ") after "
@@ -54,6 +58,9 @@ TaskRunner::Context runnerContext(const ModelContext& ctx);
 
 // How many lanes (workers drawn as rows) a model uses for a config.
 int laneCount(const RunConfig& config);
+// The event loop's lanes for tasks in flight; under the GIL one more lane follows them, the
+// loop thread's own (its waits for the lock between callbacks).
+int eventLoopTaskLanes(const RunConfig& config);
 
 void runSequential(ModelContext& ctx);
 void runThreads(ModelContext& ctx);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "CoreSampler.h"
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -14,11 +16,17 @@ namespace ce {
 class WorkerPool {
 public:
     // Throws std::system_error if the OS refuses a thread (after joining those it started).
-    explicit WorkerPool(int threads)
+    // With a sampler, the threads count as the run's.
+    explicit WorkerPool(int threads, CoreSampler* sampler = nullptr)
     {
         try {
             for (int i = 0; i < threads; ++i)
-                m_threads.emplace_back([this] { work(); });
+                m_threads.emplace_back([this, sampler] {
+                    if (!sampler)
+                        return work();
+                    RunThreadScope scope(*sampler);
+                    work();
+                });
         } catch (...) {
             stop();
             throw;
