@@ -28,7 +28,11 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         lastEnd = std::max(lastEnd, p.endNs);
         const std::int64_t d = std::max<std::int64_t>(0, p.endNs - p.startNs);
         switch (p.state) {
-        case State::Cpu: cpuNs += p.cpuNs; ownWorkNs[p.task] += p.cpuNs; break;
+        case State::Cpu:
+            cpuNs += p.cpuNs;
+            if (p.task >= 0) // not the event loop's own callbacks: no task's work
+                ownWorkNs[p.task] += p.cpuNs;
+            break;
         case State::IoWait: ioNs += d; ownWorkNs[p.task] += d; break;
         case State::GilWait: gilNs += d; break;
         case State::Spawn: spawnNs += d; break;

@@ -103,6 +103,8 @@ WorkloadMeasure measureFromRun(const RunSnapshot& run)
 {
     std::int64_t cpuNs = 0, waitNs = 0;
     for (const auto& p : run.phases) {
+        if (p.task < 0)
+            continue; // the lanes' own work (an event loop's callbacks, a pool's spawn)
         if (p.state == State::Cpu)
             cpuNs += p.endNs - p.startNs;
         else if (p.state == State::IoWait)

@@ -118,6 +118,25 @@ private:
             return;
         m_loopRunner.acquireGil(-1, m_gilLane, m_ctx.recorder.lane(m_gilLane));
         m_holdsGil = true;
+        openHold();
+    }
+
+    // While the loop's thread holds the lock and runs its own callbacks (no task's CPU part),
+    // that time is recorded on its lane as CPU of no task, so the GIL track shows the loop.
+    void openHold()
+    {
+        m_holdStartNs = now();
+        m_holdCpuNs = platform::threadCpuNs();
+        m_holdCore = core();
+    }
+    void closeHold()
+    {
+        if (m_holdStartNs < 0)
+            return;
+        PhaseRecord p{m_holdStartNs, now(), m_loopTid, -1, m_gilLane, m_holdCore, State::Cpu};
+        p.cpuNs = platform::threadCpuNs() - m_holdCpuNs;
+        m_ctx.recorder.lane(m_gilLane).add(p);
+        m_holdStartNs = -1;
     }
 
     // ... and gives it up only when it is about to block waiting for events.
@@ -125,6 +144,7 @@ private:
     {
         if (!m_holdsGil)
             return;
+        closeHold();
         m_loopRunner.releaseGil();
         m_holdsGil = false;
     }
@@ -138,8 +158,11 @@ private:
             return;
         if (!m_holdsGil)
             loopTakesGil();
-        else
+        else if (m_ctx.gil->dropRequested()) {
+            closeHold();
             m_loopRunner.evalBreaker(-1, m_gilLane, m_ctx.recorder.lane(m_gilLane));
+            openHold();
+        }
     }
 
     // Like asyncio.gather with a semaphore: start tasks while there is room.
@@ -182,7 +205,11 @@ private:
                 }
                 // Inline: nothing else on this loop runs until it is done. The loop thread
                 // already holds the GIL (if any); it lets go only at the eval breaker.
-                if (m_loopRunner.runCpuHeld(f.task, f.lane, phase.units, m_ctx.recorder.lane(f.lane)) != TaskRunner::Outcome::Done) {
+                closeHold(); // the part's own phases go on its task's lane
+                const auto outcome = m_loopRunner.runCpuHeld(f.task, f.lane, phase.units, m_ctx.recorder.lane(f.lane));
+                if (m_holdsGil)
+                    openHold();
+                if (outcome != TaskRunner::Outcome::Done) {
                     finish(task, TaskStatus::Cancelled);
                     return;
                 }
@@ -369,6 +396,9 @@ private:
     std::int64_t m_lastBeatNs = 0;
     int m_gilLane = -1;       // the loop thread's own lane, under the GIL
     bool m_holdsGil = false;  // only touched on the loop thread
+    std::int64_t m_holdStartNs = -1; // the open stretch of the loop holding the lock, -1: none
+    std::int64_t m_holdCpuNs = 0;
+    std::int16_t m_holdCore = -1;
 };
 
 } // namespace
