@@ -87,6 +87,19 @@ private Q_SLOTS:
         QVERIFY(fromRun.onEventLoop);
         QCOMPARE(fromRun.maxLoopLagMs, 12.0);
         QCOMPARE(advise(fromRun).path.back().node, std::string("eventloop-processes"));
+
+        // The verdict counts only a loop that offloads to processes as the recommendation.
+        std::vector<RunSnapshot> runs(2, r);
+        for (auto& run : runs) {
+            run.status = RunStatus::Completed;
+            run.config.offload = 2;
+        }
+        runs[0].summary.makespanS = 1.0; // offloaded to threads, faster in this made-up pair
+        runs[1].config.offloadTo = OffloadTarget::Processes;
+        runs[1].summary.makespanS = 2.0;
+        const Verdict v = judge(runs, advise(fromRun), true);
+        QCOMPARE(v.recommended, 1);
+        QVERIFY(!v.recommendedWasFastest);
     }
 
     void measuresCpuShareFromPhases()

@@ -343,6 +343,9 @@ void runProcesses(ModelContext& ctx)
 namespace ce {
 namespace {
 
+// Identifies a pool thread to the parent's GIL, as a PyThreadState does.
+thread_local char t_poolThreadState;
+
 // One worker process: spawn (and wait for its hello), one request/reply at a time, reap.
 class WorkerChild {
 public:
@@ -389,11 +392,9 @@ public:
         return true;
     }
 
-    bool call(const protocol::Request& req, protocol::Reply& reply)
-    {
-        std::string frame;
-        return write(protocol::encode(req)) && read(frame) && protocol::decode(frame, reply) && reply.task == req.task;
-    }
+    // One request out, one reply in (the caller encodes and decodes, under its lock if any).
+    bool send(const std::string& frame) { return write(frame); }
+    bool receive(std::string& frame) { return read(frame); }
 
     // Politely (close its input, give it 2 s) or not (kill); then reap.
     void finish(bool polite)
@@ -533,6 +534,23 @@ struct ProcessOffloadPool::Impl {
             if (isCancelled())
                 return r;
         }
+        // ProcessPoolExecutor's threads in the parent are Python threads: the call is pickled
+        // (the feeder thread) and the result unpickled (the management thread) under the
+        // parent's GIL, which the loop's thread also needs. The pipe I/O releases it.
+        const std::int64_t osId = platform::currentThreadId();
+        auto takeGil = [&](std::vector<PhaseRecord>& into) {
+            if (!ctx.gil)
+                return;
+            const std::int64_t t0 = rec.nowNs();
+            const auto core = static_cast<std::int16_t>(platform::currentCpu());
+            if (ctx.gil->take(&t_poolThreadState))
+                into.push_back(PhaseRecord{t0, rec.nowNs(), osId, job.task, job.lane, core, State::GilWait});
+        };
+        auto dropGil = [&] {
+            if (ctx.gil)
+                ctx.gil->drop(&t_poolThreadState);
+        };
+        takeGil(r.phases);
         protocol::Request req;
         req.task = job.task;
         req.lane = job.lane;
@@ -549,17 +567,32 @@ struct ProcessOffloadPool::Impl {
         req.tmpDir = ctx.env.tmpDir;
         req.phases = {PhaseSpec{PhaseSpec::Kind::Cpu, job.units, 0}};
         req.payload.assign(ctx.config.payloadBytes, 'p');
+        const std::string out = protocol::encode(req);
+        dropGil();
+        std::string in;
+        const bool exchanged = child.send(out) && child.receive(in);
+        const std::int64_t receivedNs = rec.nowNs();
         protocol::Reply reply;
-        if (!child.call(req, reply)) {
+        std::vector<PhaseRecord> afterReply;
+        bool ok = false;
+        if (exchanged) {
+            takeGil(afterReply);
+            ok = protocol::decode(in, reply) && reply.task == req.task;
+            dropGil();
+        }
+        if (!ok) {
             child.finish(false);
             if (!isCancelled())
                 r.error = "worker process " + std::to_string(child.pid()) + " " + child.lastExit() + " while running a CPU part of task "
                         + std::to_string(job.task);
             return r;
         }
+        // The worker's phases (its side of the transfer, the CPU part), our side of the reply's
+        // transfer, and any wait for the lock to unpickle the result.
         r.phases.insert(r.phases.end(), reply.phases.begin(), reply.phases.end());
-        r.phases.push_back(PhaseRecord{reply.replyStartNs, rec.nowNs(), platform::currentThreadId(), job.task, job.lane,
+        r.phases.push_back(PhaseRecord{reply.replyStartNs, receivedNs, osId, job.task, job.lane,
                                        static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
+        r.phases.insert(r.phases.end(), afterReply.begin(), afterReply.end());
         r.ok = static_cast<TaskRunner::Outcome>(reply.outcome) == TaskRunner::Outcome::Done;
         if (!r.ok)
             r.error = "task " + std::to_string(job.task) + ": " + reply.error;
