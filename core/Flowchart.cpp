@@ -23,10 +23,9 @@ const Flowchart& decisionFlowchart()
             {"cpu-gil", K::Question, "Does the code hold an interpreter lock (GIL)?", Model::Sequential},
             {"threads", K::Answer, "Threads (a pool sized to the waits)", Model::Threads},
             {"eventloop", K::Answer, "Event loop (one thread, non-blocking waits)", Model::EventLoop},
+            {"eventloop-processes", K::Answer, "Event loop, CPU parts on processes (run_in_executor)", Model::EventLoop},
             {"processes", K::Answer, "Processes (one per core, own lock each)", Model::Processes},
             {"tasks", K::Answer, "Threads or TBB tasks (one per core)", Model::Tbb},
-            {"loop-cpu", K::Question, "Do the loop's handlers compute, under a GIL?", Model::Sequential},
-            {"eventloop-processes", K::Answer, "Event loop, CPU parts offloaded to processes (run_in_executor)", Model::EventLoop},
         },
         {
             {"start", "io-count", "the network or the disk"},
@@ -35,9 +34,7 @@ const Flowchart& decisionFlowchart()
             {"io-count", "eventloop", "hundreds or more"},
             {"cpu-gil", "processes", "yes"},
             {"cpu-gil", "tasks", "no"},
-            {"io-count", "loop-cpu", "an event loop whose handlers compute"},
-            {"loop-cpu", "eventloop-processes", "yes"},
-            {"loop-cpu", "eventloop", "no"},
+            {"io-count", "eventloop-processes", "loop computes + GIL"},
         },
     };
     return chart;
@@ -62,13 +59,11 @@ Advice advise(const WorkloadMeasure& m)
         // asyncio's loop is Python code: its thread needs the lock for every callback, so CPU
         // parts offloaded to threads still make it wait. Processes have a lock each.
         a.path.push_back({"start", "the network or the disk", share + ", below " + percent(kCpuBoundShare) + ": the tasks mostly wait"});
-        a.path.push_back({"io-count", "an event loop whose handlers compute",
-                          std::to_string(m.concurrency) + " tasks wait at once"
-                              + (m.onEventLoop ? std::string(" on an event loop") : std::string(", more than ") + std::to_string(kManyConnections))
-                              + ", and " + percent(m.cpuShare) + " of their time computes"});
-        std::string why = "the emulated GIL is on and the handlers compute " + percent(m.cpuShare) + " of their time (at least "
-                        + percent(kMaterialLoopCpuShare) + "): the loop's thread needs the lock for every callback, so CPU parts "
-                          "on threads hold it up; worker processes each have their own lock";
+        std::string why = std::to_string(m.concurrency) + " tasks wait at once"
+                        + (m.onEventLoop ? std::string(" on an event loop") : std::string(", more than ") + std::to_string(kManyConnections))
+                        + ", computing " + percent(m.cpuShare) + " of their time (at least " + percent(kMaterialLoopCpuShare)
+                        + ") under the emulated GIL: the loop's thread needs the lock for every callback, so CPU parts on "
+                          "threads hold it up; worker processes each have their own lock";
         if (m.maxLoopLagMs >= 0) {
             char lag[96];
             std::snprintf(lag, sizeof lag, " ms%s", m.lagSource.empty() ? "" : (" " + m.lagSource).c_str());
@@ -76,7 +71,7 @@ Advice advise(const WorkloadMeasure& m)
             std::snprintf(value, sizeof value, "%.1f", m.maxLoopLagMs);
             why += std::string("; worst loop lag measured ") + value + lag;
         }
-        a.path.push_back({"loop-cpu", "yes", why});
+        a.path.push_back({"io-count", "loop computes + GIL", why});
         a.recommended = Model::EventLoop;
         a.path.push_back({"eventloop-processes", "", ""});
     } else if (!cpuBound) {

@@ -63,7 +63,7 @@ private Q_SLOTS:
         QCOMPARE(a.path.back().node, std::string("eventloop-processes"));
         bool reasoned = false;
         for (const auto& step : a.path) {
-            if (step.node == "loop-cpu")
+            if (step.node == "io-count")
                 reasoned = step.reason.find("42.5 ms with the CPU parts offloaded to threads") != std::string::npos
                         && step.reason.find("33%") != std::string::npos;
         }
