@@ -374,6 +374,16 @@ private Q_SLOTS:
         gil.workload = WorkloadKind::Cpu;
         gil.taskMs = 2000;
         QTest::newRow("threads gil") << gil;
+        RunConfig loopProcesses = base;
+        loopProcesses.model = Model::EventLoop;
+        loopProcesses.workers = 0;
+        loopProcesses.offload = 2;
+        loopProcesses.offloadTo = OffloadTarget::Processes;
+        loopProcesses.gil = true;
+        QTest::newRow("eventloop offload processes") << loopProcesses;
+        RunConfig loopThreads = loopProcesses;
+        loopThreads.offloadTo = OffloadTarget::Threads;
+        QTest::newRow("eventloop offload threads gil") << loopThreads;
     }
 
     void cancelLeavesNothingBehind()
