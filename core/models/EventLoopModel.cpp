@@ -1,7 +1,10 @@
 // The eventloop model, as asyncio runs it: one thread, one event loop. Sleeps are timers,
 // net waits are asynchronous sockets, file waits go to an executor (as asyncio does), and
 // CPU phases run inline and block the loop - unless --offload N sends them to N threads
-// (asyncio.to_thread). A heartbeat timer measures how late the loop is.
+// (asyncio.to_thread) or, with --offload-to processes, to N worker processes
+// (run_in_executor with a ProcessPoolExecutor). A heartbeat timer measures how late the loop
+// is. Under --gil the loop's thread holds the emulated lock whenever it runs, as asyncio's
+// (Python) loop does, and lets go only while it blocks waiting for events.
 #include "ModelContext.h"
 #include "ProcessOffload.h"
 #include "TaskRunner.h"
