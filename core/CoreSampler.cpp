@@ -58,6 +58,65 @@ void CoreSampler::excludeThread(std::int64_t tid)
     m_excluded.push_back(tid);
 }
 
+void CoreSampler::enterRunThread(std::int64_t tid, std::int64_t cpuNs)
+{
+    std::lock_guard lock(m_mutex);
+    auto [it, inserted] = m_runThreads.try_emplace(tid);
+    if (inserted)
+        it->second.entryCpuNs = cpuNs;
+    ++it->second.depth;
+}
+
+void CoreSampler::leaveRunThread(std::int64_t tid, std::int64_t cpuNs)
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_runThreads.find(tid);
+    if (it == m_runThreads.end() || --it->second.depth > 0)
+        return;
+    m_settledCpuNs += std::max<std::int64_t>(0, cpuNs - it->second.entryCpuNs);
+    m_runThreads.erase(it);
+}
+
+void CoreSampler::settleRunThreads()
+{
+    std::vector<platform::ThreadTime> threads;
+    m_counters->readThreads({platform::currentProcessId()}, threads);
+    const std::int64_t caller = platform::currentThreadId();
+    std::lock_guard lock(m_mutex);
+    for (auto at = m_runThreads.begin(); at != m_runThreads.end();) {
+        const auto& [tid, rt] = *at;
+        if (tid == caller) { // settles itself when it leaves
+            ++at;
+            continue;
+        }
+        std::int64_t cpu = rt.entryCpuNs;
+        const auto live = std::find_if(threads.begin(), threads.end(), [tid = tid](const auto& t) { return t.tid == tid; });
+        if (live != threads.end())
+            cpu = live->cpuNs;
+        else if (!m_thread.joinable()) {
+            // Gone already: what the sampler saw last (its thread has stopped, so this is ours).
+            const auto seen = m_lastThreadNs.find(tid);
+            if (seen != m_lastThreadNs.end())
+                cpu = seen->second;
+        }
+        m_settledCpuNs += std::max<std::int64_t>(0, cpu - rt.entryCpuNs);
+        at = m_runThreads.erase(at);
+    }
+}
+
+std::int64_t CoreSampler::runThreadsCpuNs() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_settledCpuNs;
+}
+
+RunThreadScope::RunThreadScope(CoreSampler& sampler) : m_sampler(sampler), m_tid(platform::currentThreadId())
+{
+    m_sampler.enterRunThread(m_tid, platform::threadCpuNs());
+}
+
+RunThreadScope::~RunThreadScope() { m_sampler.leaveRunThread(m_tid, platform::threadCpuNs()); }
+
 void CoreSampler::loop()
 {
     excludeThread(platform::currentThreadId());
@@ -100,22 +159,45 @@ void CoreSampler::sampleOnce(bool baselineOnly)
     std::vector<platform::CoreTicks> cores;
     if (!m_counters->readCores(cores))
         return;
-    std::vector<std::int64_t> pids;
+    std::vector<std::int64_t> children;
     std::vector<std::int64_t> excluded;
+    std::unordered_map<std::int64_t, std::int64_t> runThreads; // tid -> CPU clock on entry
+    const std::int64_t self = platform::currentProcessId();
     {
         std::lock_guard lock(m_mutex);
-        pids = m_pids;
+        for (const std::int64_t pid : m_pids) {
+            if (pid != self)
+                children.push_back(pid);
+        }
         excluded = m_excluded;
+        for (const auto& [tid, rt] : m_runThreads)
+            runThreads.emplace(tid, rt.entryCpuNs);
     }
+    // This process: only the run's own threads. Children: every thread (the whole process
+    // works for the run).
     std::vector<platform::ThreadTime> threads;
-    const bool perThread = m_counters->readThreads(pids, threads);
+    std::vector<platform::ThreadTime> childThreads;
+    const bool perThread = m_counters->readThreads({self}, threads);
+    if (perThread && !children.empty()) {
+        m_counters->readThreads(children, childThreads);
+        threads.insert(threads.end(), childThreads.begin(), childThreads.end());
+    }
+    const std::size_t ownThreads = threads.size() - childThreads.size();
     const std::int64_t nowNs = platform::monotonicNs();
 
     std::vector<double> runNs(cores.size(), 0.0);
-    for (const auto& t : threads) {
-        auto [it, inserted] = m_lastThreadNs.try_emplace(t.tid, baselineOnly ? t.cpuNs : 0);
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        const auto& t = threads[i];
+        const bool own = i < ownThreads;
+        const auto run = own ? runThreads.find(t.tid) : runThreads.end();
+        // A thread first seen counts from when it joined the run (a reused TBB worker's
+        // earlier CPU time is not this run's), a child's thread from its start.
+        const std::int64_t baseline = baselineOnly ? t.cpuNs : run != runThreads.end() ? run->second : 0;
+        auto [it, inserted] = m_lastThreadNs.try_emplace(t.tid, baseline);
         const std::int64_t delta = t.cpuNs - it->second;
         it->second = t.cpuNs;
+        if (own && run == runThreads.end())
+            continue; // the caller's thread, the sampler, the service, bystanders
         if (std::find(excluded.begin(), excluded.end(), t.tid) != excluded.end())
             continue;
         if (t.core >= 0 && static_cast<std::size_t>(t.core) < runNs.size() && delta > 0)

@@ -28,7 +28,11 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         lastEnd = std::max(lastEnd, p.endNs);
         const std::int64_t d = std::max<std::int64_t>(0, p.endNs - p.startNs);
         switch (p.state) {
-        case State::Cpu: cpuNs += p.cpuNs; ownWorkNs[p.task] += p.cpuNs; break;
+        case State::Cpu:
+            cpuNs += p.cpuNs;
+            if (p.task >= 0) // not the event loop's own callbacks: no task's work
+                ownWorkNs[p.task] += p.cpuNs;
+            break;
         case State::IoWait: ioNs += d; ownWorkNs[p.task] += d; break;
         case State::GilWait: gilNs += d; break;
         case State::Spawn: spawnNs += d; break;
@@ -117,8 +121,25 @@ struct Run::Impl {
     std::shared_ptr<CoreSampler> sampler;
     RunSnapshot final;
 
-    void controller(std::shared_ptr<Recorder> rec, std::shared_ptr<CoreSampler> smp, WorkSizes sizes, std::unique_ptr<Gil> gil)
+    void controller()
     {
+        // Calibrate here, not on the caller's thread (the GUI's, in the window), and before
+        // the clock starts: the first use of a kernel measures its speed.
+        const WorkSizes sizes = computeWorkSizes(config);
+        std::unique_ptr<Gil> gil;
+        if (config.gil)
+            gil = std::make_unique<Gil>(std::chrono::nanoseconds(static_cast<std::int64_t>(config.switchIntervalMs * 1e6)));
+        const std::int64_t startNs = platform::monotonicNs();
+        auto rec = std::make_shared<Recorder>(laneCount(config), config.tasks, startNs);
+        auto smp = std::make_shared<CoreSampler>(startNs, std::chrono::microseconds(static_cast<std::int64_t>(config.sampleMs * 1000)));
+        {
+            std::lock_guard lock(stateMutex);
+            recorder = rec;
+            sampler = smp;
+        }
+        // This thread works for the run from here (it is the worker of sequential and the
+        // event loop's thread); the caller's thread never does.
+        auto self = std::make_unique<RunThreadScope>(*smp);
         RunStatus status = RunStatus::Completed;
         std::vector<std::string> setupErrors;
         LoopbackService service;
@@ -141,7 +162,6 @@ struct Run::Impl {
         }
 
         smp->excludeThread(service.threadId());
-        const std::int64_t cpu0 = platform::processCpuNs();
         const std::int64_t children0 = platform::reapedChildrenCpuNs();
         smp->start();
 
@@ -164,10 +184,13 @@ struct Run::Impl {
                 fail(ctx, std::string("the run stopped: ") + e.what());
             }
         }
+        self.reset();
         smp->stop();
         service.stop();
-        const std::int64_t cpuNs = platform::processCpuNs() - cpu0 - smp->threadCpuNs() - service.threadCpuNs()
-                                 + (platform::reapedChildrenCpuNs() - children0);
+        // Only the run's own threads and its reaped children: not the caller's thread, not the
+        // sampler or the service, not any other thread of this process.
+        smp->settleRunThreads();
+        const std::int64_t cpuNs = smp->runThreadsCpuNs() + (platform::reapedChildrenCpuNs() - children0);
         if (!env.tmpDir.empty()) {
             std::error_code ec;
             std::filesystem::remove_all(env.tmpDir, ec);
@@ -286,22 +309,9 @@ bool Run::start(std::string* error)
     const std::string limitProblem = checkMachineLimits(d->config, fileLimit, platform::openFileCount(), platform::memoryBudgetBytes());
     if (!limitProblem.empty())
         return refuse(limitProblem);
-    // Calibrate before the clock starts: the first use of a kernel measures its speed.
-    const WorkSizes sizes = computeWorkSizes(d->config);
-    std::unique_ptr<Gil> gil;
-    if (d->config.gil)
-        gil = std::make_unique<Gil>(std::chrono::nanoseconds(static_cast<std::int64_t>(d->config.switchIntervalMs * 1e6)));
-    const std::int64_t startNs = platform::monotonicNs();
-    auto rec = std::make_shared<Recorder>(laneCount(d->config), d->config.tasks, startNs);
-    auto smp = std::make_shared<CoreSampler>(startNs, std::chrono::microseconds(static_cast<std::int64_t>(d->config.sampleMs * 1000)));
-    {
-        std::lock_guard lock(d->stateMutex);
-        d->recorder = rec;
-        d->sampler = smp;
-    }
-    d->thread = std::thread([impl = d.get(), rec, smp, sizes, g = std::move(gil)]() mutable {
-        impl->controller(rec, smp, sizes, std::move(g));
-    });
+    // Calibration, the recorder and the clock start on the controller thread: start()
+    // returns at once (the window's thread must not compute).
+    d->thread = std::thread([impl = d.get()] { impl->controller(); });
     return true;
 }
 

@@ -125,6 +125,7 @@ QJsonObject toJson(const RunConfig& c)
     o[key("switch_interval_ms")] = c.switchIntervalMs;
     o[key("spawn_per_task")] = c.spawnPerTask;
     o[key("offload")] = c.offload;
+    o[key("offload_to")] = qs(toString(c.offloadTo));
     o[key("sample_ms")] = c.sampleMs;
     o[key("preset")] = qs(c.preset);
     o[key("label")] = qs(describeModel(c));

@@ -23,6 +23,7 @@ const Flowchart& decisionFlowchart()
             {"cpu-gil", K::Question, "Does the code hold an interpreter lock (GIL)?", Model::Sequential},
             {"threads", K::Answer, "Threads (a pool sized to the waits)", Model::Threads},
             {"eventloop", K::Answer, "Event loop (one thread, non-blocking waits)", Model::EventLoop},
+            {"eventloop-processes", K::Answer, "Event loop, CPU parts on processes (run_in_executor)", Model::EventLoop},
             {"processes", K::Answer, "Processes (one per core, own lock each)", Model::Processes},
             {"tasks", K::Answer, "Threads or TBB tasks (one per core)", Model::Tbb},
         },
@@ -33,6 +34,7 @@ const Flowchart& decisionFlowchart()
             {"io-count", "eventloop", "hundreds or more"},
             {"cpu-gil", "processes", "yes"},
             {"cpu-gil", "tasks", "no"},
+            {"io-count", "eventloop-processes", "loop computes + GIL"},
         },
     };
     return chart;
@@ -52,9 +54,28 @@ Advice advise(const WorkloadMeasure& m)
     Advice a;
     const bool cpuBound = m.cpuShare >= kCpuBoundShare;
     const std::string share = "CPU share " + percent(m.cpuShare) + (m.source.empty() ? "" : " (" + m.source + ")");
-    if (!cpuBound) {
+    const bool many = m.concurrency > kManyConnections;
+    if (!cpuBound && m.gil && m.cpuShare >= kMaterialLoopCpuShare && (many || m.onEventLoop)) {
+        // asyncio's loop is Python code: its thread needs the lock for every callback, so CPU
+        // parts offloaded to threads still make it wait. Processes have a lock each.
         a.path.push_back({"start", "the network or the disk", share + ", below " + percent(kCpuBoundShare) + ": the tasks mostly wait"});
-        const bool many = m.concurrency > kManyConnections;
+        std::string why = std::to_string(m.concurrency) + " tasks wait at once"
+                        + (m.onEventLoop ? std::string(" on an event loop") : std::string(", more than ") + std::to_string(kManyConnections))
+                        + ", computing " + percent(m.cpuShare) + " of their time (at least " + percent(kMaterialLoopCpuShare)
+                        + ") under the emulated GIL: the loop's thread needs the lock for every callback, so CPU parts on "
+                          "threads hold it up; worker processes each have their own lock";
+        if (m.maxLoopLagMs >= 0) {
+            char lag[96];
+            std::snprintf(lag, sizeof lag, " ms%s", m.lagSource.empty() ? "" : (" " + m.lagSource).c_str());
+            char value[32];
+            std::snprintf(value, sizeof value, "%.1f", m.maxLoopLagMs);
+            why += std::string("; worst loop lag measured ") + value + lag;
+        }
+        a.path.push_back({"io-count", "loop computes + GIL", why});
+        a.recommended = Model::EventLoop;
+        a.path.push_back({"eventloop-processes", "", ""});
+    } else if (!cpuBound) {
+        a.path.push_back({"start", "the network or the disk", share + ", below " + percent(kCpuBoundShare) + ": the tasks mostly wait"});
         a.path.push_back({"io-count", many ? "hundreds or more" : "dozens",
                           std::to_string(m.concurrency) + " tasks could wait at once"
                               + (many ? ", more than " : ", at most ") + std::to_string(kManyConnections)});
@@ -77,6 +98,8 @@ WorkloadMeasure measureFromRun(const RunSnapshot& run)
 {
     std::int64_t cpuNs = 0, waitNs = 0;
     for (const auto& p : run.phases) {
+        if (p.task < 0)
+            continue; // the lanes' own work (an event loop's callbacks, a pool's spawn)
         if (p.state == State::Cpu)
             cpuNs += p.endNs - p.startNs;
         else if (p.state == State::IoWait)
@@ -86,6 +109,9 @@ WorkloadMeasure measureFromRun(const RunSnapshot& run)
     m.cpuShare = (cpuNs + waitNs) > 0 ? double(cpuNs) / double(cpuNs + waitNs) : 0.0;
     m.concurrency = run.config.tasks;
     m.gil = run.config.gil;
+    m.onEventLoop = run.config.model == Model::EventLoop;
+    if (m.onEventLoop)
+        m.maxLoopLagMs = run.summary.maxLoopLagMs;
     m.source = "measured over " + std::to_string(run.summary.tasksDone) + " tasks run " + std::string(toString(run.config.model));
     return m;
 }

@@ -36,6 +36,7 @@ struct ModelContext {
 void fail(ModelContext& ctx, std::string why);
 
 // Starts a thread for the run, or fails the run with a clear message if the OS refuses.
+// The thread counts as the run's (its CPU time and cores) while the body runs.
 template <typename F>
 bool startThread(ModelContext& ctx, std::vector<std::thread>& threads, const char* what, F&& body)
 {
@@ -43,6 +44,7 @@ bool startThread(ModelContext& ctx, std::vector<std::thread>& threads, const cha
         // No exception leaves a run's thread (std::terminate would end the program): the run
         // fails with the reason, and what was recorded is kept.
         threads.emplace_back([&ctx, what, body = std::forward<F>(body)]() mutable {
+            RunThreadScope scope(ctx.sampler);
             try {
                 body();
             } catch (const std::exception& e) {
@@ -66,6 +68,9 @@ TaskRunner::Context runnerContext(const ModelContext& ctx);
 
 // How many lanes (workers drawn as rows) a model uses for a config.
 int laneCount(const RunConfig& config);
+// The event loop's lanes for tasks in flight; under the GIL one more lane follows them, the
+// loop thread's own (its waits for the lock between callbacks).
+int eventLoopTaskLanes(const RunConfig& config);
 
 void runSequential(ModelContext& ctx);
 void runThreads(ModelContext& ctx);

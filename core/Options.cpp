@@ -25,6 +25,7 @@ const std::vector<OptionSpec>& runOptions()
         {"switch-interval-ms", "MS", "How long a thread waits for the emulated GIL before asking the holder to drop it (default 5, as sys.getswitchinterval)"},
         {"spawn-per-task", nullptr, "threads: a new thread per task, all at once; processes: a new process per task"},
         {"offload", "N|cores", "eventloop: run CPU parts on N threads (asyncio.to_thread) instead of blocking the loop"},
+        {"offload-to", "threads|processes", "eventloop with --offload: a thread pool sharing the loop's GIL, or worker processes with a lock each (ProcessPoolExecutor)"},
         {"sample-ms", "MS", "How often the per-core utilisation is sampled (default 50)"},
         {"worker-timeout-s", "S", "processes: a worker silent this long beyond what its task can take is killed and its task failed (default 5)"},
         {"crash-task", "N", "Testing aid for the processes model: the worker running task N crashes half-way through it"},
@@ -124,6 +125,10 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
         c.gil = value.empty() || value == "true" || value == "on" || value == "1";
         if (!c.gil && !(value == "false" || value == "off" || value == "0"))
             return bad(name, value, "on or off");
+    } else if (name == "offload-to") {
+        if (value != "threads" && value != "processes")
+            return bad(name, value, "threads or processes");
+        c.offloadTo = value == "processes" ? OffloadTarget::Processes : OffloadTarget::Threads;
     } else if (name == "spawn-per-task") {
         c.spawnPerTask = value.empty() || value == "true" || value == "on" || value == "1";
     } else {

@@ -43,7 +43,7 @@ void Recorder::setTaskStatus(int task, TaskStatus status)
 
 TaskStatus Recorder::taskStatus(int task) const
 {
-    return static_cast<TaskStatus>(m_status[static_cast<std::size_t>(task)].load(std::memory_order_relaxed));
+    return static_cast<TaskStatus>(m_status[static_cast<std::size_t>(task)].load(std::memory_order_acquire));
 }
 
 void Recorder::addError(std::string message)
@@ -54,19 +54,29 @@ void Recorder::addError(std::string message)
 
 void Recorder::snapshotInto(RunSnapshot& out) const
 {
-    out.lanes = lanes();
-    out.phases.clear();
-    for (const auto& lane : m_lanes)
-        lane->buffer.copyTo(out.phases);
-    out.lagSamples.clear();
-    m_lag.copyTo(out.lagSamples);
-
+    // Statuses first, then the lanes: a worker records a task's phases before it marks the
+    // task finished (the status store releases them), so every task read as finished has all
+    // its phases in the copy. Phases of tasks that started after the statuses were read are
+    // left out, so no task read as pending shows work: statuses and lanes describe one instant.
     out.tasks.assign(static_cast<std::size_t>(m_taskCount), TaskRecord{});
     for (int i = 0; i < m_taskCount; ++i) {
         auto& t = out.tasks[static_cast<std::size_t>(i)];
         t.id = i;
         t.status = taskStatus(i);
     }
+    out.lanes = lanes();
+    out.phases.clear();
+    for (const auto& lane : m_lanes)
+        lane->buffer.copyTo(out.phases);
+    out.phases.erase(std::remove_if(out.phases.begin(), out.phases.end(),
+                                    [&](const PhaseRecord& p) {
+                                        return p.task >= 0 && p.task < m_taskCount
+                                            && out.tasks[static_cast<std::size_t>(p.task)].status == TaskStatus::Pending;
+                                    }),
+                     out.phases.end());
+    out.lagSamples.clear();
+    m_lag.copyTo(out.lagSamples);
+
     for (const auto& p : out.phases) {
         if (p.task < 0 || p.task >= m_taskCount)
             continue;

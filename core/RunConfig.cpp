@@ -17,6 +17,11 @@ std::string formatNumber(double v)
 
 } // namespace
 
+std::string_view toString(OffloadTarget target)
+{
+    return target == OffloadTarget::Processes ? "processes" : "threads";
+}
+
 RunConfig withDefaults(RunConfig c)
 {
     if (c.workers == RunConfig::kAutoWorkers) {
@@ -76,6 +81,11 @@ std::string validate(const RunConfig& c)
         err << "the convoy workload needs --tasks 2 or more: one CPU-bound task and at least one I/O task";
     else if (c.model == Model::Processes && c.workerExecutable.empty())
         err << "the processes model needs the path of the worker executable";
+    else if (c.model == Model::EventLoop && c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.workerExecutable.empty())
+        err << "--offload-to processes needs the path of the worker executable";
+    else if (c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.offload > Limits::kMaxProcessWorkers)
+        err << "--offload with --offload-to processes must be at most " << Limits::kMaxProcessWorkers
+            << ": each is a whole process (got " << c.offload << ")";
     else if (c.crashTask >= c.tasks)
         err << "--crash-task must name a task below --tasks";
     return err.str();
@@ -95,7 +105,7 @@ std::string describeModel(const RunConfig& c)
         if (c.model == Model::Processes && c.spawnPerTask)
             os << " (new process per task)";
         if (c.offload > 0)
-            os << " +offload x" << c.offload;
+            os << " +offload x" << c.offload << (c.offloadTo == OffloadTarget::Processes ? " processes" : "");
     }
     if (c.gil)
         os << " +GIL (emulated)";

@@ -8,6 +8,12 @@
 
 namespace ce {
 
+// Where the event loop's --offload sends CPU parts: a thread pool (asyncio.to_thread, or
+// run_in_executor with a ThreadPoolExecutor: the threads share the GIL with the loop) or a
+// pool of worker processes (run_in_executor with a ProcessPoolExecutor: each has its own).
+enum class OffloadTarget { Threads, Processes };
+std::string_view toString(OffloadTarget target);
+
 // Everything that defines a run. A value type: copied into the engine, into the result and
 // into every file written from it.
 struct RunConfig {
@@ -30,6 +36,7 @@ struct RunConfig {
     double switchIntervalMs = 5.0;
     bool spawnPerTask = false;
     int offload = 0;
+    OffloadTarget offloadTo = OffloadTarget::Threads;
 
     double sampleMs = 50.0;
 

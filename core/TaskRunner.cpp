@@ -103,4 +103,19 @@ TaskRunner::Outcome TaskRunner::runCpuPhase(int task, int lane, std::uint64_t un
     return outcome;
 }
 
+void TaskRunner::releaseGil()
+{
+    if (m_ctx.gil)
+        m_ctx.gil->drop(&t_threadState);
+}
+
+bool TaskRunner::evalBreaker(int task, int lane, PhaseSink& sink)
+{
+    if (!m_ctx.gil || !m_ctx.gil->dropRequested())
+        return false;
+    m_ctx.gil->drop(&t_threadState);
+    takeGil(task, lane, sink);
+    return true;
+}
+
 } // namespace ce

@@ -45,6 +45,16 @@ public:
     // runCpu takes the GIL (if any) for the phase and releases it afterwards.
     Outcome runCpuPhase(int task, int lane, std::uint64_t units, PhaseSink& sink);
 
+    // For a thread that holds the GIL across many pieces of work (the event loop's thread,
+    // which holds it whenever it runs, as asyncio's loop runs Python code throughout):
+    // acquire records gil-wait when another thread held the lock; the eval breaker drops and
+    // re-takes it when another thread has asked; runCpuHeld runs a CPU part without taking
+    // or finally dropping it (it still switches at the breaker between slices).
+    void acquireGil(int task, int lane, PhaseSink& sink) { takeGil(task, lane, sink); }
+    void releaseGil();
+    bool evalBreaker(int task, int lane, PhaseSink& sink);
+    Outcome runCpuHeld(int task, int lane, std::uint64_t units, PhaseSink& sink) { return cpu(task, lane, units, sink); }
+
     std::uint64_t checksum() const { return m_checksum; }
 
 private:

@@ -44,17 +44,23 @@ std::string why(const RunSnapshot& rec, const RunSnapshot& fast)
 Verdict judge(const std::vector<RunSnapshot>& runs, const Advice& advice, bool gil)
 {
     Verdict v;
+    // "Event loop, CPU parts offloaded to processes" is matched by such runs only.
+    const bool toProcesses = !advice.path.empty() && advice.path.back().node == "eventloop-processes";
+    const auto matches = [&](const RunConfig& c) {
+        return matchesRecommendation(c.model, advice.recommended)
+            && (!toProcesses || (c.offload > 0 && c.offloadTo == OffloadTarget::Processes));
+    };
     for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
         const RunSnapshot& r = runs[static_cast<std::size_t>(i)];
         if (r.status != RunStatus::Completed || (r.config.gil != gil && r.config.model != Model::Sequential))
             continue;
         if (v.fastest < 0 || r.summary.makespanS < runs[static_cast<std::size_t>(v.fastest)].summary.makespanS)
             v.fastest = i;
-        if (matchesRecommendation(r.config.model, advice.recommended)
+        if (matches(r.config)
             && (v.recommended < 0 || r.summary.makespanS < runs[static_cast<std::size_t>(v.recommended)].summary.makespanS))
             v.recommended = i;
     }
-    const std::string recName(toString(advice.recommended));
+    const std::string recName = toProcesses ? std::string("eventloop with --offload-to processes") : std::string(toString(advice.recommended));
     if (v.fastest < 0) {
         v.text = "No run completed" + std::string(gil ? " with the GIL" : "") + ", so there is nothing to judge.";
         return v;

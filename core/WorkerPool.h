@@ -1,5 +1,7 @@
 #pragma once
 
+#include "CoreSampler.h"
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -16,12 +18,19 @@ class WorkerPool {
 public:
     // Throws std::system_error if the OS refuses a thread (after joining those it started).
     // A job that throws is reported to `onError` (from the pool's thread) instead of ending
-    // the program; the pool goes on with the next job.
-    explicit WorkerPool(int threads, std::function<void(const std::string&)> onError = {}) : m_onError(std::move(onError))
+    // the program; the pool goes on with the next job. With a sampler, the threads count as
+    // the run's.
+    explicit WorkerPool(int threads, CoreSampler* sampler = nullptr, std::function<void(const std::string&)> onError = {})
+        : m_onError(std::move(onError))
     {
         try {
             for (int i = 0; i < threads; ++i)
-                m_threads.emplace_back([this] { work(); });
+                m_threads.emplace_back([this, sampler] {
+                    if (!sampler)
+                        return work();
+                    RunThreadScope scope(*sampler);
+                    work();
+                });
         } catch (...) {
             stop();
             throw;

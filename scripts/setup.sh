@@ -11,6 +11,7 @@ packages=(
   libtbb-dev              # oneTBB
   libboost-dev            # Boost.Asio and Boost.Process (header-only)
   g++-mingw-w64-x86-64    # the test suite compile-checks the Windows counters with it
+  python3                 # the ctest reference_cpython runs the GIL lessons in real CPython
 )
 
 missing=()

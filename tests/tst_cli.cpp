@@ -114,6 +114,8 @@ private Q_SLOTS:
         row("unlimited threads", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("0")}, "--workers");
         row("too many processes", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--workers"), QStringLiteral("65")}, "64");
         row("offload elsewhere", {QStringLiteral("run"), QStringLiteral("--offload"), QStringLiteral("2")}, "--offload");
+        row("offload to nowhere", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("eventloop"), QStringLiteral("--offload"), QStringLiteral("2"), QStringLiteral("--offload-to"), QStringLiteral("gpus")}, "--offload-to");
+        row("too many offload processes", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("eventloop"), QStringLiteral("--offload"), QStringLiteral("65"), QStringLiteral("--offload-to"), QStringLiteral("processes")}, "64");
         row("sample too fast", {QStringLiteral("run"), QStringLiteral("--sample-ms"), QStringLiteral("1")}, "--sample-ms");
         row("switch interval", {QStringLiteral("run"), QStringLiteral("--switch-interval-ms"), QStringLiteral("0")}, "--switch-interval-ms");
         row("json folder missing", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/no/such/dir/x.json")}, "does not exist");

@@ -23,7 +23,7 @@ private Q_SLOTS:
     void pathFollowsEdges()
     {
         const Flowchart& chart = decisionFlowchart();
-        for (double share : {0.05, 0.95}) {
+        for (double share : {0.05, 0.3, 0.95}) {
             for (int n : {10, 1000}) {
                 for (bool gil : {false, true}) {
                     const Advice a = advise({share, n, gil, {}});
@@ -48,6 +48,58 @@ private Q_SLOTS:
         QCOMPARE(static_cast<int>(advise({0.02, 1000, false, {}}).recommended), static_cast<int>(Model::EventLoop));
         QCOMPARE(static_cast<int>(advise({0.99, 8, true, {}}).recommended), static_cast<int>(Model::Processes));
         QCOMPARE(static_cast<int>(advise({0.99, 8, false, {}}).recommended), static_cast<int>(Model::Tbb));
+    }
+
+    void eventLoopComputingUnderTheGilOffloadsToProcesses()
+    {
+        // A third of each handler computes, on an event loop, under the GIL: the loop's thread
+        // needs the lock for every callback, so the advice is processes for the CPU parts.
+        WorkloadMeasure m{0.33, 10, true, "measured"};
+        m.onEventLoop = true;
+        m.maxLoopLagMs = 42.5;
+        m.lagSource = "with the CPU parts offloaded to threads";
+        const Advice a = advise(m);
+        QCOMPARE(static_cast<int>(a.recommended), static_cast<int>(Model::EventLoop));
+        QCOMPARE(a.path.back().node, std::string("eventloop-processes"));
+        bool reasoned = false;
+        for (const auto& step : a.path) {
+            if (step.node == "io-count")
+                reasoned = step.reason.find("42.5 ms with the CPU parts offloaded to threads") != std::string::npos
+                        && step.reason.find("33%") != std::string::npos;
+        }
+        QVERIFY(reasoned);
+        QVERIFY(decisionFlowchart().node("eventloop-processes")->kind == FlowNode::Kind::Answer);
+        // Without the GIL, or with handlers that hardly compute, the loop is fine as it is.
+        m.gil = false;
+        QVERIFY(advise(m).path.back().node != "eventloop-processes");
+        m.gil = true;
+        m.cpuShare = 0.02;
+        QVERIFY(advise(m).path.back().node != "eventloop-processes");
+        // Measured from a run: an event loop's run says so, and carries its lag.
+        RunSnapshot r;
+        r.config.model = Model::EventLoop;
+        r.config.tasks = 10;
+        r.config.gil = true;
+        r.summary.maxLoopLagMs = 12;
+        r.phases.push_back(PhaseRecord{0, 50, 0, 0, 0, 0, State::Cpu});
+        r.phases.push_back(PhaseRecord{50, 150, 0, 0, 0, 0, State::IoWait});
+        const WorkloadMeasure fromRun = measureFromRun(r);
+        QVERIFY(fromRun.onEventLoop);
+        QCOMPARE(fromRun.maxLoopLagMs, 12.0);
+        QCOMPARE(advise(fromRun).path.back().node, std::string("eventloop-processes"));
+
+        // The verdict counts only a loop that offloads to processes as the recommendation.
+        std::vector<RunSnapshot> runs(2, r);
+        for (auto& run : runs) {
+            run.status = RunStatus::Completed;
+            run.config.offload = 2;
+        }
+        runs[0].summary.makespanS = 1.0; // offloaded to threads, faster in this made-up pair
+        runs[1].config.offloadTo = OffloadTarget::Processes;
+        runs[1].summary.makespanS = 2.0;
+        const Verdict v = judge(runs, advise(fromRun), true);
+        QCOMPARE(v.recommended, 1);
+        QVERIFY(!v.recommendedWasFastest);
     }
 
     void measuresCpuShareFromPhases()

@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 
 #include <thread>
@@ -81,6 +82,9 @@ private Q_SLOTS:
         auto payload = [](RunConfig& c) { c.payloadBytes = 1 << 20; };
         auto mixedGil = [](RunConfig& c) { c.gil = true; c.rounds = 2; c.io = IoKind::Net; };
         auto offloadGil = [](RunConfig& c) { c.offload = 2; c.gil = true; };
+        auto offloadProcesses = [](RunConfig& c) { c.offload = 2; c.offloadTo = OffloadTarget::Processes; };
+        auto offloadProcessesGil = [](RunConfig& c) { c.offload = 2; c.offloadTo = OffloadTarget::Processes; c.gil = true; };
+        auto netGil = [](RunConfig& c) { c.io = IoKind::Net; c.gil = true; };
         QTest::newRow("sequential cpu") << config(M::Sequential, W::Cpu, 4, 1);
         QTest::newRow("sequential mixed") << with(config(M::Sequential, W::Mixed, 3, 1), rounds);
         QTest::newRow("sequential gil") << with(config(M::Sequential, W::Cpu, 3, 1), gil);
@@ -105,6 +109,10 @@ private Q_SLOTS:
         QTest::newRow("eventloop limited") << config(M::EventLoop, W::Mixed, 9, 3);
         QTest::newRow("eventloop offload") << with(config(M::EventLoop, W::Mixed, 6, 0), offload);
         QTest::newRow("eventloop offload gil") << with(config(M::EventLoop, W::Mixed, 6, 0), offloadGil);
+        QTest::newRow("eventloop gil") << with(config(M::EventLoop, W::Mixed, 5, 0), gil);
+        QTest::newRow("eventloop net gil") << with(config(M::EventLoop, W::Mixed, 6, 3), netGil);
+        QTest::newRow("eventloop offload processes") << with(config(M::EventLoop, W::Mixed, 6, 0), offloadProcesses);
+        QTest::newRow("eventloop offload processes gil") << with(config(M::EventLoop, W::Mixed, 6, 0), offloadProcessesGil);
     }
 
     void invariants()
@@ -118,11 +126,12 @@ private Q_SLOTS:
         QCOMPARE(r.summary.tasksDone, cfg.tasks);
 
         // Under the GIL no two CPU phases of one process overlap; a process has its own lock.
-        if (cfg.gil && cfg.model != Model::Processes) {
+        const bool inWorkers = cfg.model == Model::Processes || (cfg.offload > 0 && cfg.offloadTo == OffloadTarget::Processes);
+        if (cfg.gil && !inWorkers) {
             const QString e = cpuNeverOverlaps(r);
             QVERIFY2(e.isEmpty(), qPrintable(e));
         }
-        if (cfg.model == Model::Processes) {
+        if (inWorkers) {
             const QString e = cpuNeverOverlaps(r, [](const PhaseRecord& p) { return static_cast<long long>(p.osId); });
             QVERIFY2(e.isEmpty(), qPrintable(e));
             for (const auto& p : r.phases)
@@ -155,6 +164,149 @@ private Q_SLOTS:
         for (const auto& p : r.phases)
             cpuSegments += p.state == State::Cpu ? 1 : 0;
         QVERIFY(cpuSegments >= 2); // every task ran its CPU part, in one piece or cut at hand-overs
+    }
+
+    void eventLoopThreadHoldsTheGil()
+    {
+        // The loop's thread needs the lock whenever it runs (asyncio's loop is Python code),
+        // so while offload threads compute, its wake-ups wait for the lock. Both its holding
+        // (its own callbacks) and its waiting are recorded on its own lane, the last one, as
+        // phases of no task.
+        RunConfig c = config(Model::EventLoop, WorkloadKind::Mixed, 6, 0);
+        c.taskMs = 30;
+        c.offload = 2;
+        c.gil = true;
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        QCOMPARE(r.lanes, c.tasks + 1);
+        const std::int64_t loopTid = [&] {
+            for (const auto& p : r.phases) {
+                if (p.state == State::IoWait)
+                    return p.osId; // waits are recorded by the loop's thread
+            }
+            return std::int64_t(-1);
+        }();
+        int loopWaits = 0, loopHolds = 0;
+        for (const auto& p : r.phases) {
+            if (p.lane == c.tasks) {
+                QVERIFY(p.state == State::GilWait || p.state == State::Cpu);
+                QCOMPARE(p.task, -1);
+                QCOMPARE(p.osId, loopTid);
+                loopWaits += p.state == State::GilWait ? 1 : 0;
+                loopHolds += p.state == State::Cpu ? 1 : 0;
+            }
+        }
+        // 180 ms of CPU under the lock on other threads, and a heartbeat every 10 ms.
+        QVERIFY(loopWaits > 0);
+        QVERIFY(loopHolds > 0);
+        const QString e = cpuNeverOverlaps(r);
+        QVERIFY2(e.isEmpty(), qPrintable(e));
+    }
+
+    void eventLoopOffloadsToProcesses()
+    {
+        RunConfig c = config(Model::EventLoop, WorkloadKind::Mixed, 6, 0);
+        c.offload = 2;
+        c.offloadTo = OffloadTarget::Processes;
+        c.gil = true;
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        int spawns = 0, ipc = 0;
+        const auto self = platform::currentProcessId();
+        std::vector<std::int64_t> workers;
+        for (const auto& p : r.phases) {
+            if (p.state == State::Spawn)
+                workers.push_back(p.osId);
+        }
+        for (const auto& p : r.phases) {
+            spawns += p.state == State::Spawn ? 1 : 0;
+            ipc += p.state == State::Ipc ? 1 : 0;
+            if (p.state == State::Cpu && p.task >= 0)
+                QVERIFY2(p.osId != self, "CPU parts run in the worker processes");
+            // Each worker has its own lock and one thread: it never waits for it. (This
+            // process's pool threads may, briefly, to pack and unpack a part.)
+            if (p.state == State::GilWait)
+                QVERIFY(std::find(workers.begin(), workers.end(), p.osId) == workers.end());
+        }
+        QVERIFY(spawns >= 1 && spawns <= 2);
+        QCOMPARE(ipc, 2 * c.tasks);
+        QVERIFY(childProcesses().isEmpty());
+    }
+
+    void aRunCountsOnlyItsOwnThreads()
+    {
+        // A bystander thread of the same process spins through a run that only sleeps: it is
+        // not the run's, so neither the run's CPU time nor any core's run share shows it.
+        std::atomic<bool> stop{false};
+        std::thread bystander([&] {
+            volatile std::uint64_t x = 0;
+            while (!stop.load(std::memory_order_relaxed))
+                x = x + 1;
+        });
+        RunConfig c = config(Model::Threads, WorkloadKind::Io, 4, 2);
+        c.waitMs = 150;
+        const RunSnapshot r = runOrFail(c);
+        stop = true;
+        bystander.join();
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        // The bystander alone would add about the whole makespan.
+        QVERIFY2(r.summary.cpuTimeS < 0.25 * r.summary.makespanS + 0.02,
+                 qPrintable(QStringLiteral("cpu %1 s in %2 s").arg(r.summary.cpuTimeS).arg(r.summary.makespanS)));
+        QVERIFY(!r.coreSamples.empty());
+        double sum = 0;
+        for (const auto& s : r.coreSamples) {
+            QVERIFY2(s.runPct < 35.0f, qPrintable(QString::number(s.runPct)));
+            sum += s.runPct;
+        }
+        QVERIFY2(sum / double(r.coreSamples.size()) < 10.0, qPrintable(QString::number(sum / double(r.coreSamples.size()))));
+    }
+
+    void startDoesNotComputeOnTheCallersThread()
+    {
+        // Calibration (tens of ms of CPU the first time a kernel is used) happens on the run's
+        // own thread: the caller (the GUI's thread) only starts it.
+        RunConfig c = config(Model::Sequential, WorkloadKind::Cpu, 1, 1);
+        c.kernel = Kernel::Mandelbrot;
+        c.taskMs = 5;
+        Run run(c);
+        std::string error;
+        const std::int64_t cpu0 = platform::threadCpuNs();
+        QVERIFY(run.start(&error));
+        const std::int64_t spent = platform::threadCpuNs() - cpu0;
+        QVERIFY2(spent < 5000000, qPrintable(QStringLiteral("%1 ns").arg(spent)));
+        QVERIFY(run.waitFor(std::chrono::seconds(60)));
+    }
+
+    void snapshotStatusesMatchPhases()
+    {
+        // Statuses and lanes come from one instant: a task read as done has all its phases (a
+        // CPU task: its CPU phase), and a task read as pending has none.
+        RunConfig c = config(Model::Threads, WorkloadKind::Cpu, 400, 3);
+        c.iterations = 50;
+        Run run(c);
+        std::string error;
+        QVERIFY(run.start(&error));
+        int snapshots = 0;
+        while (!run.isFinished() || snapshots == 0) {
+            const RunSnapshot s = run.snapshot();
+            std::vector<int> cpuPhases(s.tasks.size(), 0);
+            std::vector<int> phases(s.tasks.size(), 0);
+            for (const auto& p : s.phases) {
+                if (p.task < 0 || p.task >= static_cast<int>(s.tasks.size()))
+                    continue;
+                ++phases[static_cast<std::size_t>(p.task)];
+                cpuPhases[static_cast<std::size_t>(p.task)] += p.state == State::Cpu ? 1 : 0;
+            }
+            for (const auto& t : s.tasks) {
+                if (t.status == TaskStatus::Done)
+                    QVERIFY2(cpuPhases[static_cast<std::size_t>(t.id)] > 0, qPrintable(QStringLiteral("task %1 done without its CPU phase").arg(t.id)));
+                if (t.status == TaskStatus::Pending)
+                    QVERIFY2(phases[static_cast<std::size_t>(t.id)] == 0, qPrintable(QStringLiteral("pending task %1 has phases").arg(t.id)));
+            }
+            ++snapshots;
+            std::this_thread::yield();
+        }
+        QVERIFY(run.waitFor(std::chrono::seconds(60)));
     }
 
     void processesRecordSpawnAndTransfer()
@@ -246,6 +398,16 @@ private Q_SLOTS:
         gil.workload = WorkloadKind::Cpu;
         gil.taskMs = 2000;
         QTest::newRow("threads gil") << gil;
+        RunConfig loopProcesses = base;
+        loopProcesses.model = Model::EventLoop;
+        loopProcesses.workers = 0;
+        loopProcesses.offload = 2;
+        loopProcesses.offloadTo = OffloadTarget::Processes;
+        loopProcesses.gil = true;
+        QTest::newRow("eventloop offload processes") << loopProcesses;
+        RunConfig loopThreads = loopProcesses;
+        loopThreads.offloadTo = OffloadTarget::Threads;
+        QTest::newRow("eventloop offload threads gil") << loopThreads;
     }
 
     void cancelLeavesNothingBehind()
@@ -457,7 +619,7 @@ private Q_SLOTS:
         QVERIFY(cancel.isCancelled());
         {
             std::atomic<int> reported{0};
-            WorkerPool pool(1, [&](const std::string& why) { reported += why.empty() ? 0 : 1; });
+            WorkerPool pool(1, nullptr, [&](const std::string& why) { reported += why.empty() ? 0 : 1; });
             pool.submit([] { throw std::runtime_error("a job failed"); });
             pool.submit([] {});
             QVERIFY(eventually([&] { return reported.load() == 1; }));

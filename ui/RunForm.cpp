@@ -96,6 +96,7 @@ void RunForm::resetFields()
     m_combos["kernel"]->setCurrentText(QString::fromUtf8(toString(defaults.kernel).data()));
     m_combos["io"]->setCurrentText(QString::fromUtf8(toString(defaults.io).data()));
     m_combos["model"]->setCurrentText(QString::fromUtf8(toString(defaults.model).data()));
+    m_combos["offload-to"]->setCurrentText(QString::fromUtf8(toString(defaults.offloadTo).data()));
     m_loading = wasLoading;
 }
 

@@ -72,12 +72,16 @@ void TimelineModel::setRun(RunSnapshot snapshot)
     m_lanes.assign(static_cast<std::size_t>(std::max(0, run.lanes)), {});
     m_gil.clear();
     std::int64_t endNs = run.elapsedNs;
+    // CPU parts offloaded to worker processes ran under those processes' own locks: only the
+    // loop's thread holds this process's.
+    const bool workersOwnLocks = run.config.model == Model::EventLoop && run.config.offload > 0
+                              && run.config.offloadTo == OffloadTarget::Processes;
     for (const auto& p : run.phases) {
         if (p.lane < 0 || p.lane >= run.lanes)
             continue;
         m_lanes[static_cast<std::size_t>(p.lane)].push_back(p);
         endNs = std::max(endNs, p.endNs);
-        if (p.state == State::Cpu && hasGilTrack())
+        if (p.state == State::Cpu && hasGilTrack() && !(workersOwnLocks && p.task >= 0))
             m_gil.push_back(p);
     }
     // A lane has one writer, so its phases mostly arrive in order already: sort only if not.

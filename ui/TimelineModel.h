@@ -41,7 +41,8 @@ public:
     std::optional<PhaseRecord> phaseAt(int lane, double seconds) const;
 
     // Who held the emulated GIL: the CPU phases of the lanes sharing one lock (empty when the
-    // GIL is off, and for processes, whose workers each have their own).
+    // GIL is off, and for processes, whose workers each have their own; with the event loop
+    // offloading to processes, only the loop's own callbacks).
     const std::vector<PhaseRecord>& gilHolders() const { return m_gil; }
     bool hasGilTrack() const { return m_run.config.gil && m_run.config.model != Model::Processes; }
     bool hasLagTrack() const { return m_run.config.model == Model::EventLoop; }

@@ -452,6 +452,15 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         }
         WorkloadMeasure m = measureFromRun(*measured);
         m.gil = base.gil || o.withAndWithoutGil;
+        for (const auto& r : runs) {
+            // The loop's lag with CPU parts on threads under the GIL: what offloading to
+            // processes avoids.
+            if (r.config.model == Model::EventLoop && r.config.gil && r.config.offload > 0 && r.config.offloadTo == OffloadTarget::Threads) {
+                m.onEventLoop = true;
+                m.maxLoopLagMs = r.summary.maxLoopLagMs;
+                m.lagSource = "with the CPU parts offloaded to threads";
+            }
+        }
         advice = advise(m);
         std::cout << "\n";
         printAdvice(advice);
@@ -482,6 +491,7 @@ int cmdAdvise(const CliOptions& o, const std::string& exe)
     WorkloadMeasure m = measureFromRun(r);
     m.concurrency = c.tasks;
     m.gil = c.gil;
+    m.onEventLoop = c.model == Model::EventLoop;
     m.source = "measured on " + std::to_string(r.summary.tasksDone) + " tasks run one after another";
     const Advice a = advise(m);
     std::cout << "Workload: " << describeWorkload(c) << (c.gil ? ", under a GIL" : ", no GIL") << "\n";

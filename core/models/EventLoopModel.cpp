@@ -1,12 +1,17 @@
 // The eventloop model, as asyncio runs it: one thread, one event loop. Sleeps are timers,
 // net waits are asynchronous sockets, file waits go to an executor (as asyncio does), and
 // CPU phases run inline and block the loop - unless --offload N sends them to N threads
-// (asyncio.to_thread). A heartbeat timer measures how late the loop is.
+// (asyncio.to_thread) or, with --offload-to processes, to N worker processes
+// (run_in_executor with a ProcessPoolExecutor). A heartbeat timer measures how late the loop
+// is. Under --gil the loop's thread holds the emulated lock whenever it runs, as asyncio's
+// (Python) loop does, and lets go only while it blocks waiting for events.
 #include "ModelContext.h"
+#include "ProcessOffload.h"
 #include "TaskRunner.h"
 #include "WorkerPool.h"
 #include "platform/Platform.h"
 
+#include <QAbstractEventDispatcher>
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QHostAddress>
@@ -33,19 +38,26 @@ public:
         , m_limit(ctx.config.workers == 0 ? ctx.config.tasks : std::min(ctx.config.workers, ctx.config.tasks))
         , m_loopRunner(runnerContext(ctx))
     {
-        for (int i = 0; i < laneCount(ctx.config); ++i)
+        for (int i = 0; i < eventLoopTaskLanes(ctx.config); ++i)
             m_freeLanes.insert(i);
         auto onError = [&ctx](const std::string& why) { fail(ctx, "an executor thread's job stopped: " + why); };
-        if (ctx.config.offload > 0)
-            m_cpuPool = std::make_unique<WorkerPool>(ctx.config.offload, onError);
+        // Under the GIL the loop thread gets a lane of its own for the time it waits for the
+        // lock between callbacks (no task is running then).
+        if (ctx.gil)
+            m_gilLane = eventLoopTaskLanes(ctx.config);
+        if (ctx.config.offload > 0 && ctx.config.offloadTo == OffloadTarget::Processes)
+            m_processPool = std::make_unique<ProcessOffloadPool>(ctx, ctx.config.offload);
+        else if (ctx.config.offload > 0)
+            m_cpuPool = std::make_unique<WorkerPool>(ctx.config.offload, &ctx.sampler, onError);
         if (ctx.config.io == IoKind::File)
-            m_filePool = std::make_unique<WorkerPool>(std::min(32, static_cast<int>(std::thread::hardware_concurrency()) + 4), onError);
+            m_filePool = std::make_unique<WorkerPool>(std::min(32, static_cast<int>(std::thread::hardware_concurrency()) + 4), &ctx.sampler, onError);
     }
 
     ~EventLoopRun() override
     {
         // Pools first: their jobs may still post back to this object (those posts are dropped).
         m_cpuPool.reset();
+        m_processPool.reset();
         m_filePool.reset();
     }
 
@@ -53,10 +65,23 @@ public:
     {
         QEventLoop loop;
         m_loop = &loop;
+        // asyncio's loop is Python code from end to end: its thread needs the GIL for every
+        // callback, timer and socket event, and gives it up only while it sleeps in
+        // select/epoll. The dispatcher tells exactly when that is (direct connections: these
+        // run on the loop thread, around the blocking poll).
+        QMetaObject::Connection blocking, awake;
+        if (m_ctx.gil) {
+            loopTakesGil();
+            if (auto* dispatcher = QAbstractEventDispatcher::instance()) {
+                blocking = QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [this] { loopDropsGil(); }, Qt::DirectConnection);
+                awake = QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, this, [this] { loopTakesGil(); }, Qt::DirectConnection);
+            }
+        }
         QTimer heartbeat;
         heartbeat.setTimerType(Qt::PreciseTimer);
         m_lastBeatNs = platform::monotonicNs();
         QObject::connect(&heartbeat, &QTimer::timeout, this, [this] {
+            enterCallback(); // the lag includes waiting for the lock, as a Python callback's would
             const std::int64_t now = platform::monotonicNs();
             const double lateMs = double(now - m_lastBeatNs - std::int64_t(kHeartbeatMs) * 1000000) / 1e6;
             m_ctx.recorder.addLag(LagSample{now - m_ctx.recorder.startNs(), static_cast<float>(std::max(0.0, lateMs))});
@@ -65,6 +90,7 @@ public:
         heartbeat.start(kHeartbeatMs);
         QTimer cancelPoll;
         QObject::connect(&cancelPoll, &QTimer::timeout, this, [this] {
+            enterCallback();
             if (m_ctx.cancel.isCancelled())
                 abortAll();
         });
@@ -72,6 +98,9 @@ public:
         QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
         loop.exec();
         m_loop = nullptr;
+        QObject::disconnect(blocking);
+        QObject::disconnect(awake);
+        loopDropsGil(); // offload threads may still need it to finish
     }
 
 private:
@@ -86,9 +115,64 @@ private:
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
     static std::int16_t core() { return static_cast<std::int16_t>(platform::currentCpu()); }
 
+    // The loop thread takes the lock when it wakes (or before its first callback) ...
+    void loopTakesGil()
+    {
+        if (!m_ctx.gil || m_holdsGil)
+            return;
+        m_loopRunner.acquireGil(-1, m_gilLane, m_ctx.recorder.lane(m_gilLane));
+        m_holdsGil = true;
+        openHold();
+    }
+
+    // While the loop's thread holds the lock and runs its own callbacks (no task's CPU part),
+    // that time is recorded on its lane as CPU of no task, so the GIL track shows the loop.
+    void openHold()
+    {
+        m_holdStartNs = now();
+        m_holdCpuNs = platform::threadCpuNs();
+        m_holdCore = core();
+    }
+    void closeHold()
+    {
+        if (m_holdStartNs < 0)
+            return;
+        PhaseRecord p{m_holdStartNs, now(), m_loopTid, -1, m_gilLane, m_holdCore, State::Cpu};
+        p.cpuNs = platform::threadCpuNs() - m_holdCpuNs;
+        m_ctx.recorder.lane(m_gilLane).add(p);
+        m_holdStartNs = -1;
+    }
+
+    // ... and gives it up only when it is about to block waiting for events.
+    void loopDropsGil()
+    {
+        if (!m_holdsGil)
+            return;
+        closeHold();
+        m_loopRunner.releaseGil();
+        m_holdsGil = false;
+    }
+
+    // At the start of every callback: make sure the loop holds the lock (the dispatcher's
+    // awake() may come after the first event of an iteration is delivered), and check the
+    // eval breaker: a thread that has waited a whole switch interval gets the lock now.
+    void enterCallback()
+    {
+        if (!m_ctx.gil)
+            return;
+        if (!m_holdsGil)
+            loopTakesGil();
+        else if (m_ctx.gil->dropRequested()) {
+            closeHold();
+            m_loopRunner.evalBreaker(-1, m_gilLane, m_ctx.recorder.lane(m_gilLane));
+            openHold();
+        }
+    }
+
     // Like asyncio.gather with a semaphore: start tasks while there is room.
     void launchMore()
     {
+        enterCallback();
         while (!m_stopping && m_inFlight.size() < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
             auto f = std::make_unique<InFlight>();
             f->task = m_nextTask++;
@@ -107,6 +191,7 @@ private:
 
     void advance(int task)
     {
+        enterCallback();
         auto it = m_inFlight.find(task);
         if (it == m_inFlight.end() || m_stopping)
             return;
@@ -118,8 +203,17 @@ private:
                     offloadCpu(f, phase.units);
                     return;
                 }
-                // Inline: nothing else on this loop runs until it is done.
-                if (m_loopRunner.runCpuPhase(f.task, f.lane, phase.units, m_ctx.recorder.lane(f.lane)) != TaskRunner::Outcome::Done) {
+                if (m_processPool) {
+                    offloadToProcess(f, phase.units);
+                    return;
+                }
+                // Inline: nothing else on this loop runs until it is done. The loop thread
+                // already holds the GIL (if any); it lets go only at the eval breaker.
+                closeHold(); // the part's own phases go on its task's lane
+                const auto outcome = m_loopRunner.runCpuHeld(f.task, f.lane, phase.units, m_ctx.recorder.lane(f.lane));
+                if (m_holdsGil)
+                    openHold();
+                if (outcome != TaskRunner::Outcome::Done) {
                     finish(task, TaskStatus::Cancelled);
                     return;
                 }
@@ -143,6 +237,7 @@ private:
             TaskRunner runner(rc);
             const auto outcome = runner.runCpuPhase(task, lane, units, *sink);
             QMetaObject::invokeMethod(self.data(), [this, task, sink, outcome] {
+                enterCallback();
                 const auto it = m_inFlight.find(task);
                 if (it == m_inFlight.end())
                     return;
@@ -156,12 +251,42 @@ private:
         });
     }
 
+    // run_in_executor(ProcessPoolExecutor): the part runs in a worker process under that
+    // process's own lock; the loop only gets the reply (and records the worker's phases).
+    void offloadToProcess(InFlight& f, std::uint64_t units)
+    {
+        const int task = f.task;
+        QPointer<EventLoopRun> self(this);
+        m_processPool->submit(task, f.lane, units, [this, self, task](ProcessOffloadPool::Result result) {
+            auto shared = std::make_shared<ProcessOffloadPool::Result>(std::move(result));
+            QMetaObject::invokeMethod(self.data(), [this, task, shared] {
+                enterCallback();
+                const auto it = m_inFlight.find(task);
+                if (it == m_inFlight.end())
+                    return;
+                for (const auto& p : shared->phases)
+                    m_ctx.recorder.lane(it->second->lane).add(p);
+                if (shared->ok) {
+                    advance(task);
+                    return;
+                }
+                if (shared->error.empty() || m_ctx.cancel.isCancelled()) {
+                    finish(task, TaskStatus::Cancelled);
+                    return;
+                }
+                m_ctx.recorder.addError(shared->error);
+                finish(task, TaskStatus::Failed);
+            }, Qt::QueuedConnection);
+        });
+    }
+
     void startWait(InFlight& f, double ms)
     {
         const std::int64_t t0 = now();
         const std::int16_t c = core();
         const int task = f.task;
         auto done = [this, task, t0, c](bool ok, const std::string& error) {
+            enterCallback();
             const auto it = m_inFlight.find(task);
             if (it == m_inFlight.end())
                 return;
@@ -201,10 +326,12 @@ private:
         const std::string request = encodeNetRequest(ms, m_ctx.env.netPayload);
         auto received = std::make_shared<QByteArray>();
         auto settled = std::make_shared<bool>(false);
-        QObject::connect(socket, &QTcpSocket::connected, socket, [socket, request] {
+        QObject::connect(socket, &QTcpSocket::connected, socket, [this, socket, request] {
+            enterCallback();
             socket->write(request.data(), static_cast<qint64>(request.size()));
         });
-        QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, received, settled, done] {
+        QObject::connect(socket, &QTcpSocket::readyRead, socket, [this, socket, received, settled, done] {
+            enterCallback();
             received->append(socket->readAll());
             if (received->size() < 4 || *settled)
                 return;
@@ -252,6 +379,8 @@ private:
             m_ctx.recorder.setTaskStatus(task, TaskStatus::Cancelled);
         }
         m_inFlight.clear();
+        if (m_processPool)
+            m_processPool->cancel();
         if (m_loop)
             m_loop->quit();
     }
@@ -261,6 +390,7 @@ private:
     TaskRunner m_loopRunner;
     const std::int64_t m_loopTid = platform::currentThreadId();
     std::unique_ptr<WorkerPool> m_cpuPool;
+    std::unique_ptr<ProcessOffloadPool> m_processPool;
     std::unique_ptr<WorkerPool> m_filePool;
     std::unordered_map<int, std::unique_ptr<InFlight>> m_inFlight;
     std::set<int> m_freeLanes;
@@ -268,6 +398,11 @@ private:
     bool m_stopping = false;
     QEventLoop* m_loop = nullptr;
     std::int64_t m_lastBeatNs = 0;
+    int m_gilLane = -1;       // the loop thread's own lane, under the GIL
+    bool m_holdsGil = false;  // only touched on the loop thread
+    std::int64_t m_holdStartNs = -1; // the open stretch of the loop holding the lock, -1: none
+    std::int64_t m_holdCpuNs = 0;
+    std::int16_t m_holdCore = -1;
 };
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
 
 #include <algorithm>
 #include <new>
@@ -24,9 +25,14 @@ int laneCount(const RunConfig& c)
     case Model::Threads: return c.spawnPerTask ? c.tasks : std::min(c.workers, c.tasks);
     case Model::Tbb: return c.workers;
     case Model::Processes: return std::min(c.workers, c.tasks);
-    case Model::EventLoop: return c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
+    case Model::EventLoop: return eventLoopTaskLanes(c) + (c.gil ? 1 : 0);
     }
     return 1;
+}
+
+int eventLoopTaskLanes(const RunConfig& c)
+{
+    return c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
 }
 
 void fail(ModelContext& ctx, std::string why)
@@ -123,6 +129,24 @@ void runThreads(ModelContext& ctx)
         t.join();
 }
 
+namespace {
+// TBB's workers are TBB's threads, not started by the run: they count as the run's from
+// when they enter its arena to when they leave it (a worker may have served others before).
+class ArenaThreads final : public tbb::task_scheduler_observer {
+public:
+    ArenaThreads(tbb::task_arena& arena, CoreSampler& sampler) : tbb::task_scheduler_observer(arena), m_sampler(sampler)
+    {
+        observe(true);
+    }
+    ~ArenaThreads() override { observe(false); }
+    void on_scheduler_entry(bool) override { m_sampler.enterRunThread(platform::currentThreadId(), platform::threadCpuNs()); }
+    void on_scheduler_exit(bool) override { m_sampler.leaveRunThread(platform::currentThreadId(), platform::threadCpuNs()); }
+
+private:
+    CoreSampler& m_sampler;
+};
+} // namespace
+
 void runTbb(ModelContext& ctx)
 {
     const int workers = ctx.config.workers;
@@ -133,6 +157,8 @@ void runTbb(ModelContext& ctx)
         // Without this, TBB caps an arena at the machine's cores whatever it is asked for.
         tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(workers));
         tbb::task_arena arena(workers);
+        arena.initialize();
+        ArenaThreads arenaThreads(arena, ctx.sampler);
         arena.execute([&] {
             tbb::parallel_for(
                 tbb::blocked_range<int>(0, ctx.config.tasks, 1),
@@ -148,6 +174,8 @@ void runTbb(ModelContext& ctx)
                 },
                 tbb::simple_partitioner());
         });
+        // Workers still in the arena are idle now: take their CPU time before they are joined.
+        ctx.sampler.settleRunThreads();
     }
     // Fails (harmlessly) if another part of the process is using TBB at the same time.
     (void)tbb::finalize(handle, std::nothrow);

@@ -489,3 +489,334 @@ void runProcesses(ModelContext& ctx)
 }
 
 } // namespace ce
+
+// ---------------------------------------------------------------------------------------
+// The event loop's process pool (--offload-to processes). Kept apart from the lanes above:
+// a worker here serves CPU parts handed over by the loop, and its phases go back to the loop
+// thread (the lane's only writer) instead of into the recorder.
+#include "ProcessOffload.h"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+
+namespace ce {
+namespace {
+
+// Identifies a pool thread to the parent's GIL, as a PyThreadState does.
+thread_local char t_poolThreadState;
+
+// One worker process: spawn (and wait for its hello), one request/reply at a time, reap.
+class WorkerChild {
+public:
+    WorkerChild(ModelContext& ctx, ChildRegistry& registry, int slot) : m_ctx(ctx), m_registry(registry), m_slot(slot) {}
+    ~WorkerChild() { finish(false); }
+    WorkerChild(const WorkerChild&) = delete;
+    WorkerChild& operator=(const WorkerChild&) = delete;
+
+    bool alive() const { return m_child != nullptr; }
+    std::int64_t pid() const { return m_pid; }
+    const std::string& lastExit() const { return m_lastExit; }
+
+    bool spawn(std::string* error)
+    {
+        try {
+            // As in Lane::spawn: pipes and spawn under one lock, our ends closed on exec.
+            std::lock_guard spawnLock(spawnMutex());
+            m_toChild = std::make_unique<bp::opstream>();
+            m_fromChild = std::make_unique<bp::ipstream>();
+#if defined(_WIN32)
+            m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
+                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild);
+#else
+            m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
+                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild, bp::posix::use_vfork);
+            ::fcntl(m_toChild->pipe().native_sink(), F_SETFD, FD_CLOEXEC);
+            ::fcntl(m_fromChild->pipe().native_source(), F_SETFD, FD_CLOEXEC);
+#endif
+        } catch (const std::exception& e) {
+            *error = "cannot start worker process " + m_ctx.config.workerExecutable + ": " + e.what();
+            m_child.reset();
+            return false;
+        }
+        m_pid = m_child->id();
+        m_registry.add(m_slot, m_child->native_handle());
+        m_ctx.sampler.addProcess(m_pid);
+        std::string frame;
+        std::int64_t helloPid = 0;
+        if (!read(frame) || !protocol::decodeHello(frame, helloPid)) {
+            finish(false);
+            *error = "worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit;
+            return false;
+        }
+        return true;
+    }
+
+    // One request out, one reply in (the caller encodes and decodes, under its lock if any).
+    bool send(const std::string& frame) { return write(frame); }
+    bool receive(std::string& frame) { return read(frame); }
+
+    // Politely (close its input, give it 2 s) or not (kill); then reap.
+    void finish(bool polite)
+    {
+        if (!m_child)
+            return;
+        m_registry.remove(m_slot);
+        if (m_toChild)
+            m_toChild->pipe().close();
+        if (m_fromChild)
+            m_fromChild->pipe().close();
+#if !defined(_WIN32)
+        const pid_t pid = static_cast<pid_t>(m_pid);
+        int status = 0;
+        pid_t reaped = 0;
+        for (int i = 0; polite && i < 200 && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (reaped == 0) {
+            ::kill(pid, SIGKILL);
+            while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+            }
+        }
+        m_lastExit = reaped == pid ? describeStatus(status) : "ended";
+        m_child->detach();
+#else
+        std::error_code ec;
+        for (int i = 0; polite && i < 200 && m_child->running(ec); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (m_child->running(ec))
+            m_child->terminate(ec);
+        m_child->wait(ec);
+        m_lastExit = "exited with code " + std::to_string(m_child->exit_code());
+#endif
+        m_ctx.sampler.removeProcess(m_pid);
+        m_child.reset();
+        m_toChild.reset();
+        m_fromChild.reset();
+    }
+
+private:
+    bool write(const std::string& frame)
+    {
+        try {
+            const std::uint64_t n = frame.size();
+            m_toChild->write(reinterpret_cast<const char*>(&n), sizeof n);
+            m_toChild->write(frame.data(), static_cast<std::streamsize>(n));
+            m_toChild->flush();
+            return m_toChild->good();
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    bool read(std::string& frame)
+    {
+        try {
+            std::uint64_t n = 0;
+            if (!m_fromChild->read(reinterpret_cast<char*>(&n), sizeof n) || n > protocol::kMaxFrame)
+                return false;
+            frame.resize(n);
+            return n == 0 || static_cast<bool>(m_fromChild->read(frame.data(), static_cast<std::streamsize>(n)));
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    ModelContext& m_ctx;
+    ChildRegistry& m_registry;
+    const int m_slot;
+    std::unique_ptr<bp::opstream> m_toChild;
+    std::unique_ptr<bp::ipstream> m_fromChild;
+    std::unique_ptr<bp::child> m_child;
+    std::int64_t m_pid = 0;
+    std::string m_lastExit = "ended";
+};
+
+} // namespace
+
+struct ProcessOffloadPool::Impl {
+    struct Job {
+        int task = 0;
+        int lane = 0;
+        std::uint64_t units = 0;
+        std::function<void(Result)> done;
+    };
+
+    ModelContext& ctx;
+    ChildRegistry registry;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<Job> jobs;
+    bool stopping = false;
+    std::atomic<bool> cancelled{false};
+    std::atomic<int> serving{0};
+    std::vector<std::thread> threads;
+
+    bool isCancelled() const { return cancelled.load() || ctx.cancel.isCancelled(); }
+
+    explicit Impl(ModelContext& c) : ctx(c) {}
+
+    void serve(int slot)
+    {
+        platform::blockBrokenPipeSignal();
+        RunThreadScope scope(ctx.sampler);
+        struct Leave {
+            std::atomic<int>& n;
+            ~Leave() { n.fetch_sub(1); }
+        } leave{serving};
+        WorkerChild child(ctx, registry, slot);
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(mutex);
+                cv.wait(lock, [this] { return stopping || !jobs.empty(); });
+                if (jobs.empty())
+                    break;
+                job = std::move(jobs.front());
+                jobs.pop_front();
+            }
+            job.done(run(child, job));
+        }
+        child.finish(!isCancelled());
+    }
+
+    Result run(WorkerChild& child, const Job& job)
+    {
+        Result r;
+        auto& rec = ctx.recorder;
+        if (isCancelled())
+            return r;
+        if (!child.alive()) {
+            const std::int64_t t0 = rec.nowNs();
+            const auto core = static_cast<std::int16_t>(platform::currentCpu());
+            if (!child.spawn(&r.error))
+                return r;
+            r.phases.push_back(PhaseRecord{t0, rec.nowNs(), child.pid(), job.task, job.lane, core, State::Spawn});
+            if (isCancelled())
+                return r;
+        }
+        // ProcessPoolExecutor's threads in the parent are Python threads: the call is pickled
+        // (the feeder thread) and the result unpickled (the management thread) under the
+        // parent's GIL, which the loop's thread also needs. The pipe I/O releases it.
+        const std::int64_t osId = platform::currentThreadId();
+        auto takeGil = [&](std::vector<PhaseRecord>& into) {
+            if (!ctx.gil)
+                return;
+            const std::int64_t t0 = rec.nowNs();
+            const auto core = static_cast<std::int16_t>(platform::currentCpu());
+            if (ctx.gil->take(&t_poolThreadState))
+                into.push_back(PhaseRecord{t0, rec.nowNs(), osId, job.task, job.lane, core, State::GilWait});
+        };
+        auto dropGil = [&] {
+            if (ctx.gil)
+                ctx.gil->drop(&t_poolThreadState);
+        };
+        takeGil(r.phases);
+        protocol::Request req;
+        req.task = job.task;
+        req.lane = job.lane;
+        req.runStartNs = rec.startNs();
+        req.sentNs = rec.nowNs();
+        req.kernel = ctx.config.kernel;
+        req.io = ctx.env.io;
+        req.gil = ctx.config.gil; // the worker's own lock: nobody else in its process wants it
+        req.switchIntervalMs = ctx.config.switchIntervalMs;
+        req.sliceUnits = ctx.sizes.sliceUnits;
+        req.port = ctx.env.port;
+        req.netPayload = ctx.env.netPayload;
+        req.fileBytes = ctx.env.fileBytes;
+        req.tmpDir = ctx.env.tmpDir;
+        req.phases = {PhaseSpec{PhaseSpec::Kind::Cpu, job.units, 0}};
+        req.payload.assign(ctx.config.payloadBytes, 'p');
+        const std::string out = protocol::encode(req);
+        dropGil();
+        std::string in;
+        const bool exchanged = child.send(out) && child.receive(in);
+        const std::int64_t receivedNs = rec.nowNs();
+        protocol::Reply reply;
+        std::vector<PhaseRecord> afterReply;
+        bool ok = false;
+        if (exchanged) {
+            takeGil(afterReply);
+            ok = protocol::decode(in, reply) && reply.task == req.task;
+            dropGil();
+        }
+        if (!ok) {
+            child.finish(false);
+            if (!isCancelled())
+                r.error = "worker process " + std::to_string(child.pid()) + " " + child.lastExit() + " while running a CPU part of task "
+                        + std::to_string(job.task);
+            return r;
+        }
+        // The worker's phases (its side of the transfer, the CPU part), our side of the reply's
+        // transfer, and any wait for the lock to unpickle the result.
+        r.phases.insert(r.phases.end(), reply.phases.begin(), reply.phases.end());
+        r.phases.push_back(PhaseRecord{reply.replyStartNs, receivedNs, osId, job.task, job.lane,
+                                       static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
+        r.phases.insert(r.phases.end(), afterReply.begin(), afterReply.end());
+        r.ok = static_cast<TaskRunner::Outcome>(reply.outcome) == TaskRunner::Outcome::Done;
+        if (!r.ok)
+            r.error = "task " + std::to_string(job.task) + ": " + reply.error;
+        return r;
+    }
+};
+
+ProcessOffloadPool::ProcessOffloadPool(ModelContext& ctx, int workers) : d(std::make_unique<Impl>(ctx))
+{
+    try {
+        for (int slot = 0; slot < workers; ++slot) {
+            d->serving.fetch_add(1);
+            try {
+                d->threads.emplace_back([this, slot] { d->serve(slot); });
+            } catch (...) {
+                d->serving.fetch_sub(1);
+                throw;
+            }
+        }
+    } catch (...) {
+        cancel();
+        {
+            std::lock_guard lock(d->mutex);
+            d->stopping = true;
+        }
+        d->cv.notify_all();
+        for (auto& t : d->threads)
+            t.join();
+        throw;
+    }
+}
+
+ProcessOffloadPool::~ProcessOffloadPool()
+{
+    {
+        std::lock_guard lock(d->mutex);
+        d->stopping = true;
+    }
+    d->cv.notify_all();
+    // Threads block on pipes: on cancel only killing their workers unblocks them, and one may
+    // have spawned just after a kill. Keep killing until every thread has left.
+    while (d->serving.load() > 0) {
+        if (d->isCancelled())
+            d->registry.killAll();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (auto& t : d->threads)
+        t.join();
+}
+
+void ProcessOffloadPool::submit(int task, int lane, std::uint64_t units, std::function<void(Result)> done)
+{
+    {
+        std::lock_guard lock(d->mutex);
+        d->jobs.push_back(Impl::Job{task, lane, units, std::move(done)});
+    }
+    d->cv.notify_one();
+}
+
+void ProcessOffloadPool::cancel()
+{
+    d->cancelled.store(true);
+    // A worker may be spawning right now: kill what is registered, and again shortly.
+    d->registry.killAll();
+}
+
+} // namespace ce
