@@ -78,7 +78,7 @@ private Q_SLOTS:
         QVERIFY(m.cores() > 0);
         QVERIFY(m.hasGilTrack() && !m.gilHolders().empty());
         // CPU-bound under a GIL: the CPU branch, then "yes", then processes.
-        const std::vector<std::string> expected{"start", "cpu-gil", "processes"};
+        const std::vector<std::string> expected{"start", "task-cost", "cpu-gil", "cpu-release", "processes"};
         QCOMPARE(w.flowchart()->highlightedPath(), expected);
     }
 
@@ -181,7 +181,7 @@ private Q_SLOTS:
         for (const auto& r : runs)
             QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
         QVERIFY(runs[2].summary.speedup > 0);
-        const std::vector<std::string> expected{"start", "cpu-gil", "processes"};
+        const std::vector<std::string> expected{"start", "task-cost", "cpu-gil", "cpu-release", "processes"};
         QCOMPARE(w.flowchart()->highlightedPath(), expected);
         QTemporaryDir dir;
         QString error;

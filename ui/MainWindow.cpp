@@ -248,6 +248,7 @@ void MainWindow::finishCompare()
     m.concurrency = measured->config.tasks;
     const bool gil = std::any_of(m_compareRuns.begin(), m_compareRuns.end(), [](const RunSnapshot& r) { return r.config.gil; });
     m.gil = gil;
+    measureTaskCost(m, m_compareRuns);
     m_compareAdvice = advise(m);
     m_compareHasAdvice = true;
     const Verdict verdict = judge(m_compareRuns, m_compareAdvice, gil);

@@ -96,14 +96,18 @@ public:
         for (;;) {
             if (m_ctx.cancel.isCancelled())
                 break;
-            const int task = m_next.fetch_add(1, std::memory_order_relaxed);
+            // --chunksize: Pool.map hands a worker that many tasks in one request.
+            const int chunk = perTask ? 1 : batchSize();
+            const int task = m_next.fetch_add(chunk, std::memory_order_relaxed);
             if (task >= m_ctx.config.tasks)
                 break;
+            const int count = std::min(chunk, m_ctx.config.tasks - task);
             if (!alive && !spawn(perTask ? task : -1)) {
-                m_ctx.recorder.setTaskStatus(task, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
+                for (int t = task; t < task + count; ++t)
+                    m_ctx.recorder.setTaskStatus(t, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
                 break;
             }
-            alive = runTask(task);
+            alive = count == 1 ? runTask(task) : runBatch(task, count);
             if (perTask || !alive) {
                 finishChild(alive);
                 alive = false;
@@ -185,6 +189,86 @@ private:
         } catch (const std::exception&) {
             return false;
         }
+    }
+
+    // Tasks per request: --chunksize, kept small enough for the batch's payload to fit a frame.
+    int batchSize() const
+    {
+        const int chunk = effectiveChunksize(m_ctx.config);
+        const std::uint64_t payload = std::max<std::uint64_t>(1, m_ctx.config.payloadBytes);
+        return std::max(1, static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(chunk), protocol::kMaxBatchPayload / payload)));
+    }
+
+    protocol::Request makeRequest(int task) const
+    {
+        protocol::Request req;
+        req.task = task;
+        req.lane = m_lane;
+        req.runStartNs = m_ctx.recorder.startNs();
+        req.sentNs = now();
+        req.kernel = m_ctx.config.kernel;
+        req.io = m_ctx.env.io;
+        req.gil = m_ctx.config.gil;
+        req.crash = task == m_ctx.config.crashTask;
+        req.switchIntervalMs = m_ctx.config.switchIntervalMs;
+        req.sliceUnits = m_ctx.sizes.sliceUnits;
+        req.port = m_ctx.env.port;
+        req.netPayload = m_ctx.env.netPayload;
+        req.fileBytes = m_ctx.env.fileBytes;
+        req.tmpDir = m_ctx.env.tmpDir;
+        req.phases = planTask(m_ctx.config, m_ctx.sizes, task);
+        req.payload.assign(m_ctx.config.payloadBytes, 'p');
+        return req;
+    }
+
+    // A chunk of `count` tasks in one round trip; returns whether the worker is still usable.
+    bool runBatch(int first, int count)
+    {
+        auto& rec = m_ctx.recorder;
+        std::vector<std::string> frames;
+        frames.reserve(static_cast<std::size_t>(count));
+        const std::int64_t sent = now();
+        for (int t = first; t < first + count; ++t) {
+            rec.setTaskStatus(t, TaskStatus::Running);
+            protocol::Request req = makeRequest(t);
+            req.sentNs = sent;
+            frames.push_back(protocol::encode(req));
+        }
+        std::string frame;
+        std::vector<std::string> replies;
+        bool ok = writeFrame(protocol::encodeBatch(frames)) && readFrame(frame) && protocol::decodeBatch(frame, replies)
+                  && replies.size() == static_cast<std::size_t>(count);
+        std::vector<protocol::Reply> decoded(replies.size());
+        for (std::size_t i = 0; ok && i < replies.size(); ++i)
+            ok = protocol::decode(replies[i], decoded[i]) && decoded[i].task == first + static_cast<int>(i);
+        if (!ok) {
+            // As with Pool.map, a chunk is lost whole when its worker dies.
+            for (int t = first; t < first + count; ++t)
+                rec.setTaskStatus(t, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
+            if (!m_ctx.cancel.isCancelled()) {
+                finishChild(false);
+                rec.addError("worker process " + std::to_string(m_pid) + " " + m_lastExit + " while running tasks "
+                             + std::to_string(first) + "-" + std::to_string(first + count - 1) + " (one chunk)");
+            }
+            return false;
+        }
+        auto& sink = rec.lane(m_lane);
+        for (const auto& reply : decoded) {
+            for (const auto& p : reply.phases)
+                sink.add(p);
+        }
+        // Our side of the reply's transfer, once for the whole chunk.
+        sink.add(PhaseRecord{decoded.back().replyStartNs, now(), platform::currentThreadId(), decoded.back().task, m_lane,
+                             static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
+        for (const auto& reply : decoded) {
+            if (static_cast<TaskRunner::Outcome>(reply.outcome) == TaskRunner::Outcome::Done) {
+                rec.setTaskStatus(reply.task, TaskStatus::Done);
+            } else {
+                rec.setTaskStatus(reply.task, TaskStatus::Failed);
+                rec.addError("task " + std::to_string(reply.task) + ": " + reply.error);
+            }
+        }
+        return true;
     }
 
     // Returns whether the worker is still usable afterwards.
