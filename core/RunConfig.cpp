@@ -122,12 +122,16 @@ std::string describeModel(const RunConfig& c)
         if (c.chunksize != 1)
             os << " chunks of " << effectiveChunksize(c) << (c.chunksize == RunConfig::kAutoChunksize ? " (auto)" : "");
         if (c.model == Model::EventLoop && c.awaitMode == AwaitMode::Gather)
-            os << " gather";
+            os << ", waits gathered";
+        else if (c.model == Model::EventLoop && c.rounds > 1 && c.workload == WorkloadKind::Io)
+            os << ", waits awaited in turn";
     }
     if (c.gil)
         os << " +GIL (emulated)";
     if (c.gil && c.releasesGil)
         os << ", released around CPU work";
+    if (c.workload == WorkloadKind::Counter)
+        os << (c.lock == LockKind::Mutex ? ", under a mutex" : ", no lock");
     return os.str();
 }
 

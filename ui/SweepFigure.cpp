@@ -62,6 +62,8 @@ void fillPanel(QCustomPlot& plot, const SweepResult& sweep, Panel panel)
         xmax = std::max(xmax, double(w));
     }
     plot.legend->setVisible(panel == Panel::Speedup);
+    // Top left: the ideal line and the curves climb towards the top right.
+    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     plot.legend->setFont(font);
     for (Model m : sweep.models) {
         const QColor color = modelColor(m);
@@ -108,7 +110,9 @@ void fillPanel(QCustomPlot& plot, const SweepResult& sweep, Panel panel)
             mark->position->setType(QCPItemPosition::ptPlotCoords);
             mark->position->setAxes(plot.xAxis, plot.yAxis);
             mark->setProperty("refusedAt", w);
-            mark->setText(QStringLiteral("✕ %1 refused").arg(q(toString(m))));
+            mark->setText(QStringLiteral("%1 refused ✕").arg(q(toString(m))));
+            // The cross sits on the refused worker count; the words run to its left.
+            mark->setPositionAlignment(Qt::AlignRight | Qt::AlignVCenter);
             mark->setColor(color);
             mark->setFont(font);
         }

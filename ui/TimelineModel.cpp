@@ -79,7 +79,8 @@ void TimelineModel::setRun(RunSnapshot snapshot)
             continue;
         m_lanes[static_cast<std::size_t>(p.lane)].push_back(p);
         endNs = std::max(endNs, p.endNs);
-        if (p.state == State::Cpu && hasGilTrack())
+        // With --releases-gil the CPU parts run outside the lock: they are not its holders.
+        if (p.state == State::Cpu && hasGilTrack() && !run.config.releasesGil)
             m_gil.push_back(p);
     }
     // A lane has one writer, so its phases mostly arrive in order already: sort only if not.
