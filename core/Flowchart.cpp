@@ -28,9 +28,9 @@ const Flowchart& decisionFlowchart()
             {"eventloop", K::Answer, "Event loop (one thread, non-blocking waits)", Model::EventLoop},
             {"processes", K::Answer, "Processes (one per core, own lock each)", Model::Processes},
             {"tasks", K::Answer, "Threads or TBB tasks (one per core)", Model::Tbb},
-            {"task-cost", K::Question, "Is a task long next to the model's cost per task (start + transfer)?", Model::Sequential},
-            {"batch", K::Answer, "Batch the tasks (chunksize), or stay sequential", Model::Sequential},
-            {"cpu-release", K::Question, "Does the heavy work release the lock (C extension, NumPy)?", Model::Sequential},
+            {"task-cost", K::Question, "Is a task long next to its hand-over cost (start + transfer)?", Model::Sequential},
+            {"batch", K::Answer, "Batch (chunksize), or stay sequential", Model::Sequential},
+            {"cpu-release", K::Question, "Does the work release the lock (C code, NumPy)?", Model::Sequential},
             {"threads-released", K::Answer, "Threads (they compute outside the lock)", Model::Threads},
         },
         {

@@ -50,7 +50,9 @@ Verdict judge(const std::vector<RunSnapshot>& runs, const Advice& advice, bool g
             continue;
         if (v.fastest < 0 || r.summary.makespanS < runs[static_cast<std::size_t>(v.fastest)].summary.makespanS)
             v.fastest = i;
-        if (matchesRecommendation(r.config.model, advice.recommended)
+        // "Threads that compute outside the lock" is matched only by runs that release it.
+        const bool needsRelease = !advice.path.empty() && advice.path.back().node == "threads-released";
+        if (matchesRecommendation(r.config.model, advice.recommended) && (!needsRelease || r.config.releasesGil)
             && (v.recommended < 0 || r.summary.makespanS < runs[static_cast<std::size_t>(v.recommended)].summary.makespanS))
             v.recommended = i;
     }
