@@ -1,5 +1,6 @@
 #include "Sweep.h"
 
+#include "Engine.h"
 #include "Export.h"
 
 #include <QJsonArray>
@@ -8,7 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -16,6 +19,73 @@
 #endif
 
 namespace ce {
+
+SweepPoint runSweepPoint(const RunConfig& base, Model model, int workers, const std::function<bool()>& cancelled, std::string* machine)
+{
+    SweepPoint p;
+    p.model = model;
+    p.workers = workers;
+    RunConfig c = base;
+    c.model = model;
+    c.workers = workers;
+    if (model == Model::Sequential || model == Model::EventLoop)
+        c.chunksize = 1;
+    if (model != Model::EventLoop) {
+        c.awaitMode = AwaitMode::Sequential;
+        c.offload = 0;
+    }
+    const std::string problem = validate(withDefaults(c));
+    if (cancelled && cancelled()) {
+        p.refused = true;
+        p.reason = "not run: the sweep was cancelled";
+        return p;
+    }
+    if (!problem.empty()) {
+        p.refused = true;
+        p.reason = problem;
+        return p;
+    }
+    resetPeakResident();
+    p.baseMemoryBytes = residentBytes();
+    Run run(c);
+    std::string error;
+    if (!run.start(&error)) {
+        p.refused = true;
+        p.reason = error;
+        return p;
+    }
+    while (!run.waitFor(std::chrono::milliseconds(100))) {
+        if (cancelled && cancelled())
+            run.cancel();
+    }
+    const RunSnapshot r = run.snapshot();
+    p.peakMemoryBytes = peakResidentBytes();
+    if (machine)
+        *machine = r.machine;
+    p.status = r.status;
+    p.makespanS = r.summary.makespanS;
+    p.tasksDone = r.summary.tasksDone;
+    if (!r.errors.empty())
+        p.reason = r.errors.front();
+    // The OS said no (threads, descriptors, memory): a refusal, with its reason.
+    if (r.status == RunStatus::Failed && p.reason.find("refused") != std::string::npos)
+        p.refused = true;
+    const int used = model == Model::EventLoop && workers == 0 ? c.tasks : std::min(workers, c.tasks);
+    p.memoryPerWorkerBytes = double(std::max<std::int64_t>(0, p.peakMemoryBytes - p.baseMemoryBytes)) / std::max(1, used);
+    return p;
+}
+
+void fillSweepSpeedups(std::vector<SweepPoint>& points)
+{
+    std::map<Model, double> first;
+    for (auto& p : points) {
+        p.speedup = 0;
+        if (p.refused || p.status != RunStatus::Completed || p.makespanS <= 0)
+            continue;
+        auto [it, inserted] = first.emplace(p.model, p.makespanS);
+        p.speedup = it->second / p.makespanS;
+    }
+}
 
 double amdahlSpeedup(double s, double n, double n0)
 {

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,14 @@ struct SweepResult {
     std::string machine;
     bool cancelled = false;
 };
+
+// Runs one point: `base` under `model` with `workers`, to the end (blocking). A config that
+// validate() or Run::start() refuses, or a run the OS stopped ("refused ..."), comes back
+// refused with the reason. `cancelled` is polled about ten times a second.
+SweepPoint runSweepPoint(const RunConfig& base, Model model, int workers, const std::function<bool()>& cancelled,
+                         std::string* machine = nullptr);
+// Fills each measured point's speedup against the first measured point of its model.
+void fillSweepSpeedups(std::vector<SweepPoint>& points);
 
 // Amdahl's law relative to the first point: speedup(n) = 1 / (s + (1 - s) * n0 / n).
 double amdahlSpeedup(double serialShare, double workers, double firstWorkers);

@@ -5,6 +5,7 @@
 #include "FlowchartView.h"
 #include "Options.h"
 #include "MainWindow.h"
+#include "SweepWindow.h"
 #include "RunController.h"
 #include "RunForm.h"
 #include "Theme.h"
@@ -271,6 +272,31 @@ private Q_SLOTS:
         for (int i = 1; i < jobs.size(); ++i)
             QVERIFY(jobs[i] >= jobs[i - 1]);
         QCOMPARE(jobs.last(), 2);
+    }
+
+    void sweepWindowKeepsEveryPointInOrder()
+    {
+        RunConfig base;
+        base.workload = WorkloadKind::Io;
+        base.tasks = 6;
+        base.waitMs = 5;
+        base.workerExecutable = CE_EXECUTABLE;
+        SweepWindow w(base, QStringLiteral("threads,eventloop"), QStringLiteral("3,5000,1"));
+        w.show();
+        QSignalSpy done(&w, &SweepWindow::finished);
+        w.start();
+        QVERIFY(done.wait(120000));
+        const SweepResult r = w.result();
+        QCOMPARE(r.points.size(), std::size_t(6));
+        const int order[] = {3, 5000, 1, 3, 5000, 1};
+        for (std::size_t i = 0; i < r.points.size(); ++i) {
+            QCOMPARE(r.points[i].workers, order[i]);
+            QCOMPARE(static_cast<int>(r.points[i].model), static_cast<int>(i < 3 ? Model::Threads : Model::EventLoop));
+            QVERIFY(r.points[i].refused ? !r.points[i].reason.empty() : r.points[i].status == RunStatus::Completed);
+        }
+        QVERIFY(r.points[1].refused); // 5000 threads: past this program's limit
+        if (!qEnvironmentVariableIsEmpty("CE_SHOT_DIR"))
+            w.grab().save(qEnvironmentVariable("CE_SHOT_DIR") + QStringLiteral("/sweep-window.png"));
     }
 };
 

@@ -201,10 +201,11 @@ void paintSweep(QCPPainter& painter, const SweepResult& sweep, QSize size)
         y += 18;
     }
     painter.setPen(QColor(90, 90, 90));
+    const QString stamp = q(sweep.machine) + QStringLiteral(" · Concurrency Explorer sweep · ")
+                        + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"))
+                        + QStringLiteral(" · memory: this process's peak resident set, less what it held before the run");
     painter.drawText(QRect(12, size.height() - footer, size.width() - 24, footer), Qt::AlignLeft | Qt::AlignVCenter,
-                     q(sweep.machine) + QStringLiteral(" · Concurrency Explorer sweep · ")
-                         + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"))
-                         + QStringLiteral(" · memory: this process's peak resident set, less what it held before the run"));
+                     painter.fontMetrics().elidedText(stamp, Qt::ElideRight, size.width() - 24));
 }
 
 } // namespace

@@ -576,56 +576,12 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
     std::cout << "Sweep: " << describeWorkload(base) << "\n\n";
     std::printf("%-10s %8s  %10s %8s %12s %12s  %s\n", "model", "workers", "makespan", "speedup", "peak memory", "per worker", "status");
     for (Model m : sweep.models) {
-        double firstMakespan = 0;
         for (int w : sweep.workers) {
-            SweepPoint p;
-            p.model = m;
-            p.workers = w;
-            RunConfig c = base;
-            c.model = m;
-            c.workers = w;
-            const std::string problem = validate(withDefaults(c));
-            if (g_interrupted.load()) {
-                p.refused = true;
-                p.reason = "not run: the sweep was cancelled";
-            } else if (!problem.empty()) {
-                p.refused = true;
-                p.reason = problem;
-            } else {
-                resetPeakResident();
-                p.baseMemoryBytes = residentBytes();
-                Run run(c);
-                std::string error;
-                if (!run.start(&error)) {
-                    p.refused = true;
-                    p.reason = error;
-                } else {
-                    while (!run.waitFor(std::chrono::milliseconds(100))) {
-                        if (g_interrupted.load())
-                            run.cancel();
-                    }
-                    const RunSnapshot r = run.snapshot();
-                    p.peakMemoryBytes = peakResidentBytes();
-                    sweep.machine = r.machine;
-                    p.status = r.status;
-                    p.makespanS = r.summary.makespanS;
-                    p.tasksDone = r.summary.tasksDone;
-                    if (!r.errors.empty())
-                        p.reason = r.errors.front();
-                    // The OS said no (threads, descriptors, memory): a refusal, with its reason.
-                    if (r.status == RunStatus::Failed && p.reason.find("refused") != std::string::npos)
-                        p.refused = true;
-                    if (r.status == RunStatus::Cancelled)
-                        sweep.cancelled = true;
-                    const int used = m == Model::EventLoop && w == 0 ? c.tasks : std::min(w, c.tasks);
-                    p.memoryPerWorkerBytes = double(std::max<std::int64_t>(0, p.peakMemoryBytes - p.baseMemoryBytes)) / std::max(1, used);
-                    if (!p.refused && r.status == RunStatus::Completed) {
-                        if (firstMakespan <= 0)
-                            firstMakespan = p.makespanS;
-                        p.speedup = p.makespanS > 0 ? firstMakespan / p.makespanS : 0;
-                    }
-                }
-            }
+            sweep.points.push_back(runSweepPoint(base, m, w, [] { return g_interrupted.load(); }, &sweep.machine));
+            if (sweep.points.back().status == RunStatus::Cancelled || g_interrupted.load())
+                sweep.cancelled = true;
+            fillSweepSpeedups(sweep.points);
+            const SweepPoint& p = sweep.points.back();
             if (p.refused)
                 std::printf("%-10s %8d  %10s %8s %12s %12s  refused: %s\n", std::string(toString(m)).c_str(), w, "-", "-", "-", "-", p.reason.c_str());
             else
@@ -633,7 +589,6 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
                             megabytes(double(p.peakMemoryBytes)).c_str(), (fmt(p.memoryPerWorkerBytes / 1024.0, 1) + " KiB").c_str(),
                             std::string(toString(p.status)).c_str());
             std::fflush(stdout);
-            sweep.points.push_back(std::move(p));
         }
         const double share = fitSerialShare(sweep.points, m);
         if (share >= 0)
