@@ -4,6 +4,7 @@
 // Nothing here depends on the machine's speed or load.
 #include "Comparison.h"
 #include "Engine.h"
+#include "Export.h"
 #include "Flowchart.h"
 #include "Invariants.h"
 #include "Options.h"
@@ -71,6 +72,24 @@ private Q_SLOTS:
         // Lock waits, when there were any, are their own state and end where the lane goes on.
         for (const auto& p : r.phases)
             QVERIFY(p.state == State::Cpu || p.state == State::LockWait || p.state == State::Queued);
+    }
+
+    void counterAndItsLockWaitsSurviveAFile()
+    {
+        RunSnapshot r = mustRun(counterConfig(Model::Threads, LockKind::Mutex, 2, 1000));
+        r.phases.push_back(PhaseRecord{1, 2, 1, 0, 0, 0, State::LockWait}); // whether or not the run blocked
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("counter.json"));
+        std::string error;
+        QVERIFY(writeRunJson(path, r, &error));
+        std::vector<RunSnapshot> back;
+        QVERIFY2(readRunsJson(path, back, &error), error.c_str());
+        QCOMPARE(back.size(), std::size_t(1));
+        QCOMPARE(static_cast<int>(back[0].config.workload), static_cast<int>(WorkloadKind::Counter));
+        QCOMPARE(static_cast<int>(back[0].config.lock), static_cast<int>(LockKind::Mutex));
+        QCOMPARE(back[0].summary.counterExpected, std::int64_t(2000));
+        QCOMPARE(back[0].summary.lostUpdates, std::int64_t(0));
+        QVERIFY(std::any_of(back[0].phases.begin(), back[0].phases.end(), [](const PhaseRecord& p) { return p.state == State::LockWait; }));
     }
 
     void unlockedCountAddsUp()
