@@ -66,7 +66,9 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
         const double speedup = runs[i].summary.speedup;
         bars->addData(double(i), speedup);
         QString label = q(describeModel(runs[i].config));
-        if (advice && runs[i].config.model == advice->recommended)
+        // "Threads that compute outside the lock" is only the runs that release it.
+        const bool needsRelease = advice && !advice->path.empty() && advice->path.back().node == "threads-released";
+        if (advice && runs[i].config.model == advice->recommended && (!needsRelease || runs[i].config.releasesGil))
             label += QStringLiteral("  (recommended)");
         ticker->addTick(double(i), label);
         best = std::max(best, speedup);
