@@ -100,10 +100,10 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
     int usable = 1;
     if (config.model == Model::EventLoop)
         usable = config.offload > 0 ? config.offload : (config.workers == 0 ? config.tasks : std::min(config.workers, config.tasks));
-    if (config.model == Model::EventLoop && config.offload == 0 && config.awaitMode == AwaitMode::Gather)
-        usable *= config.rounds; // each task has all its waits out at once
     else if (config.model != Model::Sequential)
         usable = config.spawnPerTask && config.model == Model::Threads ? config.tasks : std::min(std::max(1, config.workers), config.tasks);
+    if (config.model == Model::EventLoop && config.offload == 0 && config.awaitMode == AwaitMode::Gather)
+        usable *= config.rounds; // each task has all its waits out at once
     summary.efficiency = summary.speedup / usable;
 }
 

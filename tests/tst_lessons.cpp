@@ -169,6 +169,24 @@ private Q_SLOTS:
         QVERIFY(!validate(threads).empty()); // gather is the event loop's
     }
 
+    void efficiencyCountsEveryGatheredWait()
+    {
+        RunConfig c;
+        c.workload = WorkloadKind::Io;
+        c.tasks = 4;
+        c.rounds = 5;
+        c.model = Model::EventLoop;
+        c.workers = 0;
+        Summary s;
+        s.makespanS = 0.5;
+        applyBaseline(s, c, 2.0); // 4x
+        QCOMPARE(s.efficiency, 1.0); // four tasks in flight, one wait each
+        c.awaitMode = AwaitMode::Gather;
+        s.makespanS = 0.1;
+        applyBaseline(s, c, 2.0); // 20x
+        QCOMPARE(s.efficiency, 1.0); // twenty waits in flight
+    }
+
     void releasedGilLetsCpuPhasesOverlap()
     {
         RunConfig c;
