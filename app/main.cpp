@@ -2,6 +2,7 @@
 // and the hidden worker mode of the processes model.
 #include "FigureExport.h"
 #include "MainWindow.h"
+#include "SweepFigure.h"
 #include "WorkerProtocol.h"
 #include "cli/Cli.h"
 
@@ -67,5 +68,8 @@ int main(int argc, char** argv)
 
     ce::cli::Hooks hooks;
     hooks.writeFigure = writeFigure;
+    hooks.writeSweepFigure = [](const ce::SweepResult& sweep, const QString& path, QSize size, std::string* error) {
+        return ce::ui::saveSweepFigure(path, sweep, size, error);
+    };
     return ce::cli::main(argc, argv, hooks);
 }

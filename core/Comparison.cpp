@@ -24,6 +24,10 @@ std::vector<RunConfig> comparisonConfigs(const ComparisonRequest& r, std::string
             c.offload = 0;
         if (m != Model::Threads && m != Model::Processes)
             c.spawnPerTask = false;
+        if (m != Model::EventLoop)
+            c.awaitMode = AwaitMode::Sequential; // gather is asyncio's: others await in turn
+        if (m == Model::Sequential || m == Model::EventLoop)
+            c.chunksize = 1;                     // no pool to hand chunks to
         return c;
     };
     std::vector<RunConfig> out;
@@ -42,6 +46,10 @@ std::vector<RunConfig> comparisonConfigs(const ComparisonRequest& r, std::string
                 if (overrides.count(k) && k != "model")
                     applyOption(c, k, v);
             }
+            if (c.model != Model::EventLoop && !overrides.count("await"))
+                c.awaitMode = AwaitMode::Sequential;
+            if ((c.model == Model::Sequential || c.model == Model::EventLoop) && !overrides.count("chunksize"))
+                c.chunksize = 1;
             if (c.model != Model::EventLoop) {
                 c.offload = 0;
                 if (c.workers == 0 && !overrides.count("workers"))

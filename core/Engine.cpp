@@ -22,7 +22,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
     Summary sum;
     sum.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     std::int64_t lastEnd = 0;
-    std::int64_t cpuNs = 0, gilNs = 0, spawnNs = 0, ipcNs = 0, ioNs = 0;
+    std::int64_t cpuNs = 0, gilNs = 0, spawnNs = 0, ipcNs = 0, ioNs = 0, lockNs = 0;
     std::map<int, std::int64_t> ownWorkNs; // per task: CPU + waits, no queueing or overheads
     for (const auto& p : s.phases) {
         lastEnd = std::max(lastEnd, p.endNs);
@@ -38,6 +38,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         case State::Spawn: spawnNs += d; break;
         case State::Ipc: ipcNs += d; break;
         case State::Queued: break;
+        case State::LockWait: lockNs += d; break;
         }
     }
     std::int64_t longest = 0;
@@ -53,6 +54,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
     sum.spawnS = double(spawnNs) / 1e9;
     sum.ipcS = double(ipcNs) / 1e9;
     sum.ioWaitS = double(ioNs) / 1e9;
+    sum.lockWaitS = double(lockNs) / 1e9;
     for (const auto& l : s.lagSamples)
         sum.maxLoopLagMs = std::max(sum.maxLoopLagMs, double(l.lagMs));
     sum.gilSwitches = gilSwitches;
@@ -104,6 +106,8 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
         usable = config.offload > 0 ? config.offload : (config.workers == 0 ? config.tasks : std::min(config.workers, config.tasks));
     else if (config.model != Model::Sequential)
         usable = config.spawnPerTask && config.model == Model::Threads ? config.tasks : std::min(std::max(1, config.workers), config.tasks);
+    if (config.model == Model::EventLoop && config.offload == 0 && config.awaitMode == AwaitMode::Gather)
+        usable *= config.rounds; // each task has all its waits out at once
     summary.efficiency = summary.speedup / usable;
 }
 
@@ -147,7 +151,7 @@ struct Run::Impl {
         env.io = config.io;
         env.netPayload = 64;
         env.fileBytes = std::max<std::uint64_t>(64 * 1024, config.payloadBytes);
-        const bool needsWaits = config.workload != WorkloadKind::Cpu;
+        const bool needsWaits = config.workload != WorkloadKind::Cpu && config.workload != WorkloadKind::Counter;
         std::string error;
         if (needsWaits && config.io == IoKind::Net) {
             if (service.start(&error))
@@ -166,8 +170,12 @@ struct Run::Impl {
         smp->start();
 
         std::atomic<bool> failed{false};
+        SharedCounter counter;
+        counter.lock = config.lock;
         if (setupErrors.empty()) {
             ModelContext ctx{config, sizes, env, *rec, cancel, *smp, gil.get(), &failed};
+            if (config.workload == WorkloadKind::Counter)
+                ctx.counter = &counter;
             try {
                 switch (config.model) {
                 case Model::Sequential: runSequential(ctx); break;
@@ -210,6 +218,11 @@ struct Run::Impl {
         s.runShareMeasured = smp->runShareMeasured();
         s.machine = smp->machineDescription();
         s.summary = summarize(s, cpuNs, gil ? gil->switchCount() : 0);
+        if (config.workload == WorkloadKind::Counter) {
+            s.summary.counterExpected = static_cast<std::int64_t>(counter.stepsDone.load());
+            s.summary.counterFinal = static_cast<std::int64_t>(counter.value.load());
+            s.summary.lostUpdates = s.summary.counterExpected - s.summary.counterFinal;
+        }
         if (status == RunStatus::Completed && s.summary.tasksDone < config.tasks)
             status = RunStatus::Failed;
         s.status = status;
@@ -240,6 +253,8 @@ std::string checkMachineLimits(const RunConfig& c, std::int64_t fileLimit, std::
             inFlight = c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
         else if (!(c.model == Model::Threads && c.spawnPerTask))
             inFlight = std::min(c.workers, c.tasks);
+        if (c.awaitMode == AwaitMode::Gather)
+            inFlight *= c.rounds; // every gathered wait is a connection of its own
         const bool waits = c.workload != WorkloadKind::Cpu;
         std::int64_t extra = 16;
         if (waits && c.io == IoKind::Net)

@@ -69,6 +69,12 @@ QJsonObject summaryJson(const Summary& s)
     o[key("tasks_not_run")] = s.tasksNotRun;
     o[key("speedup")] = s.speedup;
     o[key("efficiency")] = s.efficiency;
+    o[key("lock_wait_s")] = s.lockWaitS;
+    if (s.counterExpected > 0 || s.counterFinal > 0) {
+        o[key("counter_expected")] = static_cast<double>(s.counterExpected);
+        o[key("counter_final")] = static_cast<double>(s.counterFinal);
+        o[key("lost_updates")] = static_cast<double>(s.lostUpdates);
+    }
     return o;
 }
 
@@ -95,6 +101,10 @@ Summary summaryFromJson(const QJsonObject& o)
     s.tasksNotRun = o[key("tasks_not_run")].toInt();
     s.speedup = o[key("speedup")].toDouble();
     s.efficiency = o[key("efficiency")].toDouble();
+    s.lockWaitS = o[key("lock_wait_s")].toDouble();
+    s.counterExpected = static_cast<std::int64_t>(o[key("counter_expected")].toDouble());
+    s.counterFinal = static_cast<std::int64_t>(o[key("counter_final")].toDouble());
+    s.lostUpdates = static_cast<std::int64_t>(o[key("lost_updates")].toDouble());
     return s;
 }
 
@@ -127,6 +137,10 @@ QJsonObject toJson(const RunConfig& c)
     o[key("offload")] = c.offload;
     o[key("offload_to")] = qs(toString(c.offloadTo));
     o[key("sample_ms")] = c.sampleMs;
+    o[key("lock")] = qs(toString(c.lock));
+    o[key("await")] = qs(toString(c.awaitMode));
+    o[key("releases_gil")] = c.releasesGil;
+    o[key("chunksize")] = c.chunksize == RunConfig::kAutoChunksize ? QStringLiteral("auto") : QString::number(c.chunksize);
     o[key("preset")] = qs(c.preset);
     o[key("label")] = qs(describeModel(c));
     o[key("workload_label")] = qs(describeWorkload(c));

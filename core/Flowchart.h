@@ -47,6 +47,12 @@ struct WorkloadMeasure {
     bool onEventLoop = false;   // measured on an event loop (its handlers' CPU runs on the loop's thread)
     double maxLoopLagMs = -1;   // the worst loop lag measured there, -1 when not measured
     std::string lagSource;      // which run the lag comes from ("offloaded to threads")
+    bool releasesGil = false;  // the heavy work drops the lock while it computes (C extension)
+    // Task length against what the model costs per task (start, transfer, hand-over), both
+    // measured; a cost below zero is unknown (nothing parallel ran yet).
+    double taskS = 0;
+    double perTaskCostS = -1;
+    std::string costSource;
 };
 
 struct AdviceStep {
@@ -70,7 +76,27 @@ inline constexpr double kMaterialLoopCpuShare = 0.10;
 
 Advice advise(const WorkloadMeasure& m);
 
+// A measure given by its three main figures (tests and examples).
+inline WorkloadMeasure measured(double cpuShare, int concurrency, bool gil)
+{
+    WorkloadMeasure m;
+    m.cpuShare = cpuShare;
+    m.concurrency = concurrency;
+    m.gil = gil;
+    return m;
+}
+
+// A task is "long" when it takes at least this many times the model's cost per task: on
+// two cores, parallel work of N tasks takes about N (task + cost) / 2, which beats N tasks
+// in a row only when the cost is below the task, and clearly so from twice.
+inline constexpr double kLongTaskFactor = 2.0;
+
 // Measures a workload's CPU share from a run's phases (CPU vs. CPU + I/O wait).
 WorkloadMeasure measureFromRun(const RunSnapshot& run);
+
+// Fills perTaskCostS from the run, among `runs`, of the model the chart would otherwise
+// recommend (or, if it did not run, the parallel run that cost most per task): the worker
+// time that went to anything but the tasks' own work, per task.
+void measureTaskCost(WorkloadMeasure& m, const std::vector<RunSnapshot>& runs);
 
 } // namespace ce

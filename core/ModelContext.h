@@ -4,6 +4,7 @@
 #include "CoreSampler.h"
 #include "Gil.h"
 #include "Recorder.h"
+#include "SharedCounter.h"
 #include "RunConfig.h"
 #include "TaskPlan.h"
 #include "TaskRunner.h"
@@ -29,6 +30,7 @@ struct ModelContext {
     CoreSampler& sampler;
     Gil* gil = nullptr; // the parent process's lock, when --gil
     std::atomic<bool>* failed = nullptr; // set by fail(): the run ends as failed, not cancelled
+    SharedCounter* counter = nullptr;    // the counter workload's shared value
 };
 
 // Ends the run because something it needs was refused (a thread, a process): records why,

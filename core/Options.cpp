@@ -10,12 +10,12 @@ namespace ce {
 const std::vector<OptionSpec>& runOptions()
 {
     static const std::vector<OptionSpec> options{
-        {"workload", "cpu|io|mixed|convoy", "What a task does: compute, wait, both in rounds, or one CPU hog beside I/O tasks (convoy)"},
+        {"workload", "cpu|io|mixed|convoy|counter", "What a task does: compute, wait, both in rounds, one CPU hog beside I/O tasks (convoy), or increment one shared value (counter)"},
         {"kernel", "spin|sumsq|primes|mandelbrot|sha256", "The CPU work: an increment loop, sum of squares, prime counting, Mandelbrot rows, SHA-256 blocks"},
         {"io", "sleep|file|net", "The wait: a timer, a real temporary file (write, sync, read back), or a request to the loopback service"},
         {"tasks", "N", "How many tasks to run"},
         {"task-ms", "MS", "CPU time of one CPU part on one core, calibrated on this machine (default 100)"},
-        {"iterations", "N", "CPU part size in kernel work units instead of milliseconds"},
+        {"iterations", "N", "CPU part size in kernel work units instead of milliseconds; counter: read-modify-write steps per task (default 10000)"},
         {"wait-ms", "MS", "Length of one wait: the sleep, or the loopback service's delay (default 100; file waits take what the disk takes)"},
         {"rounds", "R", "Rounds per task: mixed alternates CPU and wait R times; io and convoy wait R times"},
         {"payload-bytes", "B", "Data sent to and back from the worker with each task (costs processes a transfer)"},
@@ -28,6 +28,10 @@ const std::vector<OptionSpec>& runOptions()
         {"offload-to", "threads|processes", "eventloop with --offload: a thread pool sharing the loop's GIL, or worker processes with a lock each (ProcessPoolExecutor)"},
         {"sample-ms", "MS", "How often the per-core utilisation is sampled (default 50)"},
         {"worker-timeout-s", "S", "processes: a worker silent this long beyond what its task can take is killed and its task failed (default 5)"},
+        {"lock", "none|mutex", "counter: increment the shared value unguarded (updates get lost) or under a mutex (threading.Lock)"},
+        {"await", "sequential|gather", "eventloop: await a task's waits one after another, or all at once (asyncio.gather)"},
+        {"releases-gil", nullptr, "CPU parts drop the emulated GIL while they compute, as a C extension (NumPy, hashlib) does"},
+        {"chunksize", "N|auto", "Tasks handed over at once: a process pool's batch (Pool.map chunksize; auto: tasks / (4 x workers)), the threads' and TBB's grain"},
         {"crash-task", "N", "Testing aid for the processes model: the worker running task N crashes half-way through it"},
     };
     return options;
@@ -75,7 +79,7 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
     if (name == "workload") {
         const auto v = workloadFromString(value);
         if (!v)
-            return bad(name, value, "one of cpu, io, mixed, convoy");
+            return bad(name, value, "one of cpu, io, mixed, convoy, counter");
         c.workload = *v;
     } else if (name == "kernel") {
         const auto v = kernelFromString(value);
@@ -129,6 +133,27 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
         if (value != "threads" && value != "processes")
             return bad(name, value, "threads or processes");
         c.offloadTo = value == "processes" ? OffloadTarget::Processes : OffloadTarget::Threads;
+    } else if (name == "lock") {
+        const auto v = lockFromString(value);
+        if (!v)
+            return bad(name, value, "one of none, mutex");
+        c.lock = *v;
+    } else if (name == "await") {
+        const auto v = awaitFromString(value);
+        if (!v)
+            return bad(name, value, "one of sequential, gather");
+        c.awaitMode = *v;
+    } else if (name == "releases-gil") {
+        c.releasesGil = value.empty() || value == "true" || value == "on" || value == "1";
+        if (!c.releasesGil && !(value == "false" || value == "off" || value == "0"))
+            return bad(name, value, "on or off");
+    } else if (name == "chunksize") {
+        long long v = 0;
+        if (value == "auto")
+            v = RunConfig::kAutoChunksize;
+        else if (!parseWhole(value, v) || v < 1 || v > 1000000000)
+            return bad(name, value, "a whole number from 1, or auto");
+        c.chunksize = static_cast<int>(v);
     } else if (name == "spawn-per-task") {
         c.spawnPerTask = value.empty() || value == "true" || value == "on" || value == "1";
     } else {

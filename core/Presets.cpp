@@ -45,6 +45,9 @@ std::vector<Preset> loadAll(std::vector<std::string>& errors)
                 overrides[it.key().toStdString()] = it.value().toString().toStdString();
             p.compare.push_back(std::move(overrides));
         }
+        const QJsonObject sweep = o.value(QStringLiteral("sweep")).toObject();
+        p.sweepModels = sweep.value(QStringLiteral("models")).toString().toStdString();
+        p.sweepWorkers = sweep.value(QStringLiteral("workers")).toString().toStdString();
         out.push_back(std::move(p));
     }
     std::sort(out.begin(), out.end(), [](const Preset& a, const Preset& b) { return a.name < b.name; });

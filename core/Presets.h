@@ -17,6 +17,8 @@ struct Preset {
     std::string explanation;
     std::vector<std::pair<std::string, std::string>> options; // in CLI option names
     std::vector<std::map<std::string, std::string>> compare;  // per-model overrides for compare
+    std::string sweepModels;  // for the sweep verb: comma-separated models and worker counts
+    std::string sweepWorkers;
 };
 
 // All presets, sorted by name. A preset that does not parse is reported in `errors`.

@@ -37,12 +37,27 @@ RunConfig withDefaults(RunConfig c)
     return c;
 }
 
+int effectiveChunksize(const RunConfig& c)
+{
+    if (c.chunksize != RunConfig::kAutoChunksize)
+        return std::max(1, c.chunksize);
+    const int workers = std::max(1, c.workers);
+    return std::max(1, (c.tasks + 4 * workers - 1) / (4 * workers));
+}
+
+std::uint64_t counterSteps(const RunConfig& c)
+{
+    return c.iterations > 0 ? c.iterations : RunConfig::kDefaultCounterSteps;
+}
+
 std::string validate(const RunConfig& c)
 {
     std::ostringstream err;
     if (c.tasks < 1 || c.tasks > Limits::kMaxTasks)
         err << "--tasks must be between 1 and " << Limits::kMaxTasks << " (got " << c.tasks << ")";
-    else if (c.workers < 0 || c.workers > Limits::kMaxWorkers)
+    else if (c.model == Model::EventLoop && (c.workers < 0 || c.workers > Limits::kMaxTasks))
+        err << "--workers (tasks in flight) for the eventloop must be between 0 and " << Limits::kMaxTasks << " (got " << c.workers << ")";
+    else if (c.model != Model::EventLoop && (c.workers < 0 || c.workers > Limits::kMaxWorkers))
         err << "--workers must be between 1 and " << Limits::kMaxWorkers << " (got " << c.workers << ")";
     else if (c.workers == 0 && c.model != Model::EventLoop)
         err << "--workers 0 (unlimited) is only meaningful for the eventloop model";
@@ -88,6 +103,17 @@ std::string validate(const RunConfig& c)
             << ": each is a whole process (got " << c.offload << ")";
     else if (c.crashTask >= c.tasks)
         err << "--crash-task must name a task below --tasks";
+    else if (c.workload == WorkloadKind::Counter && c.model == Model::Processes)
+        err << "the counter workload shares one value in memory, and worker processes share none: each would count "
+               "its own copy (multiprocessing.Value puts it in shared memory); use threads, tbb, sequential or eventloop";
+    else if (c.lock != LockKind::None && c.workload != WorkloadKind::Counter)
+        err << "--lock applies to the counter workload only";
+    else if (c.awaitMode == AwaitMode::Gather && c.model != Model::EventLoop)
+        err << "--await gather applies to the eventloop model only (asyncio.gather)";
+    else if (c.chunksize < 0 || c.chunksize > Limits::kMaxTasks)
+        err << "--chunksize must be between 1 and " << Limits::kMaxTasks << ", or auto (got " << c.chunksize << ")";
+    else if (c.chunksize != 1 && (c.model == Model::Sequential || c.model == Model::EventLoop || c.spawnPerTask))
+        err << "--chunksize applies to pools only: processes, threads and tbb without --spawn-per-task";
     return err.str();
 }
 
@@ -106,9 +132,19 @@ std::string describeModel(const RunConfig& c)
             os << " (new process per task)";
         if (c.offload > 0)
             os << " +offload x" << c.offload << (c.offloadTo == OffloadTarget::Processes ? " processes" : "");
+        if (c.chunksize != 1)
+            os << " chunks of " << effectiveChunksize(c) << (c.chunksize == RunConfig::kAutoChunksize ? " (auto)" : "");
+        if (c.model == Model::EventLoop && c.awaitMode == AwaitMode::Gather)
+            os << ", waits gathered";
+        else if (c.model == Model::EventLoop && c.rounds > 1 && c.workload == WorkloadKind::Io)
+            os << ", waits awaited in turn";
     }
     if (c.gil)
         os << " +GIL (emulated)";
+    if (c.gil && c.releasesGil)
+        os << ", released around CPU work";
+    if (c.workload == WorkloadKind::Counter)
+        os << (c.lock == LockKind::Mutex ? ", under a mutex" : ", no lock");
     return os.str();
 }
 
@@ -137,6 +173,9 @@ std::string describeWorkload(const RunConfig& c)
         break;
     case WorkloadKind::Convoy:
         os << " (1 " << toString(c.kernel) << " " << c.taskMs << " ms + " << (c.tasks - 1) << " x " << c.rounds << " waits: " << wait << ")";
+        break;
+    case WorkloadKind::Counter:
+        os << " (" << counterSteps(c) << " increments of one shared value, lock " << toString(c.lock) << ")";
         break;
     }
     return os.str();

@@ -40,6 +40,14 @@ struct RunConfig {
 
     double sampleMs = 50.0;
 
+    // The lessons of races, awaits, code that releases the GIL and batching.
+    LockKind lock = LockKind::None;          // counter: how the shared value is guarded
+    AwaitMode awaitMode = AwaitMode::Sequential; // eventloop: consecutive waits one by one or gathered
+    bool releasesGil = false;                // CPU parts drop the emulated GIL, as a C extension does
+    int chunksize = 1;                       // tasks per hand-over (processes), grain (threads, tbb)
+    static constexpr int kAutoChunksize = 0; // Pool.map's: ceil(tasks / (4 * workers))
+    static constexpr std::uint64_t kDefaultCounterSteps = 10000;
+
     // Where the process model finds the worker executable (absolute path).
     std::string workerExecutable;
     // Processes: how long a worker may stay silent beyond what its task can take before it is
@@ -74,6 +82,11 @@ struct Limits {
 // Fills in what was left to the model: --workers defaults as Python's executors do
 // (threads: min(32, cores + 4); tbb and processes: cores; eventloop: unlimited).
 RunConfig withDefaults(RunConfig config);
+
+// The chunksize in effect: --chunksize auto resolved as Pool.map does, at least 1.
+int effectiveChunksize(const RunConfig& config);
+// Read-modify-write steps of one counter task (--iterations, or the default).
+std::uint64_t counterSteps(const RunConfig& config);
 
 // Returns an empty string when the config can run, else one sentence that says what is wrong
 // and what the allowed range is.

@@ -65,6 +65,12 @@ struct Summary {
     // Against a sequential baseline, when one was run (0 otherwise).
     double speedup = 0;
     double efficiency = 0;
+    // The counter workload: time blocked on its mutex; steps done (the value a correct
+    // count reaches), the value reached, and the difference (updates lost to the race).
+    double lockWaitS = 0;
+    std::int64_t counterExpected = 0;
+    std::int64_t counterFinal = 0;
+    std::int64_t lostUpdates = 0;
 };
 
 enum class RunStatus : std::uint8_t { Running, Completed, Cancelled, Failed };

@@ -9,7 +9,7 @@ namespace ce {
 WorkSizes computeWorkSizes(const RunConfig& c)
 {
     WorkSizes s;
-    const bool needsCpu = c.workload != WorkloadKind::Io;
+    const bool needsCpu = c.workload != WorkloadKind::Io && c.workload != WorkloadKind::Counter;
     if (needsCpu) {
         s.cpuUnits = c.iterations > 0 ? c.iterations : unitsForMs(c.kernel, c.taskMs);
         s.sliceUnits = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(unitsPerMs(c.kernel) * 0.05));
@@ -41,6 +41,10 @@ std::vector<PhaseSpec> planTask(const RunConfig& c, const WorkSizes& sizes, int 
             phases.push_back(cpu);
         else
             phases.assign(static_cast<std::size_t>(c.rounds), wait);
+        break;
+    case WorkloadKind::Counter:
+        // One CPU part of read-modify-write steps on the shared value (TaskRunner::count).
+        phases.push_back(PhaseSpec{PhaseSpec::Kind::Cpu, counterSteps(c), 0});
         break;
     }
     phases.erase(std::remove_if(phases.begin(), phases.end(),

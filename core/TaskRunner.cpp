@@ -4,6 +4,7 @@
 #include "Gil.h"
 #include "Kernels.h"
 #include "Recorder.h"
+#include "SharedCounter.h"
 #include "platform/Platform.h"
 
 #include <algorithm>
@@ -32,6 +33,77 @@ void TaskRunner::takeGil(int task, int lane, PhaseSink& sink)
 
 TaskRunner::Outcome TaskRunner::cpu(int task, int lane, std::uint64_t units, PhaseSink& sink)
 {
+    // A C extension releases the GIL around its heavy loop (Py_BEGIN_ALLOW_THREADS) and takes
+    // it back before it returns to Python: the compute itself then runs beside other threads.
+    const bool release = m_ctx.gil && m_ctx.releasesGil;
+    Gil* gil = release ? nullptr : m_ctx.gil;
+    if (release)
+        m_ctx.gil->drop(&t_threadState);
+    const Outcome outcome = m_ctx.counter ? count(task, lane, units, sink, gil) : compute(task, lane, units, sink, gil);
+    if (release)
+        takeGil(task, lane, sink);
+    return outcome;
+}
+
+TaskRunner::Outcome TaskRunner::count(int task, int lane, std::uint64_t steps, PhaseSink& sink, Gil* gil)
+{
+    // Shorter blocks on the mutex stay inside the CPU segment: recording each would cost more
+    // than the wait.
+    constexpr std::int64_t kMinRecordedLockWaitNs = 2000;
+    SharedCounter& counter = *m_ctx.counter;
+    const bool locked = counter.lock == LockKind::Mutex;
+    std::int64_t segmentStart = now();
+    std::int64_t segmentCpu = platform::threadCpuNs();
+    auto core = static_cast<std::int16_t>(platform::currentCpu());
+    auto segment = [&](std::int64_t end) {
+        PhaseRecord p{segmentStart, end, m_ctx.osId, task, lane, core, State::Cpu};
+        p.cpuNs = platform::threadCpuNs() - segmentCpu;
+        sink.add(p);
+    };
+    auto restart = [&] {
+        segmentStart = now();
+        segmentCpu = platform::threadCpuNs();
+        core = static_cast<std::int16_t>(platform::currentCpu());
+    };
+    std::uint64_t done = 0;
+    Outcome outcome = Outcome::Done;
+    while (done < steps) {
+        if ((done & 1023) == 0 && m_ctx.cancel && m_ctx.cancel->isCancelled()) {
+            outcome = Outcome::Cancelled;
+            break;
+        }
+        if (locked && !counter.mutex.try_lock()) {
+            const std::int64_t t0 = now();
+            counter.mutex.lock();
+            const std::int64_t t1 = now();
+            if (t1 - t0 >= kMinRecordedLockWaitNs) {
+                segment(t0);
+                sink.add(PhaseRecord{t0, t1, m_ctx.osId, task, lane, core, State::LockWait});
+                restart();
+            }
+        }
+        // counter += 1, as the interpreter does it: read, add, write back.
+        const std::uint64_t v = counter.value.load(std::memory_order_relaxed);
+        counter.value.store(v + 1, std::memory_order_relaxed);
+        if (locked)
+            counter.mutex.unlock();
+        ++done;
+        // CPython 3.10+ looks at the eval breaker only at backward jumps and calls, i.e.
+        // between whole increments, never between the read and the write: so does this.
+        if (gil && done < steps && gil->dropRequested()) {
+            segment(now());
+            gil->drop(&t_threadState);
+            takeGil(task, lane, sink);
+            restart();
+        }
+    }
+    counter.stepsDone.fetch_add(done, std::memory_order_relaxed);
+    segment(now());
+    return outcome;
+}
+
+TaskRunner::Outcome TaskRunner::compute(int task, int lane, std::uint64_t units, PhaseSink& sink, Gil* gil)
+{
     const std::uint64_t slice = std::max<std::uint64_t>(1, m_ctx.sizes.sliceUnits);
     std::int64_t segmentStart = now();
     std::int64_t segmentCpu = platform::threadCpuNs();
@@ -52,10 +124,10 @@ TaskRunner::Outcome TaskRunner::cpu(int task, int lane, std::uint64_t units, Pha
         done += n;
         if (task == m_ctx.crashTask && done * 2 >= units)
             std::abort(); // test hook: a worker dying mid-task
-        if (m_ctx.gil && done < units && m_ctx.gil->dropRequested()) {
+        if (gil && done < units && gil->dropRequested()) {
             // The eval breaker: another thread has waited a whole switch interval.
             segment();
-            m_ctx.gil->drop(&t_threadState);
+            gil->drop(&t_threadState);
             takeGil(task, lane, sink);
             segmentStart = now();
             segmentCpu = platform::threadCpuNs();

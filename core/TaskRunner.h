@@ -13,6 +13,7 @@ namespace ce {
 class CancelToken;
 class Gil;
 class PhaseSink;
+struct SharedCounter;
 
 // Runs a task's phases on the calling thread and records them. Shared by every model that
 // runs a whole task on one thread (sequential, threads, tbb, and the worker process).
@@ -35,6 +36,8 @@ public:
         std::int64_t runStartNs = 0;
         std::int64_t osId = 0;         // recorded in every phase (thread id or process id)
         int crashTask = -1;            // test hook: abort() half-way through this task
+        SharedCounter* counter = nullptr; // the counter workload: CPU parts increment this
+        bool releasesGil = false;      // CPU parts drop the GIL while they compute (C extension)
     };
 
     explicit TaskRunner(const Context& context);
@@ -61,6 +64,8 @@ private:
     std::int64_t now() const;
     void takeGil(int task, int lane, PhaseSink& sink);
     Outcome cpu(int task, int lane, std::uint64_t units, PhaseSink& sink);
+    Outcome compute(int task, int lane, std::uint64_t units, PhaseSink& sink, Gil* gil);
+    Outcome count(int task, int lane, std::uint64_t steps, PhaseSink& sink, Gil* gil);
 
     Context m_ctx;
     std::uint64_t m_checksum = 0;

@@ -16,11 +16,14 @@ std::optional<E> lookup(const std::array<std::string_view, N>& names, std::strin
 }
 
 constexpr std::array<std::string_view, 5> kModelNames{"sequential", "threads", "tbb", "processes", "eventloop"};
-constexpr std::array<std::string_view, 4> kWorkloadNames{"cpu", "io", "mixed", "convoy"};
+constexpr std::array<std::string_view, 5> kWorkloadNames{"cpu", "io", "mixed", "convoy", "counter"};
 constexpr std::array<std::string_view, 5> kKernelNames{"spin", "sumsq", "primes", "mandelbrot", "sha256"};
 constexpr std::array<std::string_view, 3> kIoNames{"sleep", "file", "net"};
-constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait"};
+constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait", "lock-wait"};
 constexpr std::array<std::string_view, 5> kStatusNames{"pending", "running", "done", "failed", "cancelled"};
+
+constexpr std::array<std::string_view, 2> kLockNames{"none", "mutex"};
+constexpr std::array<std::string_view, 2> kAwaitNames{"sequential", "gather"};
 
 } // namespace
 
@@ -30,12 +33,16 @@ std::string_view toString(Kernel k) { return kKernelNames[static_cast<std::size_
 std::string_view toString(IoKind i) { return kIoNames[static_cast<std::size_t>(i)]; }
 std::string_view toString(State s) { return kStateNames[static_cast<std::size_t>(s)]; }
 std::string_view toString(TaskStatus s) { return kStatusNames[static_cast<std::size_t>(s)]; }
+std::string_view toString(LockKind k) { return kLockNames[static_cast<std::size_t>(k)]; }
+std::string_view toString(AwaitMode a) { return kAwaitNames[static_cast<std::size_t>(a)]; }
 
 std::optional<Model> modelFromString(std::string_view s) { return lookup<Model>(kModelNames, s); }
 std::optional<WorkloadKind> workloadFromString(std::string_view s) { return lookup<WorkloadKind>(kWorkloadNames, s); }
 std::optional<Kernel> kernelFromString(std::string_view s) { return lookup<Kernel>(kKernelNames, s); }
 std::optional<IoKind> ioFromString(std::string_view s) { return lookup<IoKind>(kIoNames, s); }
 std::optional<State> stateFromString(std::string_view s) { return lookup<State>(kStateNames, s); }
+std::optional<LockKind> lockFromString(std::string_view s) { return lookup<LockKind>(kLockNames, s); }
+std::optional<AwaitMode> awaitFromString(std::string_view s) { return lookup<AwaitMode>(kAwaitNames, s); }
 
 const std::vector<Model>& allModels()
 {

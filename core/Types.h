@@ -11,13 +11,18 @@
 namespace ce {
 
 enum class Model : std::uint8_t { Sequential, Threads, Tbb, Processes, EventLoop };
-enum class WorkloadKind : std::uint8_t { Cpu, Io, Mixed, Convoy };
+enum class WorkloadKind : std::uint8_t { Cpu, Io, Mixed, Convoy, Counter };
 enum class Kernel : std::uint8_t { Spin, SumSq, Primes, Mandelbrot, Sha256 };
 enum class IoKind : std::uint8_t { Sleep, File, Net };
 
 // What a lane was doing during one recorded interval.
-enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait };
-inline constexpr int kStateCount = 6;
+enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait, LockWait };
+inline constexpr int kStateCount = 7;
+
+// How the counter workload guards its shared value.
+enum class LockKind : std::uint8_t { None, Mutex };
+// How an event-loop task awaits its consecutive waits: one after another, or all at once.
+enum class AwaitMode : std::uint8_t { Sequential, Gather };
 
 enum class TaskStatus : std::uint8_t { Pending, Running, Done, Failed, Cancelled };
 
@@ -27,12 +32,16 @@ std::string_view toString(Kernel k);
 std::string_view toString(IoKind i);
 std::string_view toString(State s);
 std::string_view toString(TaskStatus s);
+std::string_view toString(LockKind k);
+std::string_view toString(AwaitMode a);
 
 std::optional<Model> modelFromString(std::string_view s);
 std::optional<WorkloadKind> workloadFromString(std::string_view s);
 std::optional<Kernel> kernelFromString(std::string_view s);
 std::optional<IoKind> ioFromString(std::string_view s);
 std::optional<State> stateFromString(std::string_view s);
+std::optional<LockKind> lockFromString(std::string_view s);
+std::optional<AwaitMode> awaitFromString(std::string_view s);
 
 const std::vector<Model>& allModels();
 const std::vector<Kernel>& allKernels();

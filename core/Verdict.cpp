@@ -46,9 +46,12 @@ Verdict judge(const std::vector<RunSnapshot>& runs, const Advice& advice, bool g
     Verdict v;
     // "Event loop, CPU parts offloaded to processes" is matched by such runs only.
     const bool toProcesses = !advice.path.empty() && advice.path.back().node == "eventloop-processes";
+    // "Threads that compute outside the lock" is matched only by runs that release it.
+    const bool needsRelease = !advice.path.empty() && advice.path.back().node == "threads-released";
     const auto matches = [&](const RunConfig& c) {
         return matchesRecommendation(c.model, advice.recommended)
-            && (!toProcesses || (c.offload > 0 && c.offloadTo == OffloadTarget::Processes));
+            && (!toProcesses || (c.offload > 0 && c.offloadTo == OffloadTarget::Processes))
+            && (!needsRelease || c.releasesGil);
     };
     for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
         const RunSnapshot& r = runs[static_cast<std::size_t>(i)];

@@ -174,6 +174,36 @@ bool decodeHello(const std::string& frame, std::int64_t& pid)
     return in.get(magic) && magic == kHelloMagic && in.get(pid) && in.atEnd();
 }
 
+std::string encodeBatch(const std::vector<std::string>& frames)
+{
+    Writer w;
+    w.put(kBatchMagic);
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(frames.size()));
+    for (const auto& f : frames)
+        w.putString(f);
+    return w.take();
+}
+
+bool isBatch(const std::string& frame)
+{
+    std::uint32_t magic = 0;
+    return frame.size() >= sizeof magic && (std::memcpy(&magic, frame.data(), sizeof magic), magic == kBatchMagic);
+}
+
+bool decodeBatch(const std::string& frame, std::vector<std::string>& frames)
+{
+    Reader in(frame);
+    std::uint32_t magic = 0, n = 0;
+    if (!in.get(magic) || magic != kBatchMagic || !in.get(n) || n > 1000000)
+        return false;
+    frames.assign(n, {});
+    for (auto& f : frames) {
+        if (!in.getString(f))
+            return false;
+    }
+    return in.atEnd();
+}
+
 bool writeFrame(std::FILE* f, const std::string& frame)
 {
     const std::uint64_t n = frame.size();
@@ -361,24 +391,9 @@ int runWorkerProcess()
 
     CancelToken neverCancelled; // the parent ends a worker by closing its stdin or killing it
     std::unique_ptr<Gil> gil;   // this process's own interpreter lock
-    std::string frame;
-    for (;;) {
-        protocol::Request req;
-        try {
-            if (!protocol::readFrame(stdin, frame))
-                break;
-            if (!protocol::decode(frame, req)) {
-                std::fputs("concurrency-explorer worker: malformed request from the parent\n", stderr);
-                return 2;
-            }
-            frame = std::string();
-        } catch (const std::bad_alloc&) {
-            std::fputs("concurrency-explorer worker: out of memory reading a request\n", stderr);
-            return 3;
-        }
-        if (!actOnFault(faultFor(req.task)))
-            return 1;
-        const std::int64_t received = platform::monotonicNs() - req.runStartNs;
+    // One request: run it and fill its reply. In a batch only the first records the transfer
+    // in (it covers the whole batch), so the lane never shows two things at once.
+    auto serve = [&](protocol::Request& req, std::int64_t received, bool recordTransfer, protocol::Reply& reply) {
         if (req.gil && !gil)
             gil = std::make_unique<Gil>(std::chrono::nanoseconds(static_cast<std::int64_t>(req.switchIntervalMs * 1e6)));
 
@@ -400,8 +415,8 @@ int runWorkerProcess()
 
         VectorSink sink;
         // Receiving and unpacking the task and its payload: the worker side of the transfer.
-        sink.add(PhaseRecord{req.sentNs, received, rc.osId, req.task, req.lane, static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
-        protocol::Reply reply;
+        if (recordTransfer)
+            sink.add(PhaseRecord{req.sentNs, received, rc.osId, req.task, req.lane, static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
         reply.task = req.task;
         try {
             TaskRunner runner(rc);
@@ -416,9 +431,52 @@ int runWorkerProcess()
             reply.outcome = static_cast<std::uint8_t>(TaskRunner::Outcome::Failed);
             reply.error = std::string("the worker process failed: ") + e.what();
         }
-        reply.replyStartNs = platform::monotonicNs() - req.runStartNs;
+    };
+
+    std::string frame;
+    for (;;) {
+        std::vector<protocol::Request> requests;
+        bool batch = false;
         try {
-            if (!protocol::writeFrame(stdout, protocol::encode(reply)))
+            if (!protocol::readFrame(stdin, frame))
+                break;
+            std::vector<std::string> frames;
+            batch = protocol::isBatch(frame);
+            if (batch ? !protocol::decodeBatch(frame, frames) : (frames.push_back(std::move(frame)), false)) {
+                std::fputs("concurrency-explorer worker: malformed batch from the parent\n", stderr);
+                return 2;
+            }
+            frame = std::string();
+            requests.resize(frames.size());
+            for (std::size_t i = 0; i < frames.size(); ++i) {
+                if (!protocol::decode(frames[i], requests[i])) {
+                    std::fputs("concurrency-explorer worker: malformed request from the parent\n", stderr);
+                    return 2;
+                }
+                frames[i] = std::string();
+            }
+        } catch (const std::bad_alloc&) {
+            std::fputs("concurrency-explorer worker: out of memory reading a request\n", stderr);
+            return 3;
+        }
+        if (requests.empty())
+            continue;
+        for (const auto& req : requests) {
+            if (!actOnFault(faultFor(req.task)))
+                return 1;
+        }
+        const std::int64_t received = platform::monotonicNs() - requests.front().runStartNs;
+        std::vector<protocol::Reply> replies(requests.size());
+        for (std::size_t i = 0; i < requests.size(); ++i)
+            serve(requests[i], received, i == 0, replies[i]);
+        const std::int64_t replyStart = platform::monotonicNs() - requests.front().runStartNs;
+        try {
+            std::vector<std::string> out;
+            for (auto& reply : replies) {
+                reply.replyStartNs = replyStart;
+                out.push_back(protocol::encode(reply));
+            }
+            if (!protocol::writeFrame(stdout, batch ? protocol::encodeBatch(out) : out.front()))
                 return 1;
         } catch (const std::bad_alloc&) {
             std::fputs("concurrency-explorer worker: out of memory writing a reply\n", stderr);

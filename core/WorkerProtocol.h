@@ -18,10 +18,13 @@ namespace ce::protocol {
 constexpr std::uint32_t kHelloMagic = 0x31484543;    // "CEH1"
 constexpr std::uint32_t kRequestMagic = 0x31514543;  // "CEQ1"
 constexpr std::uint32_t kReplyMagic = 0x31524543;    // "CER1"
+constexpr std::uint32_t kBatchMagic = 0x31424543;    // "CEB1": several requests or replies in one frame
 constexpr std::uint64_t kMaxFrame = (64ull << 20) + (16ull << 20);
 // What a reply may carry beyond the run's payload: its phases and error text. A longer frame
 // is a protocol error (never an allocation of whatever length a worker claims).
 constexpr std::uint64_t kFrameHeadroom = 16ull << 20;
+// A batch (--chunksize) carries at most this much payload, so its frame stays below kMaxFrame.
+constexpr std::uint64_t kMaxBatchPayload = 64ull << 20;
 
 struct Request {
     std::int32_t task = 0;
@@ -58,6 +61,10 @@ std::string encodeHello(std::int64_t pid);
 bool decode(const std::string& frame, Request& r);
 bool decode(const std::string& frame, Reply& r);
 bool decodeHello(const std::string& frame, std::int64_t& pid);
+// Pool.map's chunks: encoded requests (or replies) sent as one frame, one round trip.
+std::string encodeBatch(const std::vector<std::string>& frames);
+bool isBatch(const std::string& frame);
+bool decodeBatch(const std::string& frame, std::vector<std::string>& frames);
 
 // Blocking frame I/O on C streams (the worker's side).
 bool writeFrame(std::FILE* f, const std::string& frame);

@@ -69,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(r.summary.makespanS, m_run.summary.makespanS);
         QVERIFY(test::lanesNeverOverlap(r).isEmpty());
         // And a comparison file holds several.
-        QVERIFY(writeCompareJson(path("cmp.json"), {m_run, m_run}, advise({0.1, 4, true, {}}), &error));
+        QVERIFY(writeCompareJson(path("cmp.json"), {m_run, m_run}, advise(measured(0.1, 4, true)), &error));
         QVERIFY(readRunsJson(path("cmp.json"), back, &error));
         QCOMPARE(back.size(), std::size_t(2));
     }

@@ -26,7 +26,7 @@ private Q_SLOTS:
         for (double share : {0.05, 0.3, 0.95}) {
             for (int n : {10, 1000}) {
                 for (bool gil : {false, true}) {
-                    const Advice a = advise({share, n, gil, {}});
+                    const Advice a = advise(measured(share, n, gil));
                     QCOMPARE(a.path.front().node, std::string("start"));
                     QCOMPARE(chart.node(a.path.back().node)->kind, FlowNode::Kind::Answer);
                     QVERIFY(chart.node(a.path.back().node)->model == a.recommended);
@@ -44,10 +44,10 @@ private Q_SLOTS:
 
     void typicalWorkloads()
     {
-        QCOMPARE(static_cast<int>(advise({0.02, 10, true, {}}).recommended), static_cast<int>(Model::Threads));
-        QCOMPARE(static_cast<int>(advise({0.02, 1000, false, {}}).recommended), static_cast<int>(Model::EventLoop));
-        QCOMPARE(static_cast<int>(advise({0.99, 8, true, {}}).recommended), static_cast<int>(Model::Processes));
-        QCOMPARE(static_cast<int>(advise({0.99, 8, false, {}}).recommended), static_cast<int>(Model::Tbb));
+        QCOMPARE(static_cast<int>(advise(measured(0.02, 10, true)).recommended), static_cast<int>(Model::Threads));
+        QCOMPARE(static_cast<int>(advise(measured(0.02, 1000, false)).recommended), static_cast<int>(Model::EventLoop));
+        QCOMPARE(static_cast<int>(advise(measured(0.99, 8, true)).recommended), static_cast<int>(Model::Processes));
+        QCOMPARE(static_cast<int>(advise(measured(0.99, 8, false)).recommended), static_cast<int>(Model::Tbb));
     }
 
     void eventLoopComputingUnderTheGilOffloadsToProcesses()
@@ -127,7 +127,7 @@ private Q_SLOTS:
             r.summary.makespanS = makespan;
             return r;
         };
-        const Advice processes = advise({0.99, 4, true, {}});
+        const Advice processes = advise(measured(0.99, 4, true));
         // Threads without the GIL were fastest, but under a GIL they are not an option.
         std::vector<RunSnapshot> runs{run(Model::Sequential, false, 1.0), run(Model::Threads, false, 0.5),
                                       run(Model::Threads, true, 1.05), run(Model::Processes, true, 0.55)};
@@ -152,7 +152,7 @@ private Q_SLOTS:
 
         // A failed run is never the fastest.
         runs[0].status = RunStatus::Cancelled;
-        v = judge(runs, advise({0.99, 4, false, {}}), false);
+        v = judge(runs, advise(measured(0.99, 4, false)), false);
         QCOMPARE(v.fastest, 1);
         QVERIFY(v.recommendedWasFastest); // threads count as "threads or TBB tasks"
     }

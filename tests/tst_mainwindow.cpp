@@ -5,6 +5,7 @@
 #include "FlowchartView.h"
 #include "Options.h"
 #include "MainWindow.h"
+#include "SweepWindow.h"
 #include "RunController.h"
 #include "RunForm.h"
 #include "Theme.h"
@@ -78,7 +79,7 @@ private Q_SLOTS:
         QVERIFY(m.cores() > 0);
         QVERIFY(m.hasGilTrack() && !m.gilHolders().empty());
         // CPU-bound under a GIL: the CPU branch, then "yes", then processes.
-        const std::vector<std::string> expected{"start", "cpu-gil", "processes"};
+        const std::vector<std::string> expected{"start", "task-cost", "cpu-gil", "cpu-release", "processes"};
         QCOMPARE(w.flowchart()->highlightedPath(), expected);
     }
 
@@ -181,7 +182,7 @@ private Q_SLOTS:
         for (const auto& r : runs)
             QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
         QVERIFY(runs[2].summary.speedup > 0);
-        const std::vector<std::string> expected{"start", "cpu-gil", "processes"};
+        const std::vector<std::string> expected{"start", "task-cost", "cpu-gil", "cpu-release", "processes"};
         QCOMPARE(w.flowchart()->highlightedPath(), expected);
         QTemporaryDir dir;
         QString error;
@@ -293,6 +294,31 @@ private Q_SLOTS:
         for (int i = 1; i < jobs.size(); ++i)
             QVERIFY(jobs[i] >= jobs[i - 1]);
         QCOMPARE(jobs.last(), 2);
+    }
+
+    void sweepWindowKeepsEveryPointInOrder()
+    {
+        RunConfig base;
+        base.workload = WorkloadKind::Io;
+        base.tasks = 6;
+        base.waitMs = 5;
+        base.workerExecutable = CE_EXECUTABLE;
+        SweepWindow w(base, QStringLiteral("threads,eventloop"), QStringLiteral("3,5000,1"));
+        w.show();
+        QSignalSpy done(&w, &SweepWindow::finished);
+        w.start();
+        QVERIFY(done.wait(120000));
+        const SweepResult r = w.result();
+        QCOMPARE(r.points.size(), std::size_t(6));
+        const int order[] = {3, 5000, 1, 3, 5000, 1};
+        for (std::size_t i = 0; i < r.points.size(); ++i) {
+            QCOMPARE(r.points[i].workers, order[i]);
+            QCOMPARE(static_cast<int>(r.points[i].model), static_cast<int>(i < 3 ? Model::Threads : Model::EventLoop));
+            QVERIFY(r.points[i].refused ? !r.points[i].reason.empty() : r.points[i].status == RunStatus::Completed);
+        }
+        QVERIFY(r.points[1].refused); // 5000 threads: past this program's limit
+        if (!qEnvironmentVariableIsEmpty("CE_SHOT_DIR"))
+            w.grab().save(qEnvironmentVariable("CE_SHOT_DIR") + QStringLiteral("/sweep-window.png"));
     }
 };
 

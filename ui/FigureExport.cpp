@@ -29,6 +29,8 @@ QString figureFooter(const RunSnapshot& run)
                        .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.boundS, 0, 'f', 3);
     if (run.config.gil)
         text += QStringLiteral(" · GIL wait %1 s (the GIL is emulated: C++ has none)").arg(s.gilWaitS, 0, 'f', 3);
+    if (run.config.workload == WorkloadKind::Counter)
+        text += QStringLiteral(" · counter %1 of %2 increments, %3 lost updates").arg(s.counterFinal).arg(s.counterExpected).arg(s.lostUpdates);
     if (run.config.model == Model::EventLoop)
         text += QStringLiteral(" · worst loop lag %1 ms").arg(s.maxLoopLagMs, 0, 'f', 1);
     if (run.status != RunStatus::Completed)
@@ -64,7 +66,9 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
         const double speedup = runs[i].summary.speedup;
         bars->addData(double(i), speedup);
         QString label = q(describeModel(runs[i].config));
-        if (advice && runs[i].config.model == advice->recommended)
+        // "Threads that compute outside the lock" is only the runs that release it.
+        const bool needsRelease = advice && !advice->path.empty() && advice->path.back().node == "threads-released";
+        if (advice && runs[i].config.model == advice->recommended && (!needsRelease || runs[i].config.releasesGil))
             label += QStringLiteral("  (recommended)");
         ticker->addTick(double(i), label);
         best = std::max(best, speedup);
@@ -145,7 +149,10 @@ void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& run
     for (const auto& run : runs) {
         const int each = std::max(80, static_cast<int>(available * weight(run) / std::max(1.0, totalWeight)));
         TimelinePlot plot;
-        plot.setCaption(q(describeModel(run.config)) + QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3), {});
+        QString caption = q(describeModel(run.config)) + QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3);
+        if (run.config.workload == WorkloadKind::Counter)
+            caption += QStringLiteral(" — %1 of %2 increments kept, %3 lost").arg(run.summary.counterFinal).arg(run.summary.counterExpected).arg(run.summary.lostUpdates);
+        plot.setCaption(caption, {});
         plot.setTimeRange(longest); // one time scale for all
         plot.setLegendVisible(false);
         plot.setRun(run);

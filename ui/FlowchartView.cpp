@@ -63,6 +63,20 @@ std::map<std::string, QRectF> FlowchartView::layout(const QRectF& area) const
             if (depth.count(n.id) && depth[n.id] == d)
                 row.push_back(n.id);
         }
+        // Under the middle of their parents, so that branches do not cross.
+        std::map<std::string, double> parentX;
+        for (const auto& id : row) {
+            double sum = 0;
+            int count = 0;
+            for (const auto& e : chart.edges) {
+                if (e.to == id && rects.count(e.from)) {
+                    sum += rects[e.from].center().x();
+                    ++count;
+                }
+            }
+            parentX[id] = count > 0 ? sum / count : 0;
+        }
+        std::stable_sort(row.begin(), row.end(), [&](const std::string& a, const std::string& b) { return parentX[a] < parentX[b]; });
         const double colW = area.width() / std::max<std::size_t>(1, row.size());
         for (std::size_t i = 0; i < row.size(); ++i) {
             const double w = std::min(colW - 8, 240.0);

@@ -9,6 +9,7 @@
 #include "FlowchartView.h"
 #include "RunController.h"
 #include "RunForm.h"
+#include "SweepWindow.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
 
@@ -89,6 +90,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc)"));
     m_cancelAction->setEnabled(false);
+    auto* sweep = toolbar->addAction(tr("Sweep…"), this, &MainWindow::openSweep);
+    sweep->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
+    sweep->setToolTip(tr("Run the form's workload over a list of worker counts, per model: how far each goes, with refused "
+                         "points and their reasons (Ctrl+Shift+W)"));
     toolbar->addSeparator();
     m_exportAction = toolbar->addAction(tr("Export…"), this, &MainWindow::exportDialog);
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -248,6 +253,7 @@ void MainWindow::finishCompare()
     m.concurrency = measured->config.tasks;
     const bool gil = std::any_of(m_compareRuns.begin(), m_compareRuns.end(), [](const RunSnapshot& r) { return r.config.gil; });
     m.gil = gil;
+    measureTaskCost(m, m_compareRuns);
     m_compareAdvice = advise(m);
     m_compareHasAdvice = true;
     const Verdict verdict = judge(m_compareRuns, m_compareAdvice, gil);
@@ -515,6 +521,28 @@ void MainWindow::exportDialog()
         QMessageBox::warning(this, tr("Export failed"), error);
     else
         statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::openSweep()
+{
+    QString problem;
+    auto config = m_form->config(&problem);
+    if (!config) {
+        m_problem->setText(problem);
+        return;
+    }
+    config->workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
+    QString models = QStringLiteral("threads,eventloop");
+    QString workers = QStringLiteral("1,10,100,1000");
+    if (const auto preset = findPreset(m_form->presetName().toStdString()); preset && !preset->sweepModels.empty()) {
+        models = QString::fromStdString(preset->sweepModels);
+        workers = QString::fromStdString(preset->sweepWorkers);
+    }
+    if (m_sweep)
+        m_sweep->close();
+    m_sweep = new SweepWindow(*config, models, workers, this);
+    m_sweep->setAttribute(Qt::WA_DeleteOnClose);
+    m_sweep->show();
 }
 
 } // namespace ce::ui

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QLabel;
@@ -13,6 +14,8 @@ class QProgressBar;
 class QStackedWidget;
 
 namespace ce::ui {
+
+class SweepWindow;
 
 class CompareView;
 class FlowchartView;
@@ -45,6 +48,7 @@ public Q_SLOTS:
     void startRun();
     void startCompare();
     void cancelRun();
+    void openSweep();
     bool exportPng(const QString& path, QSize size, QString* error);
     // PNG, SVG or PDF by the file's extension: the run's timeline, or the comparison shown.
     bool exportFigure(const QString& path, QSize size, double scale, bool stamp, QString* error);
@@ -63,6 +67,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QPointer<SweepWindow> m_sweep;
     void validateForm();
     void showSnapshot(int job, const RunSnapshot& snapshot);
     void showFinished(int job, const RunSnapshot& snapshot);

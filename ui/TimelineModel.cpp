@@ -14,6 +14,7 @@ QColor StatePalette::color(State s)
     case State::Spawn: return QColor(204, 121, 167);  // reddish purple
     case State::Ipc: return QColor(230, 159, 0);      // orange
     case State::Queued: return QColor(190, 190, 190); // grey
+    case State::LockWait: return QColor(210, 190, 20); // dark yellow
     }
     return Qt::black;
 }
@@ -27,13 +28,14 @@ QString StatePalette::label(State s)
     case State::Spawn: return QStringLiteral("starting a process");
     case State::Ipc: return QStringLiteral("sending data to/from a process");
     case State::Queued: return QStringLiteral("queued");
+    case State::LockWait: return QStringLiteral("waiting for a lock");
     }
     return {};
 }
 
 const std::array<State, kStateCount>& StatePalette::drawOrder()
 {
-    static const std::array<State, kStateCount> order{State::Cpu, State::GilWait, State::IoWait, State::Spawn, State::Ipc, State::Queued};
+    static const std::array<State, kStateCount> order{State::Cpu, State::GilWait, State::IoWait, State::Spawn, State::Ipc, State::Queued, State::LockWait};
     return order;
 }
 
@@ -81,7 +83,8 @@ void TimelineModel::setRun(RunSnapshot snapshot)
             continue;
         m_lanes[static_cast<std::size_t>(p.lane)].push_back(p);
         endNs = std::max(endNs, p.endNs);
-        if (p.state == State::Cpu && hasGilTrack() && !(workersOwnLocks && p.task >= 0))
+        // With --releases-gil the CPU parts run outside the lock: they are not its holders.
+        if (p.state == State::Cpu && hasGilTrack() && !(workersOwnLocks && p.task >= 0) && !run.config.releasesGil)
             m_gil.push_back(p);
     }
     // A lane has one writer, so its phases mostly arrive in order already: sort only if not.

@@ -8,6 +8,7 @@
 #include "LoopbackService.h"
 #include "Options.h"
 #include "Presets.h"
+#include "Sweep.h"
 #include "Verdict.h"
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
@@ -90,6 +91,8 @@ Usage:
   concurrency-explorer run     [--preset NAME] [workload and model options] [--json F] [--csv F] [--trace F] [--png F]
   concurrency-explorer compare [--preset NAME] [--models m1,m2,...] [--with-and-without-gil] [options] [files]
   concurrency-explorer advise  [--preset NAME] [workload options] [--json F]
+  concurrency-explorer sweep   [--preset NAME] --models m1,m2 --workers n1,n2,... [options] [--json F] [--csv F] [--png F]
+                               one workload over a list of worker counts (tasks in flight for the event loop)
   concurrency-explorer list    [--json]
   concurrency-explorer serve   [--port P] [--seconds S]    the slow loopback service on its own
   concurrency-explorer demo    [--out DIR]                 a short comparison that writes its files
@@ -120,7 +123,7 @@ Files:
   --svg FILE, --pdf FILE   the same figure as vector graphics
   --size WxH     the figure's size in pixels (default 1600x900)
 
-Limits: tasks 1..100000, workers 1..1024 (processes 1..64), task-ms and wait-ms 0..60000,
+Limits: tasks 1..100000, workers 1..1024 (processes 1..64; event loop 0..100000 in flight), task-ms and wait-ms 0..60000,
 rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms,
 worker-timeout-s 0.1..3600; processes payloads in flight within half the memory.
 Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments, 130 cancelled (Ctrl+C, SIGTERM, SIGHUP).
@@ -298,6 +301,17 @@ RunSnapshot execute(const RunConfig& config, bool quiet, const std::string& labe
     return run.snapshot();
 }
 
+// The counter workload's outcome in one line: the lesson is in the difference.
+std::string describeCounter(const RunSnapshot& r)
+{
+    const Summary& s = r.summary;
+    std::ostringstream os;
+    os << s.counterExpected << " increments reached " << s.counterFinal << ": " << s.lostUpdates << " lost updates";
+    if (r.config.lock == LockKind::Mutex)
+        os << "; waited " << fmt(s.lockWaitS) << " s for the lock";
+    return os.str();
+}
+
 void printRun(const RunSnapshot& r)
 {
     const Summary& s = r.summary;
@@ -317,6 +331,8 @@ void printRun(const RunSnapshot& r)
         std::cout << "Processes: spawn " << fmt(s.spawnS) << " s, transfer (ipc) " << fmt(s.ipcS) << " s, summed over workers\n";
     if (r.config.model == Model::EventLoop)
         std::cout << "Loop lag:  worst " << fmt(s.maxLoopLagMs, 1) << " ms (heartbeat every 10 ms)\n";
+    if (r.config.workload == WorkloadKind::Counter)
+        std::cout << "Counter:   " << describeCounter(r) << "\n";
     for (const auto& e : r.errors)
         std::cout << "Error:     " << e << "\n";
 }
@@ -435,6 +451,8 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         std::printf("%-44s %8.3f s %8.3f s %7.2fx %5.0f%% %6.2f %7.3f s %7.3f s %6.1f ms  %s\n", describeModel(r.config).c_str(), s.makespanS,
                     s.meanLatencyS, s.speedup, s.efficiency * 100, s.meanBusyCores, s.gilWaitS, s.spawnS + s.ipcS, s.maxLoopLagMs,
                     std::string(toString(r.status)).c_str());
+        if (r.config.workload == WorkloadKind::Counter)
+            std::printf("    counter (lock %s): %s\n", std::string(toString(r.config.lock)).c_str(), describeCounter(r).c_str());
         for (const auto& e : r.errors)
             std::printf("    error: %s\n", e.c_str());
     }
@@ -461,6 +479,8 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
                 m.lagSource = "with the CPU parts offloaded to threads";
             }
         }
+        m.releasesGil = base.releasesGil;
+        measureTaskCost(m, runs);
         advice = advise(m);
         std::cout << "\n";
         printAdvice(advice);
@@ -492,6 +512,7 @@ int cmdAdvise(const CliOptions& o, const std::string& exe)
     m.concurrency = c.tasks;
     m.gil = c.gil;
     m.onEventLoop = c.model == Model::EventLoop;
+    m.releasesGil = c.releasesGil;
     m.source = "measured on " + std::to_string(r.summary.tasksDone) + " tasks run one after another";
     const Advice a = advise(m);
     std::cout << "Workload: " << describeWorkload(c) << (c.gil ? ", under a GIL" : ", no GIL") << "\n";
@@ -511,6 +532,100 @@ int cmdAdvise(const CliOptions& o, const std::string& exe)
         }
     }
     return kExitOk;
+}
+
+std::string megabytes(double bytes)
+{
+    return fmt(bytes / (1024.0 * 1024.0), 1) + " MiB";
+}
+
+int cmdSweep(const CliOptions& o, const std::string& exe)
+{
+    // --workers is a list here: take it out of the run options before they are applied.
+    CliOptions rest = o;
+    std::string workersText;
+    rest.runOptions.clear();
+    for (const auto& [name, value] : o.runOptions) {
+        if (name == "workers")
+            workersText = value;
+        else
+            rest.runOptions.emplace_back(name, value);
+    }
+    std::vector<std::string> modelNames = o.models;
+    if (!o.preset.empty()) {
+        if (const auto p = findPreset(o.preset)) {
+            if (modelNames.empty())
+                modelNames = split(p->sweepModels, ',');
+            if (workersText.empty())
+                workersText = p->sweepWorkers;
+        }
+    }
+    const RunConfig base = buildConfig(rest, exe);
+    if (modelNames.empty())
+        usage("sweep needs --models m1,m2,... (e.g. threads,eventloop)");
+    if (workersText.empty())
+        usage("sweep needs --workers n1,n2,... (e.g. 1,10,100,1000)");
+    SweepResult sweep;
+    sweep.base = base;
+    for (const auto& name : modelNames) {
+        const auto m = modelFromString(name);
+        if (!m)
+            usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+        sweep.models.push_back(*m);
+    }
+    for (const auto& w : split(workersText, ',')) {
+        char* end = nullptr;
+        const long v = std::strtol(w.c_str(), &end, 10);
+        if (w.empty() || *end != '\0' || v < 1 || v > 100000000)
+            usage("--workers: '" + w + "' is not a whole number of workers from 1 (sweep takes a list: 1,10,100)");
+        sweep.workers.push_back(static_cast<int>(v));
+    }
+    checkOutputs(o);
+    if (!o.figures.empty() && !(g_hooks && g_hooks->writeSweepFigure))
+        usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
+
+    std::cout << "Sweep: " << describeWorkload(base) << "\n\n";
+    std::printf("%-10s %8s  %10s %8s %12s %12s  %s\n", "model", "workers", "makespan", "speedup", "peak memory", "per worker", "status");
+    for (Model m : sweep.models) {
+        for (int w : sweep.workers) {
+            sweep.points.push_back(runSweepPoint(base, m, w, [] { return g_interrupted.load(); }, &sweep.machine));
+            if (sweep.points.back().status == RunStatus::Cancelled || g_interrupted.load())
+                sweep.cancelled = true;
+            fillSweepSpeedups(sweep.points);
+            const SweepPoint& p = sweep.points.back();
+            if (p.refused)
+                std::printf("%-10s %8d  %10s %8s %12s %12s  refused: %s\n", std::string(toString(m)).c_str(), w, "-", "-", "-", "-", p.reason.c_str());
+            else
+                std::printf("%-10s %8d  %8.3f s %7.2fx %12s %12s  %s\n", std::string(toString(m)).c_str(), w, p.makespanS, p.speedup,
+                            megabytes(double(p.peakMemoryBytes)).c_str(), (fmt(p.memoryPerWorkerBytes / 1024.0, 1) + " KiB").c_str(),
+                            std::string(toString(p.status)).c_str());
+            std::fflush(stdout);
+        }
+        const double share = fitSerialShare(sweep.points, m);
+        if (share >= 0)
+            std::cout << "  " << toString(m) << ": Amdahl's law fits a serial share of " << fmt(share * 100, 1) << "% (speedup against "
+                      << sweep.workers.front() << " worker" << (sweep.workers.front() == 1 ? "" : "s") << ")\n";
+    }
+
+    bool ok = true;
+    std::string error;
+    auto report = [&](bool written, const QString& path) {
+        if (!written) {
+            std::cerr << "concurrency-explorer: " << error << "\n";
+            ok = false;
+        } else if (!o.quiet) {
+            std::cerr << "wrote " << path.toStdString() << "\n";
+        }
+    };
+    if (!o.json.isNull())
+        report(writeSweepJson(o.json, sweep, &error), o.json);
+    if (!o.csv.isNull())
+        report(writeSweepCsv(o.csv, sweep, &error), o.csv);
+    for (const QString& path : o.figures)
+        report(g_hooks->writeSweepFigure(sweep, path, o.size, &error), path);
+    if (sweep.cancelled || g_interrupted.load())
+        return kExitCancelled;
+    return ok ? kExitOk : kExitFailed;
 }
 
 int cmdList(const CliOptions& o)
@@ -659,11 +774,13 @@ int main(int argc, char** argv, const Hooks& hooks)
             return cmdAdvise(o, exe);
         if (o.command == "list")
             return cmdList(o);
+        if (o.command == "sweep")
+            return cmdSweep(o, exe);
         if (o.command == "serve")
             return cmdServe(o);
         if (o.command == "demo" || o.command.empty())
             return cmdDemo(o, exe);
-        usage("unknown command '" + o.command + "' (commands: run, compare, advise, list, serve, demo)");
+        usage("unknown command '" + o.command + "' (commands: run, compare, advise, sweep, list, serve, demo)");
     } catch (const UsageError& e) {
         std::cerr << "concurrency-explorer: " << e.message << "\n";
         return kExitUsage;

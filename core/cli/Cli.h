@@ -2,6 +2,7 @@
 
 #include "Flowchart.h"
 #include "RunData.h"
+#include "Sweep.h"
 
 #include <QSize>
 #include <QString>
@@ -19,6 +20,9 @@ struct Hooks {
     // file (by its extension).
     std::function<bool(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& path, QSize size, std::string* error)>
         writeFigure;
+    // Draws a sweep (makespan, speedup with the ideal line and Amdahl's fit, memory per
+    // worker, refused points with their reasons) to a PNG, SVG or PDF file.
+    std::function<bool(const SweepResult& sweep, const QString& path, QSize size, std::string* error)> writeSweepFigure;
 };
 
 // The headless command line: run, compare, advise, list, serve, demo (and the hidden worker

@@ -110,6 +110,10 @@ private:
         std::vector<PhaseSpec> phases;
         std::size_t next = 0;
         QPointer<QTcpSocket> socket;
+        // --await gather: waits still out, when the gather began, the first failure.
+        int gatherPending = 0;
+        std::int64_t gatherStartNs = 0;
+        std::string gatherError;
     };
 
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
@@ -219,10 +223,28 @@ private:
                 }
                 continue;
             }
+            if (m_ctx.config.awaitMode == AwaitMode::Gather) {
+                startGather(f, phase.ms);
+                return;
+            }
             startWait(f, phase.ms);
             return;
         }
         finish(task, TaskStatus::Done);
+    }
+
+    // asyncio.gather over the task's consecutive waits: they all start now and the task
+    // goes on when the last has ended. The lane shows one io-wait: the task awaits the gather.
+    void startGather(InFlight& f, double firstMs)
+    {
+        std::vector<double> waits{firstMs};
+        while (f.next < f.phases.size() && f.phases[f.next].kind == PhaseSpec::Kind::Wait)
+            waits.push_back(f.phases[f.next++].ms);
+        f.gatherPending = static_cast<int>(waits.size());
+        f.gatherStartNs = now();
+        f.gatherError.clear();
+        for (double ms : waits)
+            startWait(f, ms);
     }
 
     void offloadCpu(InFlight& f, std::uint64_t units)
@@ -290,6 +312,20 @@ private:
             const auto it = m_inFlight.find(task);
             if (it == m_inFlight.end())
                 return;
+            if (InFlight& g = *it->second; g.gatherPending > 0) {
+                if (!ok && g.gatherError.empty())
+                    g.gatherError = error.empty() ? std::string("a gathered wait failed") : error;
+                if (--g.gatherPending > 0)
+                    return;
+                m_ctx.recorder.lane(g.lane).add(PhaseRecord{g.gatherStartNs, now(), m_loopTid, task, g.lane, c, State::IoWait});
+                if (!g.gatherError.empty()) {
+                    m_ctx.recorder.addError("task " + std::to_string(task) + ": " + g.gatherError);
+                    finish(task, TaskStatus::Failed);
+                    return;
+                }
+                advance(task);
+                return;
+            }
             m_ctx.recorder.lane(it->second->lane).add(PhaseRecord{t0, now(), m_loopTid, task, it->second->lane, c, State::IoWait});
             if (!ok) {
                 m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);

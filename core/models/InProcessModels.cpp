@@ -53,6 +53,8 @@ TaskRunner::Context runnerContext(const ModelContext& ctx)
     rc.cancel = &ctx.cancel;
     rc.runStartNs = ctx.recorder.startNs();
     rc.osId = platform::currentThreadId();
+    rc.counter = ctx.counter;
+    rc.releasesGil = ctx.config.releasesGil;
     return rc;
 }
 
@@ -115,10 +117,13 @@ void runThreads(ModelContext& ctx)
                 for (;;) {
                     if (ctx.cancel.isCancelled())
                         return;
-                    const int task = next->fetch_add(1, std::memory_order_relaxed);
-                    if (task >= ctx.config.tasks)
+                    // --chunksize: a worker takes that many tasks from the queue at a time.
+                    const int chunk = effectiveChunksize(ctx.config);
+                    const int first = next->fetch_add(chunk, std::memory_order_relaxed);
+                    if (first >= ctx.config.tasks)
                         return;
-                    runOne(ctx, runner, task, lane);
+                    for (int task = first; task < std::min(first + chunk, ctx.config.tasks) && !ctx.cancel.isCancelled(); ++task)
+                        runOne(ctx, runner, task, lane);
                 }
             });
             if (!started)
@@ -161,7 +166,7 @@ void runTbb(ModelContext& ctx)
         ArenaThreads arenaThreads(arena, ctx.sampler);
         arena.execute([&] {
             tbb::parallel_for(
-                tbb::blocked_range<int>(0, ctx.config.tasks, 1),
+                tbb::blocked_range<int>(0, ctx.config.tasks, static_cast<std::size_t>(effectiveChunksize(ctx.config))),
                 [&](const tbb::blocked_range<int>& range) {
                     // A blocking wait in here blocks this TBB worker: that is the lesson, not a bug.
                     const int lane = std::clamp(tbb::this_task_arena::current_thread_index(), 0, workers - 1);

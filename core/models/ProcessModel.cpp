@@ -157,21 +157,26 @@ private:
         for (;;) {
             if (m_ctx.cancel.isCancelled())
                 break;
-            const int task = m_next.fetch_add(1, std::memory_order_relaxed);
+            // --chunksize: Pool.map hands a worker that many tasks in one request.
+            const int chunk = perTask ? 1 : batchSize();
+            const int task = m_next.fetch_add(chunk, std::memory_order_relaxed);
             if (task >= m_ctx.config.tasks)
                 break;
+            const int count = std::min(chunk, m_ctx.config.tasks - task);
             m_task = task;
+            m_taskCount = count;
             if (!alive && !spawn(perTask ? task : -1)) {
-                m_ctx.recorder.setTaskStatus(task, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
+                for (int t = task; t < task + count; ++t)
+                    m_ctx.recorder.setTaskStatus(t, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
                 break;
             }
-            alive = runTask(task);
+            alive = runTasks(task, count);
             m_task = -1;
             if (perTask && alive)
                 finishChild(true);
             if (perTask)
                 alive = false;
-            // A pool worker that died was reaped in runTask; the next task gets a new one.
+            // A pool worker that died was reaped in runTasks; the next task gets a new one.
         }
         if (alive)
             finishChild(true);
@@ -183,10 +188,10 @@ private:
         try {
             if (m_child)
                 killWorker(why);
-            if (m_task >= 0) {
-                m_ctx.recorder.setTaskStatus(m_task, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
+            for (int t = m_task; t >= 0 && t < m_task + m_taskCount; ++t) {
+                m_ctx.recorder.setTaskStatus(t, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
                 if (!m_ctx.cancel.isCancelled())
-                    m_ctx.recorder.addError("task " + std::to_string(m_task) + ": " + why);
+                    m_ctx.recorder.addError("task " + std::to_string(t) + ": " + why);
             }
         } catch (...) {
             // Nothing is left to report with: the run ends with this task unfinished.
@@ -283,29 +288,44 @@ private:
         return req;
     }
 
-    // Sends task `task` and reads its reply. Returns "" when the reply arrived; else why not,
-    // with the worker already ended (killed by us when the fault was its answer or silence).
-    std::string exchange(int task, protocol::Reply& reply)
+    // Tasks per request: --chunksize, kept small enough for the batch's payload to fit a frame.
+    int batchSize() const
+    {
+        const int chunk = effectiveChunksize(m_ctx.config);
+        const std::uint64_t payload = std::max<std::uint64_t>(1, m_ctx.config.payloadBytes);
+        return std::max(1, static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(chunk), protocol::kMaxBatchPayload / payload)));
+    }
+
+    // Sends tasks first .. first + count - 1 (one request, or a batch of them: --chunksize)
+    // and reads the reply. Returns "" when the replies arrived; else why not, with the worker
+    // already ended (killed by us when the fault was its answer or silence).
+    std::string exchange(int first, int count, std::vector<protocol::Reply>& replies)
     {
         std::chrono::milliseconds limit{0};
         std::string frame;
         try {
-            // Only one copy of the payload lives at a time in this lane: the request's is
-            // moved into the encoded frame's building, the frame is freed after sending.
-            protocol::Request req = request(task);
-            limit = m_deadlines.forTask(m_ctx.config, req.phases);
-            req.payload.assign(m_ctx.config.payloadBytes, 'p');
-            frame = protocol::encode(req);
+            // The request's payload is moved into its encoded frame, freed once sent.
+            std::vector<std::string> frames;
+            for (int t = first; t < first + count; ++t) {
+                protocol::Request req = request(t);
+                limit += m_deadlines.forTask(m_ctx.config, req.phases);
+                req.payload.assign(m_ctx.config.payloadBytes, 'p');
+                frames.push_back(protocol::encode(req));
+            }
+            // One grace for the whole chunk, not one per task.
+            limit -= std::chrono::milliseconds(static_cast<std::int64_t>((count - 1) * m_deadlines.graceMs));
+            frame = count == 1 ? std::move(frames.front()) : protocol::encodeBatch(frames);
         } catch (const std::bad_alloc&) {
             killWorker("could not be sent its task: the parent ran out of memory for the " + std::to_string(m_ctx.config.payloadBytes)
                        + "-byte request");
             return m_lastExit;
         }
+        const std::uint64_t maxReply = m_deadlines.maxReply + static_cast<std::uint64_t>(count - 1) * m_ctx.config.payloadBytes;
         auto r = protocol::writeFrame(toChild(), frame, limit);
         frame = std::string();
         if (r.status == protocol::FrameStatus::Ok) {
             try {
-                r = protocol::readFrame(fromChild(), frame, m_deadlines.maxReply, limit);
+                r = protocol::readFrame(fromChild(), frame, maxReply, limit);
             } catch (const std::bad_alloc&) {
                 killWorker("could not be heard: the parent ran out of memory for the reply");
                 return m_lastExit;
@@ -313,7 +333,7 @@ private:
         }
         switch (r.status) {
         case protocol::FrameStatus::Ok:
-            if (protocol::decode(frame, reply) && reply.task == task)
+            if (decodeReplies(frame, first, count, replies))
                 return {};
             killWorker("sent a malformed reply (a protocol error)");
             break;
@@ -323,7 +343,7 @@ private:
             break;
         case protocol::FrameStatus::TooLong:
             killWorker("announced a frame of " + std::to_string(r.announced) + " bytes, more than this run's replies can hold ("
-                       + std::to_string(m_deadlines.maxReply) + "): a protocol error");
+                       + std::to_string(maxReply) + "): a protocol error");
             break;
         case protocol::FrameStatus::Failed:
             killWorker(std::string("could not be reached (") + std::strerror(r.error) + ")");
@@ -335,36 +355,59 @@ private:
         return m_lastExit;
     }
 
-    // Returns whether the worker is still usable afterwards.
-    bool runTask(int task)
+    static bool decodeReplies(const std::string& frame, int first, int count, std::vector<protocol::Reply>& replies)
+    {
+        replies.assign(static_cast<std::size_t>(count), protocol::Reply{});
+        if (count == 1)
+            return protocol::decode(frame, replies.front()) && replies.front().task == first;
+        std::vector<std::string> parts;
+        if (!protocol::decodeBatch(frame, parts) || parts.size() != static_cast<std::size_t>(count))
+            return false;
+        for (int i = 0; i < count; ++i) {
+            auto& reply = replies[static_cast<std::size_t>(i)];
+            if (!protocol::decode(parts[static_cast<std::size_t>(i)], reply) || reply.task != first + i)
+                return false;
+        }
+        return true;
+    }
+
+    // Runs a task, or a chunk of them in one round trip (as with Pool.map, a chunk is lost
+    // whole when its worker dies). Returns whether the worker is still usable afterwards.
+    bool runTasks(int first, int count)
     {
         auto& rec = m_ctx.recorder;
-        rec.setTaskStatus(task, TaskStatus::Running);
-        protocol::Reply reply;
-        const std::string failure = exchange(task, reply);
+        for (int t = first; t < first + count; ++t)
+            rec.setTaskStatus(t, TaskStatus::Running);
+        std::vector<protocol::Reply> replies;
+        const std::string failure = exchange(first, count, replies);
         if (!failure.empty()) {
-            if (wasCancelled()) {
-                rec.setTaskStatus(task, TaskStatus::Cancelled);
-            } else {
-                rec.setTaskStatus(task, TaskStatus::Failed);
-                rec.addError(who() + " " + failure + " while running task " + std::to_string(task) + (m_killedByUs ? ", and was killed" : "")
+            const bool cancelled = wasCancelled();
+            for (int t = first; t < first + count; ++t)
+                rec.setTaskStatus(t, cancelled ? TaskStatus::Cancelled : TaskStatus::Failed);
+            if (!cancelled) {
+                const std::string what = count == 1 ? "task " + std::to_string(first)
+                                                    : "tasks " + std::to_string(first) + "-" + std::to_string(first + count - 1) + " (one chunk)";
+                rec.addError(who() + " " + failure + " while running " + what + (m_killedByUs ? ", and was killed" : "")
                              + (m_ctx.config.spawnPerTask ? std::string() : std::string("; a new worker takes its place")));
             }
             return false;
         }
         // The worker's own phases (its side of the transfer, CPU, waits), then our side of
-        // the reply's transfer.
+        // the reply's transfer, once for the whole chunk.
         auto& sink = rec.lane(m_lane);
-        for (const auto& p : reply.phases)
-            sink.add(p);
-        sink.add(PhaseRecord{reply.replyStartNs, now(), platform::currentThreadId(), task, m_lane,
+        for (const auto& reply : replies) {
+            for (const auto& p : reply.phases)
+                sink.add(p);
+        }
+        sink.add(PhaseRecord{replies.back().replyStartNs, now(), platform::currentThreadId(), replies.back().task, m_lane,
                              static_cast<std::int16_t>(platform::currentCpu()), State::Ipc});
-        const auto outcome = static_cast<TaskRunner::Outcome>(reply.outcome);
-        if (outcome == TaskRunner::Outcome::Done) {
-            rec.setTaskStatus(task, TaskStatus::Done);
-        } else {
-            rec.setTaskStatus(task, TaskStatus::Failed);
-            rec.addError("task " + std::to_string(task) + ": " + reply.error);
+        for (const auto& reply : replies) {
+            if (static_cast<TaskRunner::Outcome>(reply.outcome) == TaskRunner::Outcome::Done) {
+                rec.setTaskStatus(reply.task, TaskStatus::Done);
+            } else {
+                rec.setTaskStatus(reply.task, TaskStatus::Failed);
+                rec.addError("task " + std::to_string(reply.task) + ": " + reply.error);
+            }
         }
         return true;
     }
@@ -449,7 +492,8 @@ private:
     std::unique_ptr<bp::pipe> m_fromChild;
     std::unique_ptr<bp::child> m_child;
     std::int64_t m_pid = 0;
-    int m_task = -1;                 // the task in hand, for abandon()
+    int m_task = -1;                 // the first task in hand, for abandon()
+    int m_taskCount = 1;             // how many from m_task (a chunk)
     std::string m_killReason;        // set while we end a worker for a fault of its own
     std::string m_lastExit = "ended";
     bool m_killedByUs = false;       // the last worker was ended for m_killReason
