@@ -274,6 +274,7 @@ private Q_SLOTS:
         QTest::newRow("silent") << QStringLiteral("silent@7") << QStringLiteral("stopped responding") << false;
         QTest::newRow("SIGSTOP") << QStringLiteral("stop@7") << QStringLiteral("stopped responding") << false;
         QTest::newRow("SIGSTOP, process per task") << QStringLiteral("stop@7") << QStringLiteral("stopped responding") << true;
+        QTest::newRow("parent out of memory") << QStringLiteral("parent-oom@7") << QStringLiteral("the parent ran out of memory") << false;
     }
 
     void workerFaultsFailOnlyTheirTask()

@@ -29,7 +29,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -136,6 +138,10 @@ public:
     Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, int lane)
         : m_ctx(ctx), m_registry(registry), m_next(next), m_deadlines(deadlines), m_lane(lane)
     {
+        for (int t = 0; t < ctx.config.tasks && m_parentOomTask < 0 && std::getenv(protocol::kFaultVariable); ++t) {
+            if (protocol::faultRequested("parent-oom", t))
+                m_parentOomTask = t;
+        }
     }
 
     // No exception leaves a lane: whatever escapes fails the task at hand with its reason.
@@ -294,11 +300,13 @@ private:
             // moved into the encoded frame's building, the frame is freed after sending.
             protocol::Request req = request(task);
             limit = m_deadlines.forTask(m_ctx.config, req.phases);
+            if (m_parentOomTask == task)
+                throw std::bad_alloc(); // the tests' stand-in for a parent out of memory
             req.payload.assign(m_ctx.config.payloadBytes, 'p');
             frame = protocol::encode(req);
         } catch (const std::bad_alloc&) {
-            killWorker("could not be sent its task: the parent ran out of memory for the " + std::to_string(m_ctx.config.payloadBytes)
-                       + "-byte request");
+            killWorker("could not be sent its task: the parent ran out of memory building the request (payload "
+                       + std::to_string(m_ctx.config.payloadBytes) + " bytes)");
             return m_lastExit;
         }
         auto r = protocol::writeFrame(toChild(), frame, limit);
@@ -450,6 +458,7 @@ private:
     std::unique_ptr<bp::child> m_child;
     std::int64_t m_pid = 0;
     int m_task = -1;                 // the task in hand, for abandon()
+    int m_parentOomTask = -1;        // testing aid (kFaultVariable "parent-oom@N")
     std::string m_killReason;        // set while we end a worker for a fault of its own
     std::string m_lastExit = "ended";
     bool m_killedByUs = false;       // the last worker was ended for m_killReason
