@@ -14,6 +14,7 @@
 #include <new>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
 #if defined(_WIN32)
 #include <windows.h>
@@ -333,6 +334,16 @@ FrameResult readFrame(std::intptr_t handle, std::string& frame, std::uint64_t ma
 #endif
 }
 
+bool faultRequested(const std::string& kind, int task)
+{
+    const char* v = std::getenv(kFaultVariable);
+    if (!v)
+        return false;
+    const std::string s(v);
+    const auto at = s.find('@');
+    return at != std::string::npos && s.compare(0, at, kind) == 0 && at == kind.size() && std::atoi(s.c_str() + at + 1) == task;
+}
+
 } // namespace ce::protocol
 
 namespace ce {
@@ -343,15 +354,12 @@ enum class Fault { None, Garbage, Huge, Silent, Stop };
 // The worker's testing aid (see kFaultVariable).
 Fault faultFor(int task)
 {
-    const char* v = std::getenv(protocol::kFaultVariable);
-    if (!v)
-        return Fault::None;
-    const std::string s(v);
-    const auto at = s.find('@');
-    if (at == std::string::npos || std::atoi(s.c_str() + at + 1) != task)
-        return Fault::None;
-    const std::string kind = s.substr(0, at);
-    return kind == "garbage" ? Fault::Garbage : kind == "huge" ? Fault::Huge : kind == "silent" ? Fault::Silent : kind == "stop" ? Fault::Stop : Fault::None;
+    for (const auto& [name, fault] : {std::pair{"garbage", Fault::Garbage}, std::pair{"huge", Fault::Huge}, std::pair{"silent", Fault::Silent},
+                                      std::pair{"stop", Fault::Stop}}) {
+        if (protocol::faultRequested(name, task))
+            return fault;
+    }
+    return Fault::None;
 }
 
 // Returns false when the worker should end (with exit code 1).

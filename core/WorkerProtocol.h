@@ -85,8 +85,11 @@ FrameResult readFrame(std::intptr_t handle, std::string& frame, std::uint64_t ma
 // Testing aid, read by the worker from the environment variable CE_WORKER_FAULT as KIND@TASK:
 // instead of answering task TASK it sends `garbage` (a frame that is no reply), announces a
 // `huge` frame (80 MiB) and sends nothing more, goes `silent` (sleeps without answering), or
-// `stop`s itself with SIGSTOP. Unset in normal use.
+// `stop`s itself with SIGSTOP. `parent-oom` makes the parent's lane fail to allocate that
+// task's request instead. Unset in normal use.
 constexpr const char* kFaultVariable = "CE_WORKER_FAULT";
+// Whether kFaultVariable asks for fault `kind` at task `task`.
+bool faultRequested(const std::string& kind, int task);
 
 } // namespace ce::protocol
 

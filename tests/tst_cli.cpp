@@ -19,6 +19,7 @@
 #include <csignal>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
@@ -276,6 +277,7 @@ private Q_SLOTS:
         QTest::newRow("silent") << QStringLiteral("silent@7") << QStringLiteral("stopped responding") << false;
         QTest::newRow("SIGSTOP") << QStringLiteral("stop@7") << QStringLiteral("stopped responding") << false;
         QTest::newRow("SIGSTOP, process per task") << QStringLiteral("stop@7") << QStringLiteral("stopped responding") << true;
+        QTest::newRow("parent out of memory") << QStringLiteral("parent-oom@7") << QStringLiteral("the parent ran out of memory") << false;
     }
 
     void workerFaultsFailOnlyTheirTask()
@@ -333,6 +335,37 @@ private Q_SLOTS:
         QCOMPARE(r.code, 2);
         QCOMPARE(r.err.count('\n'), 1);
         QVERIFY2(r.err.contains("MiB of memory"), r.err.constData());
+        QVERIFY(ce::test::eventuallyNoChildren());
+    }
+
+    // Workers have a process group of their own, yet a program killed outright (no chance to
+    // clean up) still takes them along. They are re-parented to us (the subreaper) and must
+    // all end; we reap them here.
+    void killedProgramLeavesNoWorker()
+    {
+        QProcess p;
+        p.start(QStringLiteral(CE_EXECUTABLE), {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--workers"),
+                                                QStringLiteral("3"), QStringLiteral("--workload"), QStringLiteral("mixed"), QStringLiteral("--task-ms"),
+                                                QStringLiteral("5"), QStringLiteral("--wait-ms"), QStringLiteral("25"), QStringLiteral("--tasks"),
+                                                QStringLiteral("2000")});
+        QVERIFY(p.waitForStarted());
+        QVERIFY(!waitForProgress(p, 1).isEmpty());
+        const QStringList workers = ce::test::childProcesses(p.processId());
+        QVERIFY2(!workers.isEmpty(), "no worker to leave behind: the test would prove nothing");
+        ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+        QVERIFY(p.waitForFinished(30000));
+        bool allEnded = false;
+        for (int i = 0; i < 250 && !allEnded; ++i) {
+            allEnded = true;
+            for (const QString& c : ce::test::childProcesses())
+                allEnded = allEnded && c.endsWith(QStringLiteral(" zombie"));
+            if (!allEnded)
+                QTest::qWait(20);
+        }
+        const QStringList left = ce::test::childProcesses();
+        for (const QString& c : left)
+            ::waitpid(static_cast<pid_t>(c.section(QLatin1Char(' '), 0, 0).toLongLong()), nullptr, WNOHANG);
+        QVERIFY2(allEnded, qPrintable(left.join(QLatin1Char('\n'))));
         QVERIFY(ce::test::eventuallyNoChildren());
     }
 

@@ -29,7 +29,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -136,6 +138,10 @@ public:
     Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, int lane)
         : m_ctx(ctx), m_registry(registry), m_next(next), m_deadlines(deadlines), m_lane(lane)
     {
+        for (int t = 0; t < ctx.config.tasks && m_parentOomTask < 0 && std::getenv(protocol::kFaultVariable); ++t) {
+            if (protocol::faultRequested("parent-oom", t))
+                m_parentOomTask = t;
+        }
     }
 
     // No exception leaves a lane: whatever escapes fails the task at hand with its reason.
@@ -309,6 +315,8 @@ private:
             for (int t = first; t < first + count; ++t) {
                 protocol::Request req = request(t);
                 limit += m_deadlines.forTask(m_ctx.config, req.phases);
+                if (m_parentOomTask == t)
+                    throw std::bad_alloc(); // the tests' stand-in for a parent out of memory
                 req.payload.assign(m_ctx.config.payloadBytes, 'p');
                 frames.push_back(protocol::encode(req));
             }
@@ -316,8 +324,8 @@ private:
             limit -= std::chrono::milliseconds(static_cast<std::int64_t>((count - 1) * m_deadlines.graceMs));
             frame = count == 1 ? std::move(frames.front()) : protocol::encodeBatch(frames);
         } catch (const std::bad_alloc&) {
-            killWorker("could not be sent its task: the parent ran out of memory for the " + std::to_string(m_ctx.config.payloadBytes)
-                       + "-byte request");
+            killWorker("could not be sent its task: the parent ran out of memory building the request (payload "
+                       + std::to_string(m_ctx.config.payloadBytes) + " bytes)");
             return m_lastExit;
         }
         const std::uint64_t maxReply = m_deadlines.maxReply + static_cast<std::uint64_t>(count - 1) * m_ctx.config.payloadBytes;
@@ -494,6 +502,7 @@ private:
     std::int64_t m_pid = 0;
     int m_task = -1;                 // the first task in hand, for abandon()
     int m_taskCount = 1;             // how many from m_task (a chunk)
+    int m_parentOomTask = -1;        // testing aid (kFaultVariable "parent-oom@N")
     std::string m_killReason;        // set while we end a worker for a fault of its own
     std::string m_lastExit = "ended";
     bool m_killedByUs = false;       // the last worker was ended for m_killReason
