@@ -222,7 +222,9 @@ Summary readSummary(const QJsonObject& o, const std::string& where, int tasks)
 RunSnapshot readRun(const QJsonObject& o, const std::string& where)
 {
     RunSnapshot run;
-    if (Reader::value(o, "format", where, true).toString() != key(kRunFormat))
+    if (!o.contains(QLatin1String("format")))
+        Reader::bad(Reader::at(where, "format"), "is missing: not a Concurrency Explorer run or comparison");
+    if (o.value(QLatin1String("format")).toString() != key(kRunFormat))
         Reader::bad(Reader::at(where, "format"), "is not \"" + std::string(kRunFormat) + "\": not a Concurrency Explorer run");
     const auto version = Reader::integer(o, "version", where, 0, kMaxExactInteger);
     if (version != kFormatVersion)

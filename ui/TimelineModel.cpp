@@ -110,8 +110,10 @@ void TimelineModel::setRun(RunSnapshot snapshot)
     // lengthen its interval): paint every column in it.
     std::vector<int> nextColumn(static_cast<std::size_t>(m_cores), 0);
     for (const auto& s : run.coreSamples) {
-        const int last = std::min(m_columns - 1, static_cast<int>(std::ceil(double(s.timeNs) / 1e9 / m_sampleS)) - 1);
-        if (last < 0 || s.core < 0 || s.core >= m_cores || s.timeNs > kMaxTimeNs)
+        if (s.core < 0 || s.core >= m_cores || s.timeNs <= 0 || s.timeNs > kMaxTimeNs)
+            continue;
+        const int last = static_cast<int>(std::min<double>(m_columns - 1, std::ceil(double(s.timeNs) / 1e9 / m_sampleS) - 1));
+        if (last < 0)
             continue;
         const QRgb c = blendRgb(s.totalPct, s.runPct, m_idle);
         auto* line = reinterpret_cast<QRgb*>(m_coreImage.scanLine(s.core)); // setPixelColor is far slower
