@@ -2,6 +2,7 @@
 #include "Engine.h"
 #include "Export.h"
 #include "Invariants.h"
+#include "Options.h"
 #include "RunFile.h"
 
 #include <QFile>
@@ -200,6 +201,16 @@ private Q_SLOTS:
                         {QStringLiteral("runs"), QJsonArray{toJson(m_run), o}}};
         QVERIFY(!parseRunFile(QJsonDocument(cmp).toJson(QJsonDocument::Compact), file, &why));
         QVERIFY2(QString::fromStdString(why).startsWith(QLatin1String("runs[1].")), why.c_str());
+    }
+
+    void switchesInPresetsAndFilesTakeOnlyOnOrOff()
+    {
+        // "yes" used to turn --spawn-per-task off without a word.
+        RunConfig c;
+        QVERIFY(!applyOption(c, "spawn-per-task", "yes").empty());
+        QVERIFY(applyOption(c, "spawn-per-task", "on").empty() && c.spawnPerTask);
+        QVERIFY(applyOption(c, "spawn-per-task", "off").empty() && !c.spawnPerTask);
+        QVERIFY(!applyOption(c, "gil", "maybe").empty());
     }
 
     void comparisonsRoundTripWithTheirAdvice()

@@ -244,7 +244,7 @@ private Q_SLOTS:
         std::mt19937 rng(20261122);
         std::vector<Mutant> mutants;
         for (const auto& [name, bytes] : std::as_const(m_seeds)) {
-            auto more = mutate(bytes, name, 110, rng);
+            auto more = mutate(bytes, name, 100, rng);
             std::move(more.begin(), more.end(), std::back_inserter(mutants));
         }
         QVERIFY(mutants.size() >= 300);
