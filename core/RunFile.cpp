@@ -1,5 +1,6 @@
 #include "RunFile.h"
 
+#include "Export.h"
 #include "Options.h"
 
 #include <QFile>
@@ -410,9 +411,9 @@ Advice readAdvice(const QJsonObject& o, const std::string& where)
 
 bool parseRunFile(const QByteArray& bytes, RunFile& out, std::string* why)
 {
-    auto fail = [&](std::string text) {
+    auto fail = [&](const std::string& text) {
         if (why)
-            *why = std::move(text);
+            *why = printable(text); // a value quoted from the file may hold a line break
         return false;
     };
     if (bytes.size() > RunFileLimits::kMaxFileBytes)
@@ -453,7 +454,7 @@ bool readRunFile(const QString& path, RunFile& out, std::string* error)
 {
     auto fail = [&](const std::string& why) {
         if (error)
-            *error = path.toStdString() + ": " + why;
+            *error = printable(path.toStdString() + ": " + why);
         return false;
     };
     const QFileInfo info(path);

@@ -135,6 +135,7 @@ private Q_SLOTS:
         row("bad config", "config.workers=-7", "config.workers");
         row("flag as number", "config.gil=3", "config.gil");
         row("version", "version=2", "version");
+        row("line break in a value", "config.workload=\"a\\nb\"", "a\\nb");
     }
 
     void hostileValuesAreRefusedByName()

@@ -14,6 +14,8 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QFileInfo>
+#include <QProcess>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -227,6 +229,15 @@ private Q_SLOTS:
             QVERIFY(!w.showingComparison());
         }
         QVERIFY(error.contains(QLatin1String("errors has 10000 entries")));
+#if defined(__linux__)
+        // Saving or exporting onto a FIFO is refused and leaves it a FIFO.
+        const QString fifo = dir.filePath(QStringLiteral("fifo.json"));
+        QCOMPARE(QProcess::execute(QStringLiteral("mkfifo"), {fifo}), 0);
+        QVERIFY(!w.saveRun(fifo, &error));
+        QVERIFY2(error.contains(QLatin1String("not a regular file")), qPrintable(error));
+        QVERIFY(!w.exportWindow(fifo, &error));
+        QVERIFY(QFileInfo(fifo).exists() && !QFileInfo(fifo).isFile());
+#endif
     }
 
     // A comparison is saved as one file and opens as a comparison again.

@@ -355,8 +355,19 @@ bool MainWindow::exportPng(const QString& path, QSize size, QString* error)
     return exportFigure(path, size, devicePixelRatioF(), true, error);
 }
 
+// The same rule as the command line's outputs: never replace a FIFO, a device or a folder.
+static bool outputPathIsUsable(const QString& path, QString* error)
+{
+    const std::string problem = checkWritable(path);
+    if (!problem.empty() && error)
+        *error = QString::fromStdString(problem);
+    return problem.empty();
+}
+
 bool MainWindow::exportFigure(const QString& path, QSize size, double scale, bool stamp, QString* error)
 {
+    if (!outputPathIsUsable(path, error))
+        return false;
     FigureOptions options;
     options.size = size;
     options.scale = scale;
@@ -381,6 +392,8 @@ void MainWindow::setTheme(const Theme& theme)
 
 bool MainWindow::exportWindow(const QString& path, QString* error)
 {
+    if (!outputPathIsUsable(path, error))
+        return false;
     const QString format = QFileInfo(path).suffix().toLower();
     QSaveFile file(path);
     bool ok = file.open(QIODevice::WriteOnly);
@@ -403,6 +416,8 @@ bool MainWindow::exportWindow(const QString& path, QString* error)
 
 bool MainWindow::saveRun(const QString& path, QString* error)
 {
+    if (!outputPathIsUsable(path, error))
+        return false;
     std::string why;
     const bool ok = showingComparison() && !m_compareRuns.empty()
                         ? writeCompareJson(path, m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, &why)
