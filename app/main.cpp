@@ -3,10 +3,12 @@
 #include "FigureExport.h"
 #include "MainWindow.h"
 #include "SweepFigure.h"
+#include "Export.h"
 #include "WorkerProtocol.h"
 #include "cli/Cli.h"
 
 #include <QApplication>
+#include <QBuffer>
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,11 +25,19 @@ bool hasDisplay()
 #endif
 }
 
-bool writeFigure(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice, const QString& path, QSize size, std::string* error)
+bool writeFigure(const std::vector<ce::RunSnapshot>& runs, const ce::Advice* advice, const ce::cli::FigureTarget& target, std::string* error)
 {
     ce::ui::FigureOptions options;
-    options.size = size;
-    return ce::ui::saveFigure(path, runs, advice, options, error);
+    options.size = target.size;
+    options.scale = target.scale;
+    if (!target.path.isEmpty() && target.path != QLatin1String("-"))
+        return ce::ui::saveFigure(target.path, runs, advice, options, error);
+    // Standard output, or nowhere (render without an output draws it all the same).
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    if (!ce::ui::writeFigure(buffer, target.format.isEmpty() ? QStringLiteral("png") : target.format, runs, advice, options, error))
+        return false;
+    return target.path.isEmpty() || ce::writeStandardOutput(buffer.data(), error);
 }
 
 // Without a desktop session Qt warns that XDG_RUNTIME_DIR is unset and uses a default:

@@ -1,6 +1,7 @@
 #include "Export.h"
 
 #include "Options.h"
+#include "RunFile.h"
 
 #include <QDir>
 #include <QFile>
@@ -8,9 +9,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QTemporaryFile>
 #include <QTextStream>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace ce {
 namespace {
@@ -24,6 +27,8 @@ QString key(const char* k) { return QString::fromLatin1(k); }
 
 bool saveBytes(const QString& path, const QByteArray& bytes, std::string* error)
 {
+    if (path == QLatin1String("-"))
+        return writeStandardOutput(bytes, error);
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
         if (error)
@@ -78,44 +83,12 @@ QJsonObject summaryJson(const Summary& s)
     return o;
 }
 
-Summary summaryFromJson(const QJsonObject& o)
-{
-    Summary s;
-    s.makespanS = o[key("makespan_s")].toDouble();
-    s.cpuTimeS = o[key("cpu_time_s")].toDouble();
-    s.meanBusyCores = o[key("mean_busy_cores")].toDouble();
-    s.cpuWorkS = o[key("cpu_work_s")].toDouble();
-    s.longestTaskS = o[key("longest_task_s")].toDouble();
-    s.meanLatencyS = o[key("mean_latency_s")].toDouble();
-    s.maxLatencyS = o[key("max_latency_s")].toDouble();
-    s.boundS = o[key("bound_s")].toDouble();
-    s.cores = o[key("cores")].toInt();
-    s.gilWaitS = o[key("gil_wait_s")].toDouble();
-    s.gilSwitches = static_cast<std::uint64_t>(o[key("gil_switches")].toDouble());
-    s.spawnS = o[key("spawn_s")].toDouble();
-    s.ipcS = o[key("ipc_s")].toDouble();
-    s.ioWaitS = o[key("io_wait_s")].toDouble();
-    s.maxLoopLagMs = o[key("max_loop_lag_ms")].toDouble();
-    s.tasksDone = o[key("tasks_done")].toInt();
-    s.tasksFailed = o[key("tasks_failed")].toInt();
-    s.tasksNotRun = o[key("tasks_not_run")].toInt();
-    s.speedup = o[key("speedup")].toDouble();
-    s.efficiency = o[key("efficiency")].toDouble();
-    s.lockWaitS = o[key("lock_wait_s")].toDouble();
-    s.counterExpected = static_cast<std::int64_t>(o[key("counter_expected")].toDouble());
-    s.counterFinal = static_cast<std::int64_t>(o[key("counter_final")].toDouble());
-    s.lostUpdates = static_cast<std::int64_t>(o[key("lost_updates")].toDouble());
-    return s;
-}
-
-bool fail(std::string* error, const QString& path, const std::string& why)
-{
-    if (error)
-        *error = path.toStdString() + ": " + why;
-    return false;
-}
-
 } // namespace
+
+bool saveWhole(const QString& path, const QByteArray& bytes, std::string* error)
+{
+    return saveBytes(path, bytes, error);
+}
 
 QJsonObject toJson(const RunConfig& c)
 {
@@ -253,6 +226,11 @@ bool writeRunJson(const QString& path, const RunSnapshot& run, std::string* erro
 
 bool writeCompareJson(const QString& path, const std::vector<RunSnapshot>& runs, const Advice& advice, std::string* error)
 {
+    return writeCompareJson(path, runs, &advice, error);
+}
+
+bool writeCompareJson(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, std::string* error)
+{
     QJsonObject o;
     o[key("format")] = key(kCompareFormat);
     o[key("version")] = kFormatVersion;
@@ -260,7 +238,8 @@ bool writeCompareJson(const QString& path, const std::vector<RunSnapshot>& runs,
     for (const auto& r : runs)
         arr.append(toJson(r));
     o[key("runs")] = arr;
-    o[key("advice")] = toJson(advice);
+    if (advice)
+        o[key("advice")] = toJson(*advice);
     return saveBytes(path, QJsonDocument(o).toJson(QJsonDocument::Compact), error);
 }
 
@@ -342,154 +321,83 @@ bool writeTrace(const QString& path, const std::vector<RunSnapshot>& runs, std::
     return saveBytes(path, QJsonDocument(root).toJson(QJsonDocument::Compact), error);
 }
 
-namespace {
-
-bool runFromJson(const QJsonObject& o, RunSnapshot& run, std::string* why)
-{
-    if (o[key("format")].toString() != key(kRunFormat)) {
-        *why = "not a Concurrency Explorer run";
-        return false;
-    }
-    if (o[key("version")].toInt() != kFormatVersion) {
-        *why = "format version " + std::to_string(o[key("version")].toInt()) + " is not supported (expected " + std::to_string(kFormatVersion) + ")";
-        return false;
-    }
-    const QJsonObject c = o[key("config")].toObject();
-    for (auto it = c.begin(); it != c.end(); ++it) {
-        QString name = it.key();
-        name.replace(QLatin1Char('_'), QLatin1Char('-'));
-        if (!findRunOption(name.toStdString()))
-            continue;
-        const QJsonValue v = it.value();
-        const std::string value = v.isBool() ? (v.toBool() ? "on" : "off") : v.isDouble() ? QString::number(v.toDouble(), 'g', 17).toStdString() : v.toString().toStdString();
-        const std::string problem = applyOption(run.config, name.toStdString(), value);
-        if (!problem.empty()) {
-            *why = "bad config: " + problem;
-            return false;
-        }
-    }
-    run.config.preset = c[key("preset")].toString().toStdString();
-    const QString status = o[key("status")].toString();
-    run.status = status == QStringLiteral("completed") ? RunStatus::Completed : status == QStringLiteral("cancelled") ? RunStatus::Cancelled : RunStatus::Failed;
-    run.machine = o[key("machine")].toString().toStdString();
-    run.elapsedNs = static_cast<std::int64_t>(o[key("elapsed_s")].toDouble() * 1e9);
-    run.lanes = o[key("lanes")].toInt();
-    run.summary = summaryFromJson(o[key("summary")].toObject());
-    if (run.lanes < 0 || run.lanes > 1000000) {
-        *why = "bad lane count";
-        return false;
-    }
-    auto readPhase = [&](const QJsonObject& p, int task, int lane, PhaseRecord& out) {
-        const auto state = stateFromString(p[key("state")].toString().toStdString());
-        if (!state)
-            return false;
-        out.state = *state;
-        out.startNs = static_cast<std::int64_t>(p[key("start_ns")].toDouble());
-        out.endNs = static_cast<std::int64_t>(p[key("end_ns")].toDouble());
-        out.cpu = static_cast<std::int16_t>(p[key("core")].toInt(-1));
-        out.osId = static_cast<std::int64_t>(p[key("os_id")].toDouble());
-        out.cpuNs = static_cast<std::int64_t>(p[key("cpu_ns")].toDouble());
-        out.task = task;
-        out.lane = lane;
-        return out.endNs >= out.startNs && lane >= 0 && lane < std::max(1, run.lanes);
-    };
-    for (const auto& tv : o[key("tasks")].toArray()) {
-        const QJsonObject t = tv.toObject();
-        TaskRecord tr;
-        tr.id = t[key("id")].toInt(-1);
-        tr.lane = t[key("lane")].toInt(-1);
-        const std::string st = t[key("status")].toString().toStdString();
-        tr.status = st == "done" ? TaskStatus::Done : st == "failed" ? TaskStatus::Failed : st == "cancelled" ? TaskStatus::Cancelled : st == "running" ? TaskStatus::Running : TaskStatus::Pending;
-        tr.queuedNs = static_cast<std::int64_t>(t[key("queued_ns")].toDouble());
-        tr.startNs = static_cast<std::int64_t>(t[key("start_ns")].toDouble());
-        tr.endNs = static_cast<std::int64_t>(t[key("end_ns")].toDouble());
-        if (tr.id != static_cast<int>(run.tasks.size())) {
-            *why = "task ids are not in order";
-            return false;
-        }
-        for (const auto& pv : t[key("phases")].toArray()) {
-            PhaseRecord p;
-            if (!readPhase(pv.toObject(), tr.id, tr.lane, p)) {
-                *why = "a phase of task " + std::to_string(tr.id) + " is damaged";
-                return false;
-            }
-            if (p.state != State::Queued)
-                run.phases.push_back(p);
-        }
-        run.tasks.push_back(tr);
-    }
-    for (const auto& pv : o[key("lane_phases")].toArray()) {
-        const QJsonObject po = pv.toObject();
-        PhaseRecord p;
-        if (!readPhase(po, -1, po[key("lane")].toInt(-1), p)) {
-            *why = "a lane phase is damaged";
-            return false;
-        }
-        run.phases.push_back(p);
-    }
-    std::stable_sort(run.phases.begin(), run.phases.end(), [](const PhaseRecord& a, const PhaseRecord& b) { return a.lane < b.lane; });
-    const QJsonObject cores = o[key("core_samples")].toObject();
-    run.runShareMeasured = cores[key("run_share_measured")].toBool();
-    for (const auto& sv : cores[key("samples")].toArray()) {
-        const QJsonObject s = sv.toObject();
-        run.coreSamples.push_back(CoreSample{static_cast<std::int64_t>(s[key("t_ns")].toDouble()), s[key("core")].toInt(),
-                                             static_cast<float>(s[key("total_pct")].toDouble()), static_cast<float>(s[key("run_pct")].toDouble())});
-    }
-    for (const auto& lv : o[key("loop_lag")].toArray()) {
-        const QJsonObject l = lv.toObject();
-        run.lagSamples.push_back(LagSample{static_cast<std::int64_t>(l[key("t_ns")].toDouble()), static_cast<float>(l[key("lag_ms")].toDouble())});
-    }
-    for (const auto& e : o[key("errors")].toArray())
-        run.errors.push_back(e.toString().toStdString());
-    return true;
-}
-
-} // namespace
-
 bool readRunsJson(const QString& path, std::vector<RunSnapshot>& runs, std::string* error)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return fail(error, path, "cannot open: " + f.errorString().toStdString());
-    QJsonParseError perr;
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &perr);
-    if (perr.error != QJsonParseError::NoError)
-        return fail(error, path, "not valid JSON (" + perr.errorString().toStdString() + " at byte " + std::to_string(perr.offset) + ")");
-    if (!doc.isObject())
-        return fail(error, path, "not a Concurrency Explorer run");
-    const QJsonObject root = doc.object();
-    std::vector<QJsonObject> objects;
-    if (root[key("format")].toString() == key(kCompareFormat)) {
-        for (const auto& r : root[key("runs")].toArray())
-            objects.push_back(r.toObject());
-    } else {
-        objects.push_back(root);
-    }
-    std::vector<RunSnapshot> loaded;
-    for (const auto& o : objects) {
-        RunSnapshot run;
-        std::string why;
-        if (!runFromJson(o, run, &why))
-            return fail(error, path, why);
-        loaded.push_back(std::move(run));
-    }
-    runs = std::move(loaded);
+    RunFile file;
+    if (!readRunFile(path, file, error))
+        return false;
+    runs = std::move(file.runs);
     return true;
 }
 
 std::string checkWritable(const QString& path)
 {
-    const QFileInfo info(path);
     if (path.isEmpty())
         return "an output path is empty";
+    if (path == QLatin1String("-"))
+        return {};
+    const std::string shown = printable(path.toStdString());
+    const QFileInfo info(path);
     if (info.isDir())
-        return path.toStdString() + " is a directory, not a file";
+        return shown + " is a directory, not a file";
+    // An existing FIFO, device or socket would be replaced by a regular file (or, as root,
+    // /dev/null would be): refuse every existing path that is not a regular file.
+    if (info.exists() && !info.isFile())
+        return shown + " exists and is not a regular file (a device, FIFO or socket): give a file name, or - for standard output";
     const QFileInfo dir(info.absolutePath());
     if (!dir.exists())
-        return "cannot write " + path.toStdString() + ": folder " + dir.filePath().toStdString() + " does not exist";
-    if (!dir.isWritable())
-        return "cannot write " + path.toStdString() + ": folder " + dir.filePath().toStdString() + " is not writable";
+        return "cannot write " + shown + ": folder " + printable(dir.filePath().toStdString()) + " does not exist";
+    if (!dir.isDir())
+        return "cannot write " + shown + ": " + printable(dir.filePath().toStdString()) + " is not a folder";
+    // The file is written next to its final name and renamed over it (QSaveFile): the folder
+    // itself must take a new file. Try it, rather than trust permission bits (/proc, read-only
+    // mounts, ACLs).
+    QTemporaryFile probe(QDir(info.absolutePath()).filePath(QStringLiteral(".concurrency-explorer-XXXXXX")));
+    if (!dir.isWritable() || !probe.open())
+        return "cannot write " + shown + ": folder " + printable(dir.filePath().toStdString()) + " is not writable";
     return {};
+}
+
+namespace {
+int g_stdoutFd = -1; // set by redirectStandardOutput(); -1: the process's own stdout
+}
+
+bool writeStandardOutput(const QByteArray& bytes, std::string* error)
+{
+    QFile out;
+    const bool opened = g_stdoutFd >= 0 ? out.open(g_stdoutFd, QIODevice::WriteOnly, QFileDevice::DontCloseHandle)
+                                        : out.open(stdout, QIODevice::WriteOnly, QFileDevice::DontCloseHandle);
+    if (!opened || out.write(bytes) != bytes.size() || !out.flush()) {
+        if (error)
+            *error = "cannot write to standard output: " + out.errorString().toStdString();
+        return false;
+    }
+    return true;
+}
+
+void setStandardOutputFd(int fd) { g_stdoutFd = fd; }
+
+std::string printable(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += ch;
+        }
+    }
+    return out;
 }
 
 } // namespace ce

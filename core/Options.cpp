@@ -156,6 +156,8 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
         c.chunksize = static_cast<int>(v);
     } else if (name == "spawn-per-task") {
         c.spawnPerTask = value.empty() || value == "true" || value == "on" || value == "1";
+        if (!c.spawnPerTask && !(value == "false" || value == "off" || value == "0"))
+            return bad(name, value, "on or off");
     } else {
         return "unknown option --" + std::string(name);
     }

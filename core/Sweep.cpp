@@ -222,13 +222,7 @@ QJsonObject toJson(const SweepResult& s)
 namespace {
 bool save(const QString& path, const QByteArray& bytes, std::string* error)
 {
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
-        if (error)
-            *error = "cannot write " + path.toStdString() + ": " + f.errorString().toStdString();
-        return false;
-    }
-    return true;
+    return saveWhole(path, bytes, error);
 }
 
 std::string csvField(const std::string& s)

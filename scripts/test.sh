@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Sets up, builds (default preset) and runs the whole test suite.
+# Sets up, builds and runs the whole test suite twice: the default preset, then the
+# AddressSanitizer + UndefinedBehaviorSanitizer preset (the fuzz test of run files included).
+# CI (.ci/run) calls exactly this. CE_TEST_PRESETS="default" runs one preset only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cmake --workflow --preset default
+for preset in ${CE_TEST_PRESETS:-default asan}; do
+  echo "== cmake --workflow --preset $preset" >&2
+  cmake --workflow --preset "$preset"
+done

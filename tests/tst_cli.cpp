@@ -3,6 +3,7 @@
 #include "ProcessProbe.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -129,6 +130,38 @@ private Q_SLOTS:
         row("svg named png", {QStringLiteral("run"), QStringLiteral("--svg"), QStringLiteral("x.png")}, ".svg");
         row("worker timeout zero", {QStringLiteral("run"), QStringLiteral("--worker-timeout-s"), QStringLiteral("0")}, "--worker-timeout-s");
         row("worker timeout nan", {QStringLiteral("run"), QStringLiteral("--worker-timeout-s"), QStringLiteral("nan")}, "--worker-timeout-s");
+        // Arguments that used to be ignored, and echoed input that used to break the line.
+        row("options without a command", {QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--tasks"), QStringLiteral("4")}, "no command");
+        row("empty command", {QString(), QStringLiteral("--tasks"), QStringLiteral("4")}, "no command");
+        row("flag given yes", {QStringLiteral("run"), QStringLiteral("--spawn-per-task=yes")}, "--spawn-per-task");
+        row("no-gil given 1", {QStringLiteral("run"), QStringLiteral("--no-gil=1")}, "--no-gil");
+        row("quiet given 0", {QStringLiteral("run"), QStringLiteral("--quiet=0")}, "--quiet");
+        row("gil given off", {QStringLiteral("run"), QStringLiteral("--gil=off")}, "--gil");
+        row("empty preset", {QStringLiteral("run"), QStringLiteral("--preset"), QString()}, "--preset");
+        row("empty preset inline", {QStringLiteral("compare"), QStringLiteral("--preset=")}, "--preset");
+        row("seconds nan", {QStringLiteral("serve"), QStringLiteral("--seconds"), QStringLiteral("nan")}, "--seconds");
+        row("seconds inf", {QStringLiteral("serve"), QStringLiteral("--seconds"), QStringLiteral("inf")}, "--seconds");
+        row("task-ms nan", {QStringLiteral("run"), QStringLiteral("--task-ms"), QStringLiteral("nan")}, "--task-ms");
+        row("scale nan", {QStringLiteral("run"), QStringLiteral("--scale"), QStringLiteral("nan")}, "--scale");
+        row("scale too big", {QStringLiteral("run"), QStringLiteral("--scale"), QStringLiteral("9")}, "--scale");
+        row("newline in a model", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("a\nb")}, "a\\nb");
+        row("escape in an option", {QStringLiteral("run"), QStringLiteral("--x\033[2J\ry")}, "\\x1b");
+        row("two outputs to stdout", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--csv"), QStringLiteral("-")}, "only one");
+        // Outputs that are not files.
+        row("json to /dev/null", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/dev/null")}, "not a regular file");
+        row("csv to /dev/stdout", {QStringLiteral("run"), QStringLiteral("--csv"), QStringLiteral("/dev/stdout")}, "not a regular file");
+        row("json to a directory", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/tmp")}, "is a directory");
+        row("trace in /proc", {QStringLiteral("run"), QStringLiteral("--trace"), QStringLiteral("/proc/self/t.json")}, "not writable");
+        row("json over /proc/self/status", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/proc/self/status")}, "not writable");
+        row("png in a file", {QStringLiteral("run"), QStringLiteral("--png"), QStringLiteral("/etc/hostname/x.png")}, "/etc/hostname");
+        row("newline in a path", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/no/such\ndir/x.json")}, "such\\ndir");
+        // render
+        row("render without a file", {QStringLiteral("render")}, "render needs");
+        row("render a missing file", {QStringLiteral("render"), QStringLiteral("/no/such/run.json")}, "no such file");
+        row("render a directory", {QStringLiteral("render"), QStringLiteral("/tmp")}, "directory");
+        row("render a device", {QStringLiteral("render"), QStringLiteral("/dev/zero")}, "not a regular file");
+        row("render runs nothing", {QStringLiteral("render"), QStringLiteral("x.json"), QStringLiteral("--tasks"), QStringLiteral("3")}, "runs nothing");
+        row("render two files", {QStringLiteral("render"), QStringLiteral("a.json"), QStringLiteral("b.json")}, "b.json");
         row("convoy of one", {QStringLiteral("run"), QStringLiteral("--workload"), QStringLiteral("convoy"), QStringLiteral("--tasks"), QStringLiteral("1")}, "convoy");
     }
 
@@ -402,6 +435,83 @@ private Q_SLOTS:
         QVERIFY(ce::test::eventuallyNoChildren());
     }
 #endif
+
+    void oneOutputCanGoToStdoutAlone()
+    {
+        // JSON on stdout, nothing else there: the summary goes to stderr.
+        Result r = run({QStringLiteral("run"), QStringLiteral("--tasks"), QStringLiteral("2"), QStringLiteral("--task-ms"), QStringLiteral("2"),
+                        QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--csv"), path("with-stdout.csv")});
+        QCOMPARE(r.code, 0);
+        QJsonParseError perr;
+        const QJsonObject o = QJsonDocument::fromJson(r.out, &perr).object();
+        QVERIFY2(perr.error == QJsonParseError::NoError, r.out.left(200).constData());
+        QCOMPARE(o[QStringLiteral("format")].toString(), QStringLiteral("concurrency-explorer-run"));
+        QVERIFY(r.err.contains("Makespan:"));
+        QVERIFY(QFile::exists(path("with-stdout.csv")));
+        // A comparison's CSV, and a figure rendered from the saved run, the same way.
+        r = run({QStringLiteral("compare"), QStringLiteral("--models"), QStringLiteral("sequential,threads"), QStringLiteral("--tasks"), QStringLiteral("2"),
+                 QStringLiteral("--task-ms"), QStringLiteral("2"), QStringLiteral("--csv"), QStringLiteral("-"), QStringLiteral("--json"), path("stdout-cmp.json")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.startsWith("run,record,task,lane,state"), r.out.left(200).constData());
+        QVERIFY(r.err.contains("Decision flowchart"));
+        r = run({QStringLiteral("render"), path("stdout-cmp.json"), QStringLiteral("--png"), QStringLiteral("-"), QStringLiteral("--size"),
+                 QStringLiteral("640x480"), QStringLiteral("--scale"), QStringLiteral("2")});
+        QCOMPARE(r.code, 0);
+        QImage image;
+        QVERIFY(image.loadFromData(r.out, "PNG"));
+        QCOMPARE(image.size(), QSize(1280, 960));
+        r = run({QStringLiteral("render"), path("stdout-cmp.json"), QStringLiteral("--svg"), QStringLiteral("-")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.startsWith("<?xml"));
+    }
+
+#if defined(__linux__)
+    void nodesThatAreNotFilesAreLeftAlone()
+    {
+        const QString fifo = path("fifo");
+        QCOMPARE(QProcess::execute(QStringLiteral("mkfifo"), {fifo}), 0);
+        for (const char* option : {"--json", "--csv", "--trace", "--png"}) {
+            const QStringList args{QStringLiteral("run"), QStringLiteral("--tasks"), QStringLiteral("1"), QStringLiteral("--task-ms"), QStringLiteral("1"),
+                                   QString::fromLatin1(option), fifo};
+            const Result r = run(args, 30000);
+            QCOMPARE(r.code, 2);
+            QCOMPARE(r.err.count('\n'), 1);
+            QVERIFY2(r.err.contains("not a regular file") || r.err.contains("should end in"), r.err.constData());
+            QVERIFY(QFileInfo(fifo).exists() && !QFileInfo(fifo).isFile());
+        }
+        const Result r = run({QStringLiteral("render"), fifo}, 30000); // reading it would block
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("not a regular file"));
+    }
+#endif
+
+    void damagedRunFilesAreRefusedByRender_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("mentions");
+        const QByteArray head = R"({"format":"concurrency-explorer-run","version":1,)";
+        QTest::newRow("time far out") << head + R"("core_samples":{"samples":[{"t_ns":9e18,"core":0}]}})" << QStringLiteral("missing");
+        QTest::newRow("not json") << QByteArray("{\"format\": ") << QStringLiteral("not valid JSON");
+        QTest::newRow("empty") << QByteArray() << QStringLiteral("not valid JSON");
+        QTest::newRow("foreign") << QByteArray("{\"hello\": 1}") << QStringLiteral("format");
+        QTest::newRow("deep") << QByteArray(100000, '[') << QStringLiteral("not valid JSON");
+    }
+
+    void damagedRunFilesAreRefusedByRender()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, mentions);
+        QFile f(path("damaged.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(content);
+        f.close();
+        QFile::remove(path("damaged.png"));
+        const Result r = run({QStringLiteral("render"), path("damaged.json"), QStringLiteral("--png"), path("damaged.png")}, 60000);
+        QCOMPARE(r.code, 2);
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY2(QString::fromUtf8(r.err).contains(mentions), r.err.constData());
+        QVERIFY(!QFile::exists(path("damaged.png")));
+    }
 
     void failedWriteIsReportedAfterTheRun()
     {

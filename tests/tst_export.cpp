@@ -2,6 +2,8 @@
 #include "Engine.h"
 #include "Export.h"
 #include "Invariants.h"
+#include "Options.h"
+#include "RunFile.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -101,6 +103,137 @@ private Q_SLOTS:
         QVERIFY(!readRunsJson(path("missing.json"), runs, &error));
     }
 
+    // The window's crashes and stalls, reproduced on a real run: each value is refused by
+    // name, in core, before anything allocates for it.
+    void hostileValuesAreRefusedByName_data()
+    {
+        QTest::addColumn<QString>("edit");
+        QTest::addColumn<QString>("mentions");
+        auto row = [](const char* name, const char* edit, const char* mentions) { QTest::newRow(name) << QString::fromLatin1(edit) << QString::fromLatin1(mentions); };
+        row("time 9e18", "sample.t_ns=9e18", "core_samples.samples[0].t_ns is outside the run");
+        row("time 1e18", "sample.t_ns=1e18", "core_samples.samples[0].t_ns is outside the run");
+        row("time -1e18", "sample.t_ns=-1e18", "core_samples.samples[0].t_ns is outside the run");
+        row("core 2^31-1", "sample.core=2147483647", "core_samples.samples[0].core");
+        row("core 20000 late", "sample.core=20000;sample.t_ns=1e12;elapsed_s=1000", "core_samples.samples[0].core");
+        row("sparse grid", "sample.t_ns=1e15;elapsed_s=1e6", "core_samples is too sparse");
+        row("core negative", "sample.core=-1", "core_samples.samples[0].core");
+        row("percent 1e9", "sample.total_pct=1e9", "core_samples.samples[0].total_pct");
+        row("phase lane", "phase.lane=99", "tasks[0].lane");
+        row("phase end before start", "phase.end_ns=0", "end_ns is before its start_ns");
+        row("phase time", "phase.start_ns=-5", "tasks[0].phases[0].start_ns is outside the run");
+        row("phase core", "phase.core=30000", "tasks[0].phases[0].core");
+        row("lanes huge", "lanes=1e9", "lanes");
+        row("task count", "config.tasks=5", "tasks has 4 tasks, but config.tasks is 5");
+        row("done count", "summary.tasks_done=3", "summary.tasks_done");
+        row("cores zero", "summary.cores=0", "summary.cores");
+        row("10000 errors", "errors=10000", "errors has 10000 entries");
+        row("long error", "errors.long", "errors[0] is longer than");
+        row("error not text", "errors.number", "errors[0] is not a string");
+        row("wrong type", "elapsed_s=\"soon\"", "elapsed_s is not a number");
+        row("missing key", "remove=summary", "summary is missing");
+        row("bad status", "status=\"great\"", "status");
+        row("bad config", "config.workers=-7", "config.workers");
+        row("flag as number", "config.gil=3", "config.gil");
+        row("version", "version=2", "version");
+        row("line break in a value", "config.workload=\"a\\nb\"", "a\\nb");
+    }
+
+    void hostileValuesAreRefusedByName()
+    {
+        QFETCH(QString, edit);
+        QFETCH(QString, mentions);
+        QJsonObject o = toJson(m_run);
+        auto number = [](const QString& v) { return QJsonDocument::fromJson("[" + v.toUtf8() + "]").array().at(0); };
+        for (const QString& e : edit.split(QLatin1Char(';'))) {
+            const QString k = e.section(QLatin1Char('='), 0, 0);
+            const QJsonValue v = number(e.section(QLatin1Char('='), 1));
+            if (k.startsWith(QLatin1String("sample."))) {
+                QJsonObject cores = o[QStringLiteral("core_samples")].toObject();
+                QJsonArray samples = cores[QStringLiteral("samples")].toArray();
+                QJsonObject first = samples.at(0).toObject();
+                first[k.mid(7)] = v;
+                samples[0] = first;
+                cores[QStringLiteral("samples")] = samples;
+                o[QStringLiteral("core_samples")] = cores;
+            } else if (k.startsWith(QLatin1String("phase."))) {
+                QJsonArray tasks = o[QStringLiteral("tasks")].toArray();
+                QJsonObject t = tasks.at(0).toObject();
+                QJsonArray phases = t[QStringLiteral("phases")].toArray();
+                QJsonObject p = phases.at(0).toObject();
+                if (k == QLatin1String("phase.lane"))
+                    t[QStringLiteral("lane")] = v;
+                else
+                    p[k.mid(6)] = v;
+                if (k == QLatin1String("phase.end_ns"))
+                    p[QStringLiteral("start_ns")] = 1000;
+                phases[0] = p;
+                t[QStringLiteral("phases")] = phases;
+                tasks[0] = t;
+                o[QStringLiteral("tasks")] = tasks;
+            } else if (k.startsWith(QLatin1String("config.")) || k.startsWith(QLatin1String("summary."))) {
+                const QString part = k.section(QLatin1Char('.'), 0, 0);
+                QJsonObject sub = o[part].toObject();
+                sub[k.section(QLatin1Char('.'), 1)] = v;
+                o[part] = sub;
+            } else if (k == QLatin1String("errors")) {
+                QJsonArray errors;
+                for (int i = 0; i < 10000; ++i)
+                    errors.append(QStringLiteral("worker %1 was killed by signal 9").arg(i));
+                o[k] = errors;
+            } else if (k == QLatin1String("errors.long")) {
+                o[QStringLiteral("errors")] = QJsonArray{QString(100000, QLatin1Char('x'))};
+            } else if (k == QLatin1String("errors.number")) {
+                o[QStringLiteral("errors")] = QJsonArray{42};
+            } else if (k == QLatin1String("remove")) {
+                o.remove(e.section(QLatin1Char('='), 1));
+            } else {
+                o[k] = v;
+            }
+        }
+        RunFile file;
+        file.runs.push_back(m_run);
+        std::string why;
+        QVERIFY(!parseRunFile(QJsonDocument(o).toJson(QJsonDocument::Compact), file, &why));
+        QVERIFY2(QString::fromStdString(why).contains(mentions), why.c_str());
+        QCOMPARE(file.runs.size(), std::size_t(1)); // untouched
+        QVERIFY(why.find('\n') == std::string::npos);
+        // The same in a comparison, named by the run it is in.
+        QJsonObject cmp{{QStringLiteral("format"), QStringLiteral("concurrency-explorer-compare")}, {QStringLiteral("version"), 1},
+                        {QStringLiteral("runs"), QJsonArray{toJson(m_run), o}}};
+        QVERIFY(!parseRunFile(QJsonDocument(cmp).toJson(QJsonDocument::Compact), file, &why));
+        QVERIFY2(QString::fromStdString(why).startsWith(QLatin1String("runs[1].")), why.c_str());
+    }
+
+    void switchesInPresetsAndFilesTakeOnlyOnOrOff()
+    {
+        // "yes" used to turn --spawn-per-task off without a word.
+        RunConfig c;
+        QVERIFY(!applyOption(c, "spawn-per-task", "yes").empty());
+        QVERIFY(applyOption(c, "spawn-per-task", "on").empty() && c.spawnPerTask);
+        QVERIFY(applyOption(c, "spawn-per-task", "off").empty() && !c.spawnPerTask);
+        QVERIFY(!applyOption(c, "gil", "maybe").empty());
+    }
+
+    void comparisonsRoundTripWithTheirAdvice()
+    {
+        std::string error;
+        const Advice advice = advise({0.9, 4, true, {}});
+        QVERIFY(writeCompareJson(path("cmp-advice.json"), {m_run, m_run}, advice, &error));
+        RunFile file;
+        QVERIFY2(readRunFile(path("cmp-advice.json"), file, &error), error.c_str());
+        QVERIFY(file.comparison);
+        QCOMPARE(file.runs.size(), std::size_t(2));
+        QVERIFY(file.advice);
+        QCOMPARE(static_cast<int>(file.advice->recommended), static_cast<int>(advice.recommended));
+        QCOMPARE(file.advice->path.size(), advice.path.size());
+        // Without advice (cancelled before its end) it stays a comparison.
+        QVERIFY(writeCompareJson(path("cmp-none.json"), {m_run}, nullptr, &error));
+        QVERIFY2(readRunFile(path("cmp-none.json"), file, &error), error.c_str());
+        QVERIFY(file.comparison && !file.advice);
+        // Every run the engine wrote passes the checks.
+        QVERIFY2(readRunFile(path("rt.json"), file, &error), error.c_str());
+    }
+
     void csvAndTraceAreWellFormed()
     {
         std::string error;
@@ -135,6 +268,9 @@ private Q_SLOTS:
         QVERIFY(!error.empty());
         QVERIFY(!checkWritable(path("no/such/folder/run.json")).empty());
         QVERIFY(!checkWritable(m_dir.path()).empty()); // a directory
+        QVERIFY(!checkWritable(QStringLiteral("/dev/null")).empty()); // a device: never replaced
+        QVERIFY(checkWritable(QStringLiteral("-")).empty());           // standard output
+        QVERIFY(QString::fromStdString(checkWritable(QStringLiteral("/no/such\nfolder/x.json"))).contains(QLatin1String("such\\nfolder")));
         QVERIFY(checkWritable(path("fine.json")).empty());
         QVERIFY(!QFile::exists(path("fine.json")));
     }

@@ -2,6 +2,8 @@
 // lights the expected path, export gives a PNG of the requested size, the GUI thread stays
 // responsive while a run goes on, and a second run's snapshots are never mixed with the first's.
 #include "CompareView.h"
+#include "Export.h"
+#include "RunFile.h"
 #include "FlowchartView.h"
 #include "Options.h"
 #include "MainWindow.h"
@@ -13,6 +15,11 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -163,6 +170,105 @@ private Q_SLOTS:
         QVERIFY(!error.isEmpty());
         QCOMPARE(static_cast<int>(w.timeline()->model().run().phases.size()), phases);
         QVERIFY(!w.openRun(dir.filePath(QStringLiteral("nothing-here.json")), &error));
+    }
+
+    // Files that crashed or stalled the window: each is refused with one line naming what is
+    // wrong, and what is shown stays as it was.
+    void hostileFilesLeaveTheViewAsItWas()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        setOption(w, "tasks", QStringLiteral("3"));
+        setOption(w, "task-ms", QStringLiteral("5"));
+        QVERIFY(runThroughWindow(w));
+        const QString good = dir.filePath(QStringLiteral("good.json"));
+        QString error;
+        QVERIFY2(w.saveRun(good, &error), qPrintable(error));
+        QFile gf(good);
+        QVERIFY(gf.open(QIODevice::ReadOnly));
+        const QJsonObject base = QJsonDocument::fromJson(gf.readAll()).object();
+        const auto phases = w.timeline()->model().run().phases.size();
+        const int cores = w.timeline()->model().cores();
+        QVERIFY(cores > 0);
+
+        auto withSample = [&](const QJsonObject& sample, double elapsed = -1) {
+            QJsonObject o = base;
+            QJsonObject cs = o[QStringLiteral("core_samples")].toObject();
+            cs[QStringLiteral("samples")] = QJsonArray{sample};
+            o[QStringLiteral("core_samples")] = cs;
+            if (elapsed >= 0)
+                o[QStringLiteral("elapsed_s")] = elapsed;
+            return QJsonDocument(o).toJson(QJsonDocument::Compact);
+        };
+        QJsonObject manyErrors = base;
+        QJsonArray errors;
+        for (int i = 0; i < 10000; ++i)
+            errors.append(QStringLiteral("worker %1 exited with code 1").arg(i));
+        manyErrors[QStringLiteral("errors")] = errors;
+        const QList<QByteArray> hostile{
+            R"({"format":"concurrency-explorer-run","version":1,"core_samples":{"samples":[{"t_ns":9e18,"core":0}]}})",
+            withSample({{QStringLiteral("t_ns"), 9e18}, {QStringLiteral("core"), 0}, {QStringLiteral("total_pct"), 1}, {QStringLiteral("run_pct"), 1}}),
+            withSample({{QStringLiteral("t_ns"), 1e6}, {QStringLiteral("core"), 2147483647}, {QStringLiteral("total_pct"), 1}, {QStringLiteral("run_pct"), 1}}),
+            withSample({{QStringLiteral("t_ns"), 1e18}, {QStringLiteral("core"), 0}, {QStringLiteral("total_pct"), 1}, {QStringLiteral("run_pct"), 1}}),
+            withSample({{QStringLiteral("t_ns"), -1e18}, {QStringLiteral("core"), 0}, {QStringLiteral("total_pct"), 1}, {QStringLiteral("run_pct"), 1}}),
+            withSample({{QStringLiteral("t_ns"), 1e12}, {QStringLiteral("core"), 20000}, {QStringLiteral("total_pct"), 1}, {QStringLiteral("run_pct"), 1}}, 1000),
+            QJsonDocument(manyErrors).toJson(QJsonDocument::Compact),
+        };
+        for (const QByteArray& content : hostile) {
+            const QString file = dir.filePath(QStringLiteral("hostile.json"));
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(content);
+            f.close();
+            QVERIFY(!w.openRun(file, &error));
+            QVERIFY(!error.isEmpty());
+            QVERIFY2(!error.contains(QLatin1Char('\n')), qPrintable(error));
+            QCOMPARE(w.timeline()->model().run().phases.size(), phases);
+            QCOMPARE(w.timeline()->model().cores(), cores);
+            QVERIFY(!w.showingComparison());
+        }
+        QVERIFY(error.contains(QLatin1String("errors has 10000 entries")));
+#if defined(__linux__)
+        // Saving or exporting onto a FIFO is refused and leaves it a FIFO.
+        const QString fifo = dir.filePath(QStringLiteral("fifo.json"));
+        QCOMPARE(QProcess::execute(QStringLiteral("mkfifo"), {fifo}), 0);
+        QVERIFY(!w.saveRun(fifo, &error));
+        QVERIFY2(error.contains(QLatin1String("not a regular file")), qPrintable(error));
+        QVERIFY(!w.exportWindow(fifo, &error));
+        QVERIFY(QFileInfo(fifo).exists() && !QFileInfo(fifo).isFile());
+#endif
+    }
+
+    // A comparison is saved as one file and opens as a comparison again.
+    void comparisonSavesAndOpens()
+    {
+        QTemporaryDir dir;
+        RunSnapshot run;
+        {
+            MainWindow w;
+            setOption(w, "tasks", QStringLiteral("2"));
+            setOption(w, "task-ms", QStringLiteral("5"));
+            QVERIFY(runThroughWindow(w));
+            run = w.lastRun();
+        }
+        std::string why;
+        const QString file = dir.filePath(QStringLiteral("cmp.json"));
+        QVERIFY(writeCompareJson(file, {run, run, run}, advise({0.9, 4, true, {}}), &why));
+        MainWindow w;
+        QString error;
+        QVERIFY2(w.openRun(file, &error), qPrintable(error));
+        QVERIFY(w.showingComparison());
+        QCOMPARE(w.compareView()->plots(), 3);
+        QCOMPARE(w.lastComparison().size(), std::size_t(3));
+        QVERIFY(!w.flowchart()->highlightedPath().empty());
+        const QString again = dir.filePath(QStringLiteral("again.json"));
+        QVERIFY2(w.saveRun(again, &error), qPrintable(error));
+        RunFile back;
+        QVERIFY2(readRunFile(again, back, &why), why.c_str());
+        QVERIFY(back.comparison && back.advice);
+        QCOMPARE(back.runs.size(), std::size_t(3));
     }
 
     void compareRunsThePresetsListAndSaysWhoWon()

@@ -88,6 +88,20 @@ private Q_SLOTS:
             QCOMPARE(m.coreImage().pixel(col, 0), TimelineModel::blend(100, 100).rgb());
     }
 
+    void samplesOutsideAnyMachineDoNotSizeTheGrid()
+    {
+        // Files are checked in core before they get here; should a bad sample ever slip
+        // through, it is skipped rather than sizing a grid of 2^31 rows.
+        TimelineModel m;
+        RunSnapshot r = syntheticRun();
+        r.coreSamples.push_back(CoreSample{100'000'000, 2147483647, 50, 50});
+        r.coreSamples.push_back(CoreSample{9'000'000'000'000'000'000, 0, 50, 50});
+        r.coreSamples.push_back(CoreSample{-1'000'000'000'000'000'000, 1, 50, 50});
+        m.setRun(r);
+        QCOMPARE(m.cores(), 2);
+        QCOMPARE(m.coreImage().width(), 10);
+    }
+
     void statesHaveDistinctColours()
     {
         for (State a : StatePalette::drawOrder()) {

@@ -226,6 +226,40 @@ void paintVector(QIODevice& out, const QString& format, QSize size, const std::f
     painter.end();
 }
 
+bool writeFigure(QIODevice& out, const QString& format, const std::vector<RunSnapshot>& runs, const Advice* advice,
+                 const FigureOptions& options, std::string* error)
+{
+    if (runs.empty()) {
+        if (error)
+            *error = "there is no run to draw";
+        return false;
+    }
+    const bool single = runs.size() == 1 && !advice;
+    if (format == QStringLiteral("png")) {
+        const QImage image = single ? renderRunFigure(runs.front(), options) : renderCompareFigure(runs, advice, options);
+        if (!image.save(&out, "PNG")) {
+            if (error)
+                *error = "the PNG encoder failed";
+            return false;
+        }
+    } else if (format == QStringLiteral("svg") || format == QStringLiteral("pdf")) {
+        paintVector(out, format, options.size, [&](QPainter& painter) {
+            auto& qcp = static_cast<QCPPainter&>(painter);
+            qcp.setMode(QCPPainter::pmVectorized);
+            qcp.setMode(QCPPainter::pmNoCaching);
+            if (single)
+                paintRunFigure(qcp, runs.front(), options);
+            else
+                paintCompareFigure(qcp, runs, advice, options);
+        });
+    } else {
+        if (error)
+            *error = "the format must be png, svg or pdf";
+        return false;
+    }
+    return true;
+}
+
 bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options,
                 std::string* error)
 {
@@ -237,28 +271,12 @@ bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const
     };
     if (format != QStringLiteral("png") && format != QStringLiteral("svg") && format != QStringLiteral("pdf"))
         return fail("the name must end in .png, .svg or .pdf");
-    const bool single = runs.size() == 1 && !advice;
-    auto paint = [&](QCPPainter& painter) {
-        if (single)
-            paintRunFigure(painter, runs.front(), options);
-        else
-            paintCompareFigure(painter, runs, advice, options);
-    };
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return fail(file.errorString().toStdString());
-    if (format == QStringLiteral("png")) {
-        const QImage image = single ? renderRunFigure(runs.front(), options) : renderCompareFigure(runs, advice, options);
-        if (!image.save(&file, "PNG"))
-            return fail("the PNG encoder failed");
-    } else {
-        paintVector(file, format, options.size, [&](QPainter& painter) {
-            auto& qcp = static_cast<QCPPainter&>(painter);
-            qcp.setMode(QCPPainter::pmVectorized);
-            qcp.setMode(QCPPainter::pmNoCaching);
-            paint(qcp);
-        });
-    }
+    std::string why;
+    if (!writeFigure(file, format, runs, advice, options, &why))
+        return fail(why);
     if (!file.commit())
         return fail(file.errorString().toStdString());
     return true;

@@ -45,6 +45,10 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
 bool saveFigure(const QString& path, const std::vector<RunSnapshot>& runs, const Advice* advice, const FigureOptions& options,
                 std::string* error);
 
+// The same onto any device, in `format` (png, svg or pdf).
+bool writeFigure(QIODevice& out, const QString& format, const std::vector<RunSnapshot>& runs, const Advice* advice,
+                 const FigureOptions& options, std::string* error);
+
 // Paints onto an SVG ("svg") or PDF (otherwise) document of `size` written to `out`.
 void paintVector(QIODevice& out, const QString& format, QSize size, const std::function<void(QPainter&)>& paint);
 

@@ -4,6 +4,7 @@
 #include "CompareView.h"
 #include "Export.h"
 #include "Presets.h"
+#include "RunFile.h"
 #include "Verdict.h"
 #include "FigureExport.h"
 #include "FlowchartView.h"
@@ -100,12 +101,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_exportAction->setToolTip(tr("Save the timeline or comparison as PNG, SVG or PDF, stamped with the parameters and the machine (Ctrl+E)"));
     m_exportAction->setEnabled(false);
     toolbar->addSeparator();
-    auto* open = toolbar->addAction(tr("Open run…"), this, &MainWindow::openDialog);
+    auto* open = toolbar->addAction(tr("Open…"), this, &MainWindow::openDialog);
     open->setShortcut(QKeySequence::Open);
-    open->setToolTip(tr("Show a run saved earlier, here or on another machine, without running it (Ctrl+O)"));
-    m_saveAction = toolbar->addAction(tr("Save run…"), this, &MainWindow::saveDialog);
+    open->setToolTip(tr("Show a run or comparison saved earlier, here or on another machine, without running it (Ctrl+O)"));
+    m_saveAction = toolbar->addAction(tr("Save…"), this, &MainWindow::saveDialog);
     m_saveAction->setShortcut(QKeySequence::Save);
-    m_saveAction->setToolTip(tr("Save the run as JSON, to open it again later (Ctrl+S)"));
+    m_saveAction->setToolTip(tr("Save the run, or the comparison shown, as JSON, to open it again later (Ctrl+S)"));
     m_saveAction->setEnabled(false);
     toolbar->addSeparator();
     auto* lines = toolbar->addAction(tr("Cores as lines"));
@@ -260,6 +261,7 @@ void MainWindow::finishCompare()
     m_compareView->finish(m_compareRuns, &m_compareAdvice, QString::fromStdString(verdict.text));
     m_flowchart->setAdvice(m_compareAdvice);
     m_exportAction->setEnabled(true);
+    m_saveAction->setEnabled(true);
     statusBar()->clearMessage();
     Q_EMIT runFinished();
 }
@@ -345,8 +347,12 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
         html += tr("<br>Processes: spawn %1 s, transfer %2 s (summed over workers)").arg(s.spawnS, 0, 'f', 3).arg(s.ipcS, 0, 'f', 3);
     if (r.config.model == Model::EventLoop)
         html += tr("<br>Event loop: worst lag %1 ms").arg(s.maxLoopLagMs, 0, 'f', 1);
-    for (const auto& e : r.errors)
-        html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
+    // A run where every task failed can carry thousands: a label of them all would take seconds to lay out.
+    constexpr std::size_t kShownErrors = 10;
+    for (std::size_t i = 0; i < std::min(r.errors.size(), kShownErrors); ++i)
+        html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(r.errors[i]).toHtmlEscaped());
+    if (r.errors.size() > kShownErrors)
+        html += tr("<br>… and %1 more errors (all of them are in the saved JSON)").arg(r.errors.size() - kShownErrors);
     return html;
 }
 
@@ -355,8 +361,19 @@ bool MainWindow::exportPng(const QString& path, QSize size, QString* error)
     return exportFigure(path, size, devicePixelRatioF(), true, error);
 }
 
+// The same rule as the command line's outputs: never replace a FIFO, a device or a folder.
+static bool outputPathIsUsable(const QString& path, QString* error)
+{
+    const std::string problem = checkWritable(path);
+    if (!problem.empty() && error)
+        *error = QString::fromStdString(problem);
+    return problem.empty();
+}
+
 bool MainWindow::exportFigure(const QString& path, QSize size, double scale, bool stamp, QString* error)
 {
+    if (!outputPathIsUsable(path, error))
+        return false;
     FigureOptions options;
     options.size = size;
     options.scale = scale;
@@ -381,6 +398,8 @@ void MainWindow::setTheme(const Theme& theme)
 
 bool MainWindow::exportWindow(const QString& path, QString* error)
 {
+    if (!outputPathIsUsable(path, error))
+        return false;
     const QString format = QFileInfo(path).suffix().toLower();
     QSaveFile file(path);
     bool ok = file.open(QIODevice::WriteOnly);
@@ -403,8 +422,13 @@ bool MainWindow::exportWindow(const QString& path, QString* error)
 
 bool MainWindow::saveRun(const QString& path, QString* error)
 {
+    if (!outputPathIsUsable(path, error))
+        return false;
     std::string why;
-    if (!writeRunJson(path, m_last, &why)) {
+    const bool ok = showingComparison() && !m_compareRuns.empty()
+                        ? writeCompareJson(path, m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, &why)
+                        : writeRunJson(path, m_last, &why);
+    if (!ok) {
         if (error)
             *error = QString::fromStdString(why);
         return false;
@@ -419,17 +443,38 @@ bool MainWindow::openRun(const QString& path, QString* error)
             *error = tr("a run is going: cancel it before opening another");
         return false;
     }
-    std::vector<RunSnapshot> runs;
+    // Checked in core (RunFile.h): a file that fails changes nothing on screen.
+    RunFile file;
     std::string why;
-    if (!readRunsJson(path, runs, &why) || runs.empty()) {
+    if (!readRunFile(path, file, &why) || file.runs.empty()) {
         if (error)
             *error = why.empty() ? tr("%1 holds no run").arg(path) : QString::fromStdString(why);
         return false;
     }
+    if (file.comparison) {
+        m_compareRuns = std::move(file.runs);
+        m_compareHasAdvice = file.advice.has_value();
+        m_compareAdvice = file.advice.value_or(Advice{});
+        m_compareQueue.clear();
+        m_compareView->clear();
+        m_stack->setCurrentWidget(m_compareView);
+        QString verdict;
+        if (m_compareHasAdvice) {
+            const bool gil = std::any_of(m_compareRuns.begin(), m_compareRuns.end(), [](const RunSnapshot& r) { return r.config.gil; });
+            verdict = QString::fromStdString(judge(m_compareRuns, m_compareAdvice, gil).text);
+            m_flowchart->setAdvice(m_compareAdvice);
+        } else {
+            m_flowchart->clearAdvice();
+        }
+        m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, verdict);
+        m_exportAction->setEnabled(true);
+        m_saveAction->setEnabled(true);
+        statusBar()->showMessage(tr("%1: a comparison of %2 runs, recorded on %3").arg(path).arg(m_compareRuns.size())
+                                     .arg(QString::fromStdString(m_compareRuns.front().machine)), 8000);
+        return true;
+    }
     m_stack->setCurrentIndex(0);
-    showResult(runs.front(), tr("Recorded on %1<br>").arg(QString::fromStdString(runs.front().machine).toHtmlEscaped()));
-    if (runs.size() > 1)
-        statusBar()->showMessage(tr("%1 is a comparison of %2 runs: showing the first").arg(path).arg(runs.size()), 8000);
+    showResult(file.runs.front(), tr("Recorded on %1<br>").arg(QString::fromStdString(file.runs.front().machine).toHtmlEscaped()));
     return true;
 }
 
@@ -451,7 +496,10 @@ void MainWindow::showResult(const RunSnapshot& run, const QString& preface)
 
 void MainWindow::saveDialog()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save the run"), QStringLiteral("run.json"), tr("Runs (*.json)"));
+    const bool comparison = showingComparison() && !m_compareRuns.empty();
+    const QString path = QFileDialog::getSaveFileName(this, comparison ? tr("Save the comparison") : tr("Save the run"),
+                                                      comparison ? QStringLiteral("comparison.json") : QStringLiteral("run.json"),
+                                                      tr("Runs and comparisons (*.json)"));
     if (path.isEmpty())
         return;
     QString error;
@@ -463,7 +511,8 @@ void MainWindow::saveDialog()
 
 void MainWindow::openDialog()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a run"), QString(), tr("Runs (*.json);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a run or comparison"), QString(),
+                                                      tr("Runs and comparisons (*.json);;All files (*)"));
     if (path.isEmpty())
         return;
     QString error;

@@ -99,7 +99,13 @@ void TimelineModel::setRun(RunSnapshot snapshot)
     m_sampleS = std::max(0.001, run.config.sampleMs / 1000.0);
     m_cores = 0;
     std::int64_t lastSample = 0;
+    // Files are checked on load (RunFile.h); live runs are bounded by the machine. This only
+    // keeps a bad sample from sizing the grid, should one ever get past those.
+    constexpr int kMaxCores = 4096;
+    constexpr std::int64_t kMaxTimeNs = 30ll * 24 * 3600 * 1000000000; // a month
     for (const auto& s : run.coreSamples) {
+        if (s.core < 0 || s.core >= kMaxCores || s.timeNs < 0 || s.timeNs > kMaxTimeNs)
+            continue;
         m_cores = std::max(m_cores, s.core + 1);
         lastSample = std::max(lastSample, s.timeNs);
     }
@@ -111,8 +117,10 @@ void TimelineModel::setRun(RunSnapshot snapshot)
     // lengthen its interval): paint every column in it.
     std::vector<int> nextColumn(static_cast<std::size_t>(m_cores), 0);
     for (const auto& s : run.coreSamples) {
-        const int last = std::min(m_columns - 1, static_cast<int>(std::ceil(double(s.timeNs) / 1e9 / m_sampleS)) - 1);
-        if (last < 0 || s.core < 0)
+        if (s.core < 0 || s.core >= m_cores || s.timeNs <= 0 || s.timeNs > kMaxTimeNs)
+            continue;
+        const int last = static_cast<int>(std::min<double>(m_columns - 1, std::ceil(double(s.timeNs) / 1e9 / m_sampleS) - 1));
+        if (last < 0)
             continue;
         const QRgb c = blendRgb(s.totalPct, s.runPct, m_idle);
         auto* line = reinterpret_cast<QRgb*>(m_coreImage.scanLine(s.core)); // setPixelColor is far slower

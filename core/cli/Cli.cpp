@@ -8,6 +8,7 @@
 #include "LoopbackService.h"
 #include "Options.h"
 #include "Presets.h"
+#include "RunFile.h"
 #include "Sweep.h"
 #include "Verdict.h"
 #include "WorkerProtocol.h"
@@ -22,6 +23,7 @@
 #include <QSaveFile>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -81,6 +83,9 @@ struct CliOptions {
     QString outDir;
     int port = 0;
     double seconds = 0;
+    QString file;                // render: the saved run or comparison
+    double scale = 1.0;          // --scale: device pixels per figure pixel
+    QString stdoutFigureFormat;  // the format of a figure written to "-"
 };
 
 const char* const kUsage = R"(Concurrency Explorer: run a workload under threads, TBB tasks, processes or an event
@@ -94,6 +99,8 @@ Usage:
   concurrency-explorer sweep   [--preset NAME] --models m1,m2 --workers n1,n2,... [options] [--json F] [--csv F] [--png F]
                                one workload over a list of worker counts (tasks in flight for the event loop)
   concurrency-explorer list    [--json]
+  concurrency-explorer render  FILE [--png|--svg|--pdf OUT] [--size WxH] [--scale S]
+                               draws a saved run or comparison; runs nothing
   concurrency-explorer serve   [--port P] [--seconds S]    the slow loopback service on its own
   concurrency-explorer demo    [--out DIR]                 a short comparison that writes its files
   concurrency-explorer --help | --version
@@ -122,11 +129,15 @@ Files:
                  with the parameters and the machine; drawn offscreen, no display needed
   --svg FILE, --pdf FILE   the same figure as vector graphics
   --size WxH     the figure's size in pixels (default 1600x900)
+  --scale S      device pixels per figure pixel, 0.5 to 4 (default 1; 2 for a sharp slide)
+  Any one output may be - (standard output): stdout then carries that file alone, and
+  what is normally printed there goes to stderr. Outputs that exist must be regular files.
 
 Limits: tasks 1..100000, workers 1..1024 (processes 1..64; event loop 0..100000 in flight), task-ms and wait-ms 0..60000,
 rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms,
 worker-timeout-s 0.1..3600; processes payloads in flight within half the memory.
-Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments, 130 cancelled (Ctrl+C, SIGTERM, SIGHUP).
+Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments or a damaged file to render,
+130 cancelled (Ctrl+C, SIGTERM, SIGHUP).
 The GIL is emulated: C++ has none; --gil runs CPython's switching algorithm around real threads.
 )";
 }
@@ -142,6 +153,16 @@ std::vector<std::string> split(const std::string& s, char sep)
     return out;
 }
 
+// Options that are switches take no value: refuse "--quiet=0" rather than read it as set.
+void checkFlagValue(const std::string& name, bool hasInline, const std::string& command)
+{
+    const OptionSpec* spec = findRunOption(name);
+    const bool flag = (spec && !spec->valueName) || name == "no-gil" || name == "with-and-without-gil" || name == "quiet"
+                      || name == "help" || (name == "json" && command == "list");
+    if (flag && hasInline)
+        usage("--" + name + " is a switch and takes no value (leave out the =...)");
+}
+
 CliOptions parse(int argc, char** argv)
 {
     CliOptions o;
@@ -149,14 +170,17 @@ CliOptions parse(int argc, char** argv)
     if (i < argc && argv[i][0] != '-')
         o.command = argv[i++];
     auto takeValue = [&](const std::string& name, std::string inlineValue, bool hasInline) {
-        if (hasInline)
-            return inlineValue;
-        if (i >= argc)
+        std::string value = hasInline ? inlineValue : i < argc ? std::string(argv[i++]) : std::string();
+        if (value.empty())
             usage("--" + name + " needs a value");
-        return std::string(argv[i++]);
+        return value;
     };
     for (; i < argc; ) {
         std::string arg = argv[i++];
+        if (o.command == "render" && o.file.isNull() && arg.rfind("--", 0) != 0) {
+            o.file = QString::fromStdString(arg);
+            continue;
+        }
         if (arg.rfind("--", 0) != 0)
             usage("unexpected argument '" + arg + "' (options start with --; see --help)");
         std::string name = arg.substr(2);
@@ -167,6 +191,8 @@ CliOptions parse(int argc, char** argv)
             name = name.substr(0, eq);
             hasInline = true;
         }
+        // A flag given a value (--quiet=0, --spawn-per-task=yes) would be silently taken as set.
+        checkFlagValue(name, hasInline, o.command);
         if (const OptionSpec* spec = findRunOption(name)) {
             o.runOptions.emplace_back(name, spec->valueName ? takeValue(name, inlineValue, hasInline) : (hasInline ? inlineValue : std::string()));
         } else if (name == "preset") {
@@ -178,7 +204,9 @@ CliOptions parse(int argc, char** argv)
             (name == "json" ? o.json : name == "csv" ? o.csv : o.trace) = path;
         } else if (name == "png" || name == "svg" || name == "pdf") {
             const QString path = QString::fromStdString(takeValue(name, inlineValue, hasInline));
-            if (!path.toLower().endsWith(QLatin1Char('.') + QString::fromStdString(name)))
+            if (path == QLatin1String("-"))
+                o.stdoutFigureFormat = QString::fromStdString(name);
+            else if (!path.toLower().endsWith(QLatin1Char('.') + QString::fromStdString(name)))
                 usage("--" + name + ": '" + path.toStdString() + "' should end in ." + name);
             o.figures.push_back(path);
         } else if (name == "size") {
@@ -191,6 +219,13 @@ CliOptions parse(int argc, char** argv)
             if (x == std::string::npos || end1 != v.c_str() + x || *end2 != '\0' || w < 300 || h < 300 || w > 8000 || h > 8000)
                 usage("--size: '" + v + "' is not WIDTHxHEIGHT with each side from 300 to 8000 pixels, e.g. 1600x900");
             o.size = QSize(static_cast<int>(w), static_cast<int>(h));
+        } else if (name == "scale") {
+            const std::string v = takeValue(name, inlineValue, hasInline);
+            char* end = nullptr;
+            const double d = std::strtod(v.c_str(), &end);
+            if (*end != '\0' || !std::isfinite(d) || d < 0.5 || d > 4)
+                usage("--scale: '" + v + "' is not a number from 0.5 to 4 (device pixels per figure pixel)");
+            o.scale = d;
         } else if (name == "models") {
             o.models = split(takeValue(name, inlineValue, hasInline), ',');
             if (o.models.empty())
@@ -207,7 +242,7 @@ CliOptions parse(int argc, char** argv)
             const std::string v = takeValue(name, inlineValue, hasInline);
             char* end = nullptr;
             const double d = std::strtod(v.c_str(), &end);
-            if (v.empty() || *end != '\0' || d < 0 || (name == "port" && (d > 65535 || d != static_cast<int>(d))))
+            if (v.empty() || *end != '\0' || !std::isfinite(d) || d < 0 || (name == "port" && (d > 65535 || d != static_cast<int>(d))))
                 usage("--" + name + ": '" + v + "' is not " + (name == "port" ? "a port number (0-65535)" : "a number of seconds"));
             if (name == "port")
                 o.port = static_cast<int>(d);
@@ -249,19 +284,42 @@ void checkConfig(const RunConfig& c)
         usage(problem);
 }
 
+// A file written to "-" has standard output to itself: keep the real stdout for it and send
+// everything else this program prints there (summary, tables, advice) to stderr.
+void keepStdoutForTheFile()
+{
+    std::cout.flush();
+    std::fflush(stdout);
+#if defined(_WIN32)
+    const int fd = _dup(1);
+    if (fd >= 0 && _dup2(2, 1) == 0)
+        setStandardOutputFd(fd);
+#else
+    const int fd = ::dup(1);
+    if (fd >= 0 && ::dup2(2, 1) >= 0)
+        setStandardOutputFd(fd);
+#endif
+}
+
 void checkOutputs(const CliOptions& o)
 {
     if (!o.figures.empty() && !(g_hooks && g_hooks->writeFigure))
         usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
     std::vector<QString> paths{o.json, o.csv, o.trace};
     paths.insert(paths.end(), o.figures.begin(), o.figures.end());
+    int toStdout = 0;
     for (const QString& path : paths) {
         if (path.isNull())
             continue;
         const std::string problem = checkWritable(path);
         if (!problem.empty())
             usage(problem);
+        toStdout += path == QLatin1String("-") ? 1 : 0;
     }
+    if (toStdout > 1)
+        usage("only one output can be - (standard output)");
+    if (toStdout == 1)
+        keepStdoutForTheFile();
 }
 
 std::string fmt(double v, int decimals = 3)
@@ -352,16 +410,26 @@ void printAdvice(const Advice& a)
     }
 }
 
+FigureTarget figureTarget(const CliOptions& o, const QString& path)
+{
+    FigureTarget t;
+    t.path = path;
+    t.format = path == QLatin1String("-") ? o.stdoutFigureFormat : QFileInfo(path).suffix().toLower();
+    t.size = o.size;
+    t.scale = o.scale;
+    return t;
+}
+
 bool writeOutputs(const CliOptions& o, const std::vector<RunSnapshot>& runs, const Advice* advice)
 {
     bool ok = true;
     std::string error;
     auto report = [&](bool written, const QString& path) {
         if (!written) {
-            std::cerr << "concurrency-explorer: " << error << "\n";
+            std::cerr << "concurrency-explorer: " << printable(error) << "\n";
             ok = false;
-        } else if (!o.quiet) {
-            std::cerr << "wrote " << path.toStdString() << "\n";
+        } else if (!o.quiet && path != QLatin1String("-")) {
+            std::cerr << "wrote " << printable(path.toStdString()) << "\n";
         }
     };
     if (!o.json.isNull())
@@ -371,7 +439,7 @@ bool writeOutputs(const CliOptions& o, const std::vector<RunSnapshot>& runs, con
     if (!o.trace.isNull())
         report(writeTrace(o.trace, runs, &error), o.trace);
     for (const QString& path : o.figures)
-        report(g_hooks->writeFigure(runs, advice, path, o.size, &error), path);
+        report(g_hooks->writeFigure(runs, advice, figureTarget(o, path), &error), path);
     return ok;
 }
 
@@ -525,9 +593,16 @@ int cmdAdvise(const CliOptions& o, const std::string& exe)
         root[QStringLiteral("cpu_share")] = m.cpuShare;
         root[QStringLiteral("concurrency")] = m.concurrency;
         root[QStringLiteral("config")] = toJson(withDefaults(c));
+        if (o.json == QLatin1String("-")) {
+            if (!writeStandardOutput(QJsonDocument(root).toJson(), &error)) {
+                std::cerr << "concurrency-explorer: " << error << "\n";
+                return kExitFailed;
+            }
+            return kExitOk;
+        }
         QSaveFile out(o.json);
         if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(root).toJson()) < 0 || !out.commit()) {
-            std::cerr << "concurrency-explorer: cannot write " << o.json.toStdString() << ": " << out.errorString().toStdString() << "\n";
+            std::cerr << "concurrency-explorer: cannot write " << printable(o.json.toStdString()) << ": " << out.errorString().toStdString() << "\n";
             return kExitFailed;
         }
     }
@@ -695,6 +770,36 @@ int cmdServe(const CliOptions& o)
     return kExitOk;
 }
 
+// Draws a saved run or comparison: nothing runs. The file is checked in core (RunFile.h);
+// a damaged one is refused like a bad argument, with one line.
+int cmdRender(const CliOptions& o)
+{
+    if (o.file.isNull())
+        usage("render needs a saved run or comparison: concurrency-explorer render FILE [--png OUT]");
+    if (!o.runOptions.empty() || !o.preset.empty() || !o.models.empty() || o.withAndWithoutGil || !o.json.isNull() || !o.csv.isNull()
+        || !o.trace.isNull() || !o.outDir.isNull())
+        usage("render takes a file and --png, --svg, --pdf, --size, --scale or --quiet (it runs nothing)");
+    if (!(g_hooks && g_hooks->writeFigure))
+        usage("render needs the desktop build (this one has no figure export)");
+    checkOutputs(o);
+    RunFile file;
+    std::string error;
+    if (!readRunFile(o.file, file, &error))
+        usage(error);
+    const Advice* advice = file.advice ? &*file.advice : nullptr;
+    if (o.figures.empty()) {
+        // Draw it all the same (that is the check a viewer needs), and say how to keep it.
+        if (!g_hooks->writeFigure(file.runs, advice, figureTarget(o, QString()), &error)) {
+            std::cerr << "concurrency-explorer: " << printable(error) << "\n";
+            return kExitFailed;
+        }
+        std::cout << printable(o.file.toStdString()) << ": " << (file.comparison ? "a comparison of " + std::to_string(file.runs.size()) + " runs" : std::string("a run"))
+                  << ", drawn; give --png, --svg or --pdf OUT to keep the figure\n";
+        return kExitOk;
+    }
+    return writeOutputs(o, file.runs, advice) ? kExitOk : kExitFailed;
+}
+
 int cmdDemo(const CliOptions& o, const std::string& exe)
 {
     const QString dir = o.outDir.isEmpty() ? QStringLiteral("concurrency-explorer-demo") : o.outDir;
@@ -778,14 +883,18 @@ int main(int argc, char** argv, const Hooks& hooks)
             return cmdSweep(o, exe);
         if (o.command == "serve")
             return cmdServe(o);
+        if (o.command == "render")
+            return cmdRender(o);
+        if (o.command.empty() && argc > 1)
+            usage("no command: options need one of run, compare, advise, sweep, render, list, serve, demo before them (see --help)");
         if (o.command == "demo" || o.command.empty())
             return cmdDemo(o, exe);
-        usage("unknown command '" + o.command + "' (commands: run, compare, advise, sweep, list, serve, demo)");
+        usage("unknown command '" + o.command + "' (commands: run, compare, advise, sweep, render, list, serve, demo)");
     } catch (const UsageError& e) {
-        std::cerr << "concurrency-explorer: " << e.message << "\n";
+        std::cerr << "concurrency-explorer: " << printable(e.message) << "\n";
         return kExitUsage;
     } catch (const std::exception& e) {
-        std::cerr << "concurrency-explorer: unexpected error: " << e.what() << "\n";
+        std::cerr << "concurrency-explorer: unexpected error: " << printable(e.what()) << "\n";
         return kExitFailed;
     }
     return kExitOk;
