@@ -41,6 +41,13 @@ void CompareView::clear()
         p->deleteLater();
     m_plots.clear();
     m_lengths.clear();
+    m_runs.clear();
+    m_titleState.clear();
+    m_intro.clear();
+    m_verdict.clear();
+    m_prediction.clear();
+    m_playhead = -1;
+    m_hasSpeedups = false;
     m_speedups->setVisible(false);
     m_header->setText(tr("Comparing: the models run one after another…") + legendHtml());
 }
@@ -83,6 +90,10 @@ void CompareView::showRun(int index, const RunSnapshot& run)
     if (run.status != RunStatus::Running)
         title += QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3);
     plot->setCaption(title, {});
+    plot->setPlayhead(-1);
+    if (static_cast<int>(m_titleState.size()) <= index)
+        m_titleState.resize(static_cast<std::size_t>(index) + 1, 1);
+    m_titleState[static_cast<std::size_t>(index)] = 1;
     m_lengths[static_cast<std::size_t>(index)] = double(run.elapsedNs) / 1e9;
     plot->setRun(run);
     alignTime();
@@ -94,19 +105,81 @@ void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* adv
 {
     for (std::size_t i = 0; i < runs.size(); ++i)
         showRun(static_cast<int>(i), runs[i]);
-    QString header;
+    m_runs = runs;
+    m_intro.clear();
     if (!runs.empty())
-        header = QStringLiteral("<b>%1</b><br>").arg(QString::fromStdString(describeWorkload(runs.front().config)).toHtmlEscaped());
+        m_intro = QStringLiteral("<b>%1</b><br>").arg(QString::fromStdString(describeWorkload(runs.front().config)).toHtmlEscaped());
     if (advice)
-        header += QString::fromStdString(advice->summary).toHtmlEscaped() + QStringLiteral("<br>");
-    header += verdict.toHtmlEscaped();
-    m_header->setText(header + legendHtml());
+        m_intro += QString::fromStdString(advice->summary).toHtmlEscaped() + QStringLiteral("<br>");
+    if (!verdict.isEmpty())
+        m_verdict = verdict;
+    m_playhead = -1;
+    m_verdictShown = true;
+    updateHeader();
     const bool speedups = std::any_of(runs.begin(), runs.end(), [](const RunSnapshot& r) { return r.summary.speedup > 0; });
+    m_hasSpeedups = speedups;
     m_speedups->setVisible(speedups);
     if (speedups) {
         m_speedups->setMinimumHeight(std::max(150, 26 * static_cast<int>(runs.size()) + 60));
         fillSpeedupPlot(*m_speedups, runs, advice);
         styleCustomPlot(*m_speedups, currentTheme());
+    }
+}
+
+} // namespace ce::ui
+
+namespace ce::ui {
+
+void CompareView::updateHeader()
+{
+    QString html = m_intro;
+    if (m_verdictShown) {
+        html += m_verdict.toHtmlEscaped();
+        if (!m_prediction.isEmpty())
+            html += QStringLiteral("<br><b>%1</b>").arg(m_prediction.toHtmlEscaped());
+    } else {
+        html += tr("Replaying… the verdict comes at the end.");
+    }
+    m_header->setText(html + legendHtml());
+}
+
+void CompareView::setPrediction(const QString& text)
+{
+    m_prediction = text;
+    updateHeader();
+}
+
+QString CompareView::title(int index, bool withMakespan) const
+{
+    const RunSnapshot& run = m_runs[static_cast<std::size_t>(index)];
+    QString t = QString::fromStdString(describeModel(run.config));
+    if (withMakespan)
+        t += QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3);
+    return t;
+}
+
+void CompareView::setPlayhead(double seconds)
+{
+    if (m_runs.size() != m_plots.size())
+        return; // only finished comparisons replay
+    m_playhead = seconds;
+    const double end = m_lengths.empty() ? 0 : *std::max_element(m_lengths.begin(), m_lengths.end());
+    const bool done = seconds < 0 || seconds >= end;
+    m_titleState.resize(m_plots.size(), 1);
+    for (std::size_t i = 0; i < m_plots.size(); ++i) {
+        m_plots[i]->setPlayhead(seconds);
+        // A run's makespan shows once the playhead has passed its end (the captions are
+        // only rebuilt when that changes: rebuilding a plot is not free).
+        const int state = (seconds < 0 || seconds >= m_lengths[i]) ? 1 : 0;
+        if (state != m_titleState[i]) {
+            m_titleState[i] = state;
+            m_plots[i]->setCaption(title(static_cast<int>(i), state == 1), {});
+        }
+    }
+    m_speedups->setVisible(m_hasSpeedups && done);
+    if (done != m_verdictShown) {
+        m_verdictShown = done;
+        updateHeader();
     }
 }
 

@@ -8,11 +8,18 @@
 #include "FigureExport.h"
 #include "FlowchartView.h"
 #include "RunController.h"
+#include "ReplayBar.h"
 #include "RunForm.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
 
 #include <QAction>
+#include <QButtonGroup>
+#include <QDoubleSpinBox>
+#include <QFontDatabase>
+#include <QPlainTextEdit>
+#include <QRadioButton>
+#include <QScreen>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
@@ -28,6 +35,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -48,9 +56,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     formScroll->setWidget(m_form);
     formScroll->setWidgetResizable(true);
     formScroll->setMinimumWidth(330);
+    m_formScroll = formScroll;
 
     m_timeline = new TimelinePlot;
     m_timeline->setMinimumSize(500, 360);
+    m_timeline->setPlaceholder(tr("Choose a preset on the left, then press Run (Ctrl+R): every core and every worker will "
+                                  "show here as the run goes.\nCompare (Ctrl+K) races the models; Open (Ctrl+O) shows a saved run."));
     m_summary = new QLabel(tr("Choose a preset or set the options, then Run (Ctrl+R)."));
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -62,17 +73,50 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     centreLayout->addWidget(m_summary);
 
     m_flowchart = new FlowchartView;
+    // A narrow, short flowchart grows taller than its room rather than overlap: it scrolls.
+    auto* flowchartScroll = new QScrollArea;
+    flowchartScroll->setWidget(m_flowchart);
+    flowchartScroll->setWidgetResizable(true);
+    flowchartScroll->setFrameShape(QFrame::NoFrame);
+    flowchartScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    flowchartScroll->setMinimumWidth(280);
 
     m_compareView = new CompareView;
     m_stack = new QStackedWidget;
     m_stack->addWidget(centre);
     m_stack->addWidget(m_compareView);
 
+    // Under the figure, for a replay: the preset's caption for this moment and the controls.
+    m_caption = new QLabel;
+    m_caption->setObjectName(QStringLiteral("replayCaption"));
+    m_caption->setWordWrap(true);
+    m_caption->setVisible(false);
+    m_caption->setStyleSheet(QStringLiteral("QLabel#replayCaption { padding: 4px 10px; border-left: 6px solid #0072b2; }"));
+    m_replayBar = new ReplayBar;
+    m_replayBar->setVisible(false);
+    auto* figure = new QWidget;
+    auto* figureLayout = new QVBoxLayout(figure);
+    figureLayout->setContentsMargins(0, 0, 0, 0);
+    figureLayout->setSpacing(2);
+    figureLayout->addWidget(m_stack, 1);
+    figureLayout->addWidget(m_caption);
+    figureLayout->addWidget(m_replayBar);
+
+    // The Python the preset stands for, beside the figure.
+    m_code = new QPlainTextEdit;
+    m_code->setReadOnly(true);
+    m_code->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_code->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_code->setToolTip(tr("The Python this preset stands for, as the tutorials write it"));
+    m_code->setVisible(false);
+
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(formScroll);
-    splitter->addWidget(m_stack);
-    splitter->addWidget(m_flowchart);
+    splitter->addWidget(figure);
+    splitter->addWidget(m_code);
+    splitter->addWidget(flowchartScroll);
     splitter->setStretchFactor(1, 1);
+    m_splitter = splitter;
     splitter->setObjectName(QStringLiteral("mainSplitter"));
     setCentralWidget(splitter);
 
@@ -86,8 +130,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_compareAction->setToolTip(tr("Run the workload under every model, with and without the emulated GIL (or the preset's own "
                                    "list), and compare them on one time scale (Ctrl+K)"));
     m_cancelAction = toolbar->addAction(tr("Cancel"), this, &MainWindow::cancelRun);
-    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
-    m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc)"));
+    // Esc is shared with presentation mode (it leaves that first): see escape().
+    m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc; when presenting, Esc first leaves presentation mode)"));
     m_cancelAction->setEnabled(false);
     toolbar->addSeparator();
     m_exportAction = toolbar->addAction(tr("Export…"), this, &MainWindow::exportDialog);
@@ -100,7 +144,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     open->setToolTip(tr("Show a run saved earlier, here or on another machine, without running it (Ctrl+O)"));
     m_saveAction = toolbar->addAction(tr("Save run…"), this, &MainWindow::saveDialog);
     m_saveAction->setShortcut(QKeySequence::Save);
-    m_saveAction->setToolTip(tr("Save the run as JSON, to open it again later (Ctrl+S)"));
+    m_saveAction->setToolTip(tr("Save the run (or the comparison shown) as JSON, to open it again later (Ctrl+S)"));
     m_saveAction->setEnabled(false);
     toolbar->addSeparator();
     auto* lines = toolbar->addAction(tr("Cores as lines"));
@@ -117,8 +161,79 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     dark->setCheckable(true);
     dark->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     dark->setToolTip(tr("Dark theme for the window and its plots; exported figures stay light for slides (Ctrl+Shift+D)"));
-    connect(dark, &QAction::toggled, this, [this](bool on) { setTheme(on ? Theme::dark() : Theme::light()); });
-    dark->setChecked(QSettings().value(QStringLiteral("view/theme")).toString() == QStringLiteral("dark"));
+    auto* contrast = toolbar->addAction(tr("Contrast"));
+    contrast->setCheckable(true);
+    contrast->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
+    contrast->setToolTip(tr("High-contrast theme for projectors: black on white, darker grid, thicker lines (Ctrl+Shift+H)"));
+    m_darkAction = dark;
+    m_contrastAction = contrast;
+    auto themeChanged = [this](QAction* changed, bool on) {
+        if (on) { // one theme at a time
+            QAction* other = changed == m_darkAction ? m_contrastAction : m_darkAction;
+            const QSignalBlocker block(other);
+            other->setChecked(false);
+        }
+        setTheme(m_contrastAction->isChecked() ? Theme::highContrast() : m_darkAction->isChecked() ? Theme::dark() : Theme::light());
+    };
+    connect(dark, &QAction::toggled, this, [themeChanged, dark](bool on) { themeChanged(dark, on); });
+    connect(contrast, &QAction::toggled, this, [themeChanged, contrast](bool on) { themeChanged(contrast, on); });
+    const QString savedTheme = QSettings().value(QStringLiteral("view/theme")).toString();
+    dark->setChecked(savedTheme == QStringLiteral("dark"));
+    contrast->setChecked(savedTheme == QStringLiteral("contrast"));
+
+    // Lecture mode.
+    auto* lecture = addToolBar(tr("Lecture"));
+    lecture->setObjectName(QStringLiteral("lectureToolbar"));
+    m_presentAction = lecture->addAction(tr("Present"));
+    m_presentAction->setCheckable(true);
+    m_presentAction->setShortcut(QKeySequence(Qt::Key_F11));
+    m_presentAction->setToolTip(tr("Presentation mode: the figure and the flowchart fill the screen in large type; Esc or F11 leaves (F11)"));
+    connect(m_presentAction, &QAction::toggled, this, [this](bool on) { setPresentation(on); });
+    m_replayAction = lecture->addAction(tr("Replay"));
+    m_replayAction->setCheckable(true);
+    m_replayAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_replayAction->setToolTip(tr("Replay the run or comparison shown, with a playhead: Space plays and pauses, comma and period "
+                                  "step, [ and ] change the speed, drag the slider to scrub (Ctrl+Shift+R)"));
+    m_replayAction->setEnabled(false);
+    connect(m_replayAction, &QAction::triggered, this, [this](bool on) {
+        if (on)
+            startReplay();
+        else
+            stopReplay();
+    });
+    m_codeAction = lecture->addAction(tr("Code"));
+    m_codeAction->setCheckable(true);
+    m_codeAction->setShortcut(QKeySequence(Qt::Key_F9));
+    m_codeAction->setToolTip(tr("Show the Python this preset stands for beside the figure (F9)"));
+    connect(m_codeAction, &QAction::toggled, this, &MainWindow::setShowCode);
+    m_predictAction = lecture->addAction(tr("Predict first"));
+    m_predictAction->setCheckable(true);
+    m_predictAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_predictAction->setToolTip(tr("Before a comparison, enter the audience's guess (fastest model, speedup); the result shows it "
+                                   "against the measurement (Ctrl+Shift+P)"));
+    m_predictAction->setChecked(QSettings().value(QStringLiteral("lecture/predict"), false).toBool());
+    connect(m_predictAction, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("lecture/predict"), on); });
+    m_escapeAction = new QAction(tr("Leave presentation or cancel"), this);
+    m_escapeAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(m_escapeAction, &QAction::triggered, this, &MainWindow::escape);
+    addAction(m_escapeAction);
+    // Replay keys, active only while a replay is shown (Space and the arrows keep their
+    // usual meaning otherwise).
+    auto replayKey = [this](const QKeySequence& key, auto slot) {
+        auto* a = new QAction(this);
+        a->setShortcut(key);
+        a->setEnabled(false);
+        connect(a, &QAction::triggered, m_replayBar, slot);
+        addAction(a);
+        m_replayKeys << a;
+    };
+    replayKey(QKeySequence(Qt::Key_Space), &ReplayBar::togglePlaying);
+    replayKey(QKeySequence(Qt::Key_Period), &ReplayBar::stepForward);
+    replayKey(QKeySequence(Qt::Key_Comma), &ReplayBar::stepBack);
+    replayKey(QKeySequence(Qt::Key_BracketRight), &ReplayBar::faster);
+    replayKey(QKeySequence(Qt::Key_BracketLeft), &ReplayBar::slower);
+    connect(m_replayBar, &ReplayBar::positionChanged, this, &MainWindow::showReplayPosition);
+    connect(m_replayBar, &ReplayBar::closeRequested, this, &MainWindow::stopReplay);
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -134,6 +249,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     statusBar()->addPermanentWidget(m_progress);
 
     connect(m_form, &RunForm::changed, this, &MainWindow::validateForm);
+    connect(m_form, &RunForm::changed, this, [this] {
+        if (!m_form->presetName().isEmpty())
+            m_codePreset = m_form->presetName().toStdString();
+        updateCode();
+    });
     connect(m_controller, &RunController::snapshotAvailable, this, &MainWindow::showSnapshot);
     connect(m_controller, &RunController::finished, this, &MainWindow::showFinished);
 
@@ -143,6 +263,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     m_form->selectPreset(settings.value(QStringLiteral("lastPreset"), QStringLiteral("gil-cpu-threads")).toString());
     validateForm();
+    m_codePreset = m_form->presetName().toStdString();
+    updateCode();
 }
 
 MainWindow::~MainWindow() = default;
@@ -150,6 +272,8 @@ MainWindow::~MainWindow() = default;
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     m_controller->cancel();
+    if (m_presenting)
+        setPresentation(false, false); // remember the window as it is outside presentation mode
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -179,6 +303,7 @@ void MainWindow::setBusy(bool busy)
     m_progress->setVisible(busy);
     if (!busy)
         validateForm();
+    updateLectureActions();
 }
 
 void MainWindow::startCompare()
@@ -202,10 +327,19 @@ void MainWindow::startCompare()
         m_problem->setText(QString::fromStdString(why));
         return;
     }
+    if (m_predictAction->isChecked() && !askPrediction())
+        return; // the audience's guess was cancelled: no comparison
+    stopReplay();
     m_compareRuns.clear();
     m_compareHasAdvice = false;
     m_comparing = true;
     m_compareView->clear();
+    if (m_prediction.valid()) {
+        QString guess = tr("Guess: %1").arg(QString::fromStdString(m_prediction.label));
+        if (m_prediction.speedup > 0)
+            guess += tr(", %1x faster").arg(m_prediction.speedup);
+        m_compareView->setPrediction(guess + tr(". The runs will tell."));
+    }
     m_stack->setCurrentWidget(m_compareView);
     m_flowchart->clearAdvice();
     setBusy(true);
@@ -252,9 +386,22 @@ void MainWindow::finishCompare()
     m_compareHasAdvice = true;
     const Verdict verdict = judge(m_compareRuns, m_compareAdvice, gil);
     m_compareView->finish(m_compareRuns, &m_compareAdvice, QString::fromStdString(verdict.text));
+    m_predictionResult = PredictionResult{};
+    if (m_prediction.valid()) {
+        m_predictionResult = judgePrediction(m_compareRuns, m_prediction);
+        m_compareView->setPrediction(QString::fromStdString(m_predictionResult.text));
+    } else {
+        m_compareView->setPrediction(QString());
+    }
+    m_prediction = Prediction{}; // a guess is for one comparison
     m_flowchart->setAdvice(m_compareAdvice);
     m_exportAction->setEnabled(true);
+    m_saveAction->setEnabled(true);
     statusBar()->clearMessage();
+    if (!m_compareRuns.front().config.preset.empty())
+        m_codePreset = m_compareRuns.front().config.preset;
+    updateLectureActions();
+    updateCode();
     Q_EMIT runFinished();
 }
 
@@ -269,6 +416,7 @@ void MainWindow::startRun()
         return;
     }
     config->workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
+    stopReplay();
     if (!m_controller->start(*config, &problem)) {
         m_problem->setText(problem);
         return;
@@ -398,7 +546,8 @@ bool MainWindow::exportWindow(const QString& path, QString* error)
 bool MainWindow::saveRun(const QString& path, QString* error)
 {
     std::string why;
-    if (!writeRunJson(path, m_last, &why)) {
+    const bool comparison = showingComparison() && !m_compareRuns.empty() && !m_comparing;
+    if (comparison ? !writeCompareJson(path, m_compareRuns, m_compareAdvice, &why) : !writeRunJson(path, m_last, &why)) {
         if (error)
             *error = QString::fromStdString(why);
         return false;
@@ -420,10 +569,14 @@ bool MainWindow::openRun(const QString& path, QString* error)
             *error = why.empty() ? tr("%1 holds no run").arg(path) : QString::fromStdString(why);
         return false;
     }
+    stopReplay();
+    if (runs.size() > 1) {
+        showComparison(std::move(runs));
+        statusBar()->showMessage(tr("Opened %1: a comparison").arg(path), 8000);
+        return true;
+    }
     m_stack->setCurrentIndex(0);
     showResult(runs.front(), tr("Recorded on %1<br>").arg(QString::fromStdString(runs.front().machine).toHtmlEscaped()));
-    if (runs.size() > 1)
-        statusBar()->showMessage(tr("%1 is a comparison of %2 runs: showing the first").arg(path).arg(runs.size()), 8000);
     return true;
 }
 
@@ -441,6 +594,10 @@ void MainWindow::showResult(const RunSnapshot& run, const QString& preface)
     else
         m_flowchart->clearAdvice();
     m_summary->setText(preface + summaryHtml(run));
+    if (!run.config.preset.empty())
+        m_codePreset = run.config.preset;
+    updateLectureActions();
+    updateCode();
 }
 
 void MainWindow::saveDialog()
@@ -515,6 +672,239 @@ void MainWindow::exportDialog()
         QMessageBox::warning(this, tr("Export failed"), error);
     else
         statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+// --- Lecture mode -----------------------------------------------------------------------
+
+bool MainWindow::replaying() const { return !m_replayBar->isHidden(); }
+
+int MainWindow::measuredRunIndex() const
+{
+    // As finishCompare(): the workload's CPU share comes from the sequential run.
+    int index = 0;
+    for (std::size_t i = 0; i < m_compareRuns.size(); ++i) {
+        if (m_compareRuns[i].config.model == Model::Sequential && m_compareRuns[i].status == RunStatus::Completed)
+            index = static_cast<int>(i);
+    }
+    return index;
+}
+
+void MainWindow::showComparison(std::vector<RunSnapshot> runs)
+{
+    m_compareRuns = std::move(runs);
+    m_compareQueue.clear();
+    m_prediction = Prediction{};
+    m_compareView->clear();
+    m_stack->setCurrentWidget(m_compareView);
+    m_comparing = true;
+    finishCompare(); // the advice, the verdict and the speedups, as after running them
+}
+
+void MainWindow::updateLectureActions()
+{
+    const bool busy = m_controller->isRunning() || m_comparing;
+    const bool something = showingComparison() ? !m_compareRuns.empty() : m_last.elapsedNs > 0;
+    m_replayAction->setEnabled(!busy && something);
+}
+
+bool MainWindow::startReplay(bool play)
+{
+    if (m_controller->isRunning() || m_comparing)
+        return false;
+    std::vector<RunSnapshot> runs;
+    Advice advice;
+    int measured = 0;
+    if (showingComparison()) {
+        if (m_compareRuns.empty())
+            return false;
+        runs = m_compareRuns;
+        if (m_compareHasAdvice)
+            advice = m_compareAdvice;
+        measured = measuredRunIndex();
+    } else {
+        if (m_last.elapsedNs <= 0)
+            return false;
+        runs = {m_last};
+        if (m_flowchart->advice())
+            advice = *m_flowchart->advice();
+    }
+    std::vector<Caption> captions;
+    if (const auto preset = findPreset(runs.front().config.preset))
+        captions = preset->captions;
+    m_caption->setVisible(!captions.empty());
+    m_replayBar->setVisible(true);
+    for (QAction* a : m_replayKeys)
+        a->setEnabled(true);
+    {
+        const QSignalBlocker block(m_replayAction);
+        m_replayAction->setChecked(true);
+    }
+    m_replayBar->start(Replay(std::move(runs), std::move(advice), std::move(captions), measured), play);
+    return true;
+}
+
+void MainWindow::stopReplay()
+{
+    if (!replaying())
+        return;
+    if (m_replayBar->replay().playing())
+        m_replayBar->togglePlaying();
+    m_replayBar->setVisible(false);
+    m_caption->setVisible(false);
+    for (QAction* a : m_replayKeys)
+        a->setEnabled(false);
+    {
+        const QSignalBlocker block(m_replayAction);
+        m_replayAction->setChecked(false);
+    }
+    m_timeline->setPlayhead(-1);
+    m_compareView->setPlayhead(-1);
+    m_flowchart->setKnownSteps(-1);
+}
+
+void MainWindow::showReplayPosition(double seconds)
+{
+    if (!replaying())
+        return;
+    const Replay& r = m_replayBar->replay();
+    if (showingComparison())
+        m_compareView->setPlayhead(seconds);
+    else
+        m_timeline->setPlayhead(seconds);
+    m_flowchart->setKnownSteps(r.knownSteps(seconds));
+    const int c = r.captionAt(seconds);
+    // Room for two lines from the start, so the figure does not jump when a caption comes.
+    m_caption->setMinimumHeight(2 * m_caption->fontMetrics().lineSpacing() + 10);
+    m_caption->setText(c >= 0 ? QString::fromStdString(r.captions()[static_cast<std::size_t>(c)].text) : QString());
+}
+
+void MainWindow::escape()
+{
+    if (m_presenting)
+        setPresentation(false);
+    else if (m_controller->isRunning())
+        cancelRun();
+    else
+        stopReplay();
+}
+
+void MainWindow::setPresentation(bool on, bool fullScreen)
+{
+    if (on == m_presenting)
+        return;
+    m_presenting = on;
+    {
+        const QSignalBlocker block(m_presentAction);
+        m_presentAction->setChecked(on);
+    }
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    if (on) {
+        m_splitterBeforePresenting = m_splitter->saveState();
+        m_maximizedBeforePresenting = isMaximized();
+        m_formScroll->hide();
+        statusBar()->hide();
+        // Text for the back of the room: 24 px on a 1080-line screen, in proportion on others
+        // (the smallest text drawn, axis ticks and flowchart labels, is 0.9 of it).
+        const double screenHeight = screen() ? screen()->geometry().height() : 1080.0;
+        const double px = std::max(20.0, std::round(24.0 * screenHeight / 1080.0));
+        QFont big = QApplication::font();
+        big.setPointSizeF(px * 72.0 / logicalDpiY());
+        setFont(big);
+        mono.setPointSizeF(big.pointSizeF());
+        if (fullScreen)
+            showFullScreen();
+    } else {
+        setFont(QFont()); // the application's again
+        m_formScroll->show();
+        statusBar()->show();
+        if (isFullScreen()) {
+            if (m_maximizedBeforePresenting)
+                showMaximized();
+            else
+                showNormal();
+        }
+        m_splitter->restoreState(m_splitterBeforePresenting);
+    }
+    m_code->setFont(mono);
+    setShowCode(m_codeAction->isChecked());
+}
+
+void MainWindow::setShowCode(bool on)
+{
+    {
+        const QSignalBlocker block(m_codeAction);
+        m_codeAction->setChecked(on);
+    }
+    m_code->setVisible(on);
+    updateCode();
+    if (m_presenting) {
+        // The figure takes most of the width; the code and the flowchart share the rest.
+        const int w = std::max(800, m_splitter->width());
+        if (on)
+            m_splitter->setSizes({0, w * 50 / 100, w * 28 / 100, w * 22 / 100});
+        else
+            m_splitter->setSizes({0, w * 64 / 100, 0, w * 36 / 100});
+    }
+}
+
+QString MainWindow::presetCode() const
+{
+    const auto preset = findPreset(m_codePreset);
+    if (!preset)
+        return tr("# Not a preset: there is no code to show.\n# Choose a preset to see the Python it stands for.");
+    if (preset->code.empty())
+        return tr("# The preset %1 carries no code yet.").arg(QString::fromStdString(preset->name));
+    return QStringLiteral("# %1\n\n").arg(QString::fromStdString(preset->title)) + QString::fromStdString(preset->code);
+}
+
+void MainWindow::updateCode()
+{
+    if (m_code && !m_code->isHidden() && m_code->toPlainText() != presetCode())
+        m_code->setPlainText(presetCode());
+}
+
+bool MainWindow::askPrediction()
+{
+    QDialog dialog(this);
+    dialog.setFont(font());
+    dialog.setWindowTitle(tr("Predict, then reveal"));
+    auto* layout = new QVBoxLayout(&dialog);
+    layout->addWidget(new QLabel(tr("<b>Which will be fastest?</b> Ask the room before the runs.")));
+    auto* group = new QButtonGroup(&dialog);
+    for (std::size_t i = 0; i < m_compareQueue.size(); ++i) {
+        auto* b = new QRadioButton(QString::fromStdString(describeModel(withDefaults(m_compareQueue[i]))));
+        group->addButton(b, static_cast<int>(i));
+        layout->addWidget(b);
+        if (i == 0)
+            b->setChecked(true);
+    }
+    auto* speedup = new QDoubleSpinBox;
+    speedup->setRange(0, 1000);
+    speedup->setDecimals(1);
+    speedup->setSingleStep(0.5);
+    speedup->setSuffix(QStringLiteral("x"));
+    speedup->setSpecialValueText(tr("no guess"));
+    speedup->setToolTip(tr("How many times faster than the first run (optional)"));
+    auto* row = new QFormLayout;
+    row->addRow(tr("Speedup against the first run"), speedup);
+    layout->addLayout(row);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Compare"));
+    auto* skip = buttons->addButton(tr("No guess"), QDialogButtonBox::AcceptRole);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    bool skipped = false;
+    connect(skip, &QPushButton::clicked, &dialog, [&skipped] { skipped = true; });
+    layout->addWidget(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return false;
+    m_prediction = Prediction{};
+    if (!skipped && group->checkedId() >= 0) {
+        m_prediction.choice = group->checkedId();
+        m_prediction.label = describeModel(withDefaults(m_compareQueue[static_cast<std::size_t>(m_prediction.choice)]));
+        m_prediction.speedup = speedup->value();
+    }
+    return true;
 }
 
 } // namespace ce::ui

@@ -9,6 +9,7 @@ namespace ce::ui {
 
 class CoreHeatmap;
 class PhaseLanes;
+class PlayheadVeil;
 
 // One run on one time axis: per-core utilisation (a heatmap row per core: this run's share
 // in blue, other processes' in grey), the workers' lanes (each phase a bar coloured by
@@ -35,9 +36,20 @@ public:
     // Colours of axes, text and background (figures for export keep the light theme).
     void setTheme(const Theme& theme);
     bool coreLines() const { return m_coreLines; }
+    // Replay: only what was recorded before `seconds` is drawn, and a playhead marks it
+    // (negative: no replay, everything shown).
+    void setPlayhead(double seconds);
+    double playhead() const { return m_playhead; }
+    // What an empty plot says (before the first run), in large type instead of bare axes.
+    void setPlaceholder(const QString& text);
+    bool showingPlaceholder() const;
+    // Line widths, grown with the font for projectors and by the theme.
+    double lineScale() const;
 
 protected:
     void keyPressEvent(QKeyEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void rebuildLayout();
@@ -68,6 +80,9 @@ private:
     QString m_titleText;
     QString m_footerText;
     int m_layoutKey = -1;
+    double m_playhead = -1;
+    std::vector<PlayheadVeil*> m_veils;
+    QString m_placeholder;
 };
 
 } // namespace ce::ui
