@@ -10,7 +10,7 @@ namespace {
 std::string times(double x)
 {
     char buf[32];
-    std::snprintf(buf, sizeof buf, x >= 10 ? "%.0fx" : "%.2gx", x);
+    std::snprintf(buf, sizeof buf, x >= 10 ? "%.0fx" : "%.1fx", x);
     return buf;
 }
 

@@ -4,6 +4,9 @@
 #include "Theme.h"
 #include "TimelinePlot.h"
 
+#include <QEvent>
+#include <qcustomplot.h>
+#include <QFontInfo>
 #include <QLabel>
 #include <QScrollArea>
 #include <QVBoxLayout>
@@ -23,6 +26,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     layout->addWidget(m_header);
     auto* scroll = new QScrollArea;
     scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* inner = new QWidget;
     m_list = new QVBoxLayout(inner);
     m_list->setContentsMargins(0, 0, 0, 0);
@@ -44,6 +48,7 @@ void CompareView::clear()
     m_runs.clear();
     m_titleState.clear();
     m_intro.clear();
+    m_advice.clear();
     m_verdict.clear();
     m_prediction.clear();
     m_playhead = -1;
@@ -79,8 +84,11 @@ void CompareView::showRun(int index, const RunSnapshot& run)
     while (static_cast<int>(m_plots.size()) <= index) {
         auto* plot = new TimelinePlot;
         plot->setTheme(currentTheme());
-        plot->setMinimumHeight(240);
+        // Tall enough for its tracks at any font size (presentation mode uses large type).
+        plot->setMinimumHeight(std::max(240, QFontInfo(font()).pixelSize() * 15));
         plot->setLegendVisible(false); // one legend for all, in the header
+        plot->setTitleScale(1.1);
+        plot->setMinimumWidth(300); // narrow windows squeeze the tracks rather than scroll sideways
         m_list->insertWidget(m_list->count() - 1, plot);
         m_plots.push_back(plot);
         m_lengths.push_back(0);
@@ -109,8 +117,9 @@ void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* adv
     m_intro.clear();
     if (!runs.empty())
         m_intro = QStringLiteral("<b>%1</b><br>").arg(QString::fromStdString(describeWorkload(runs.front().config)).toHtmlEscaped());
+    m_advice.clear();
     if (advice)
-        m_intro += QString::fromStdString(advice->summary).toHtmlEscaped() + QStringLiteral("<br>");
+        m_advice = QString::fromStdString(advice->summary).toHtmlEscaped() + QStringLiteral("<br>");
     if (!verdict.isEmpty())
         m_verdict = verdict;
     m_playhead = -1;
@@ -123,6 +132,7 @@ void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* adv
         m_speedups->setMinimumHeight(std::max(150, 26 * static_cast<int>(runs.size()) + 60));
         fillSpeedupPlot(*m_speedups, runs, advice);
         styleCustomPlot(*m_speedups, currentTheme());
+        fitSpeedupFonts();
     }
 }
 
@@ -130,11 +140,35 @@ void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* adv
 
 namespace ce::ui {
 
+void CompareView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) {
+        for (auto* p : m_plots)
+            p->setMinimumHeight(std::max(240, QFontInfo(font()).pixelSize() * 15));
+        fitSpeedupFonts();
+    }
+}
+
+void CompareView::fitSpeedupFonts()
+{
+    // The chart's text follows the widget's font (large when presenting), a little smaller.
+    QFont small = font();
+    small.setPointSizeF(font().pointSizeF() * 0.9);
+    for (QCPAxis* axis : m_speedups->xAxis->axisRect()->axes()) {
+        axis->setTickLabelFont(small);
+        axis->setLabelFont(small);
+    }
+    const int line = QFontInfo(small).pixelSize();
+    m_speedups->setMinimumHeight(std::max(150, static_cast<int>(m_runs.size()) * line * 2 + 4 * line));
+    m_speedups->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void CompareView::updateHeader()
 {
     QString html = m_intro;
     if (m_verdictShown) {
-        html += m_verdict.toHtmlEscaped();
+        html += m_advice + m_verdict.toHtmlEscaped();
         if (!m_prediction.isEmpty())
             html += QStringLiteral("<br><b>%1</b>").arg(m_prediction.toHtmlEscaped());
     } else {

@@ -37,9 +37,13 @@ public:
     void setPrediction(const QString& text);
     bool verdictShown() const { return m_verdictShown; }
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void alignTime();
     void updateHeader();
+    void fitSpeedupFonts();
     QString title(int index, bool withMakespan) const;
     static QString legendHtml();
 
@@ -50,7 +54,8 @@ private:
     std::vector<double> m_lengths;
     std::vector<RunSnapshot> m_runs;      // the finished runs
     std::vector<int> m_titleState;        // per plot: 0 model only, 1 with makespan
-    QString m_intro;                      // the workload and the advice
+    QString m_intro;                      // the workload
+    QString m_advice;                     // the flowchart's recommendation (shown with the verdict)
     QString m_verdict;
     QString m_prediction;
     double m_playhead = -1;

@@ -106,6 +106,13 @@ int launchWindow(int argc, char** argv)
     const std::string verb = r.verb == LaunchRequest::Verb::Open ? "open" : "window";
     if (!canShowWindow())
         return fail(verb + ": no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set)");
+    if (r.verb == LaunchRequest::Verb::Open) {
+        // Before any window exists: a bad file is one line and exit 2, nothing else.
+        std::vector<RunSnapshot> runs;
+        std::string why;
+        if (!readRunsJson(r.file, runs, &why) || runs.empty())
+            return fail("open: " + (why.empty() ? r.file.toStdString() + " holds no run" : why));
+    }
 
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Concurrency Explorer"));
@@ -124,7 +131,7 @@ int launchWindow(int argc, char** argv)
     if (r.code)
         window.setShowCode(true);
     if (r.present)
-        window.setPresentation(true, r.grab.isEmpty() && !r.size.isValid());
+        window.setPresentation(true, !r.size.isValid());
     if (r.replayAt >= 0 && window.startReplay(false))
         window.replayBar()->seek(r.replayAt);
     if (!r.grab.isEmpty()) {

@@ -773,6 +773,9 @@ void MainWindow::showReplayPosition(double seconds)
         m_timeline->setPlayhead(seconds);
     m_flowchart->setKnownSteps(r.knownSteps(seconds));
     const int c = r.captionAt(seconds);
+    QFont larger = font(); // the caption is the one message of the moment: larger than the rest
+    larger.setPointSizeF(larger.pointSizeF() * 1.15);
+    m_caption->setFont(larger);
     // Room for two lines from the start, so the figure does not jump when a caption comes.
     m_caption->setMinimumHeight(2 * m_caption->fontMetrics().lineSpacing() + 10);
     m_caption->setText(c >= 0 ? QString::fromStdString(r.captions()[static_cast<std::size_t>(c)].text) : QString());
@@ -810,18 +813,25 @@ void MainWindow::setPresentation(bool on, bool fullScreen)
         QFont big = QApplication::font();
         big.setPointSizeF(px * 72.0 / logicalDpiY());
         setFont(big);
-        mono.setPointSizeF(big.pointSizeF());
-        if (fullScreen)
+        // 20 px at 1080 lines (a 59-character line fits), never under 18 px.
+        mono.setPointSizeF(std::max(18.0, px * 20.0 / 24.0) * 72.0 / logicalDpiY());
+        if (fullScreen) {
+            m_geometryBeforePresenting = saveGeometry();
+            if (screen())
+                setGeometry(screen()->geometry()); // also where no window manager handles full screen
             showFullScreen();
+        }
     } else {
         setFont(QFont()); // the application's again
         m_formScroll->show();
         statusBar()->show();
-        if (isFullScreen()) {
+        if (!m_geometryBeforePresenting.isEmpty()) {
             if (m_maximizedBeforePresenting)
                 showMaximized();
             else
                 showNormal();
+            restoreGeometry(m_geometryBeforePresenting);
+            m_geometryBeforePresenting.clear();
         }
         m_splitter->restoreState(m_splitterBeforePresenting);
     }
@@ -838,11 +848,18 @@ void MainWindow::setShowCode(bool on)
     m_code->setVisible(on);
     updateCode();
     if (m_presenting) {
-        // The figure takes most of the width; the code and the flowchart share the rest.
+        // The figure takes most of the width; the code gets what its longest line needs
+        // (at most 40 %), the flowchart about a fifth.
         const int w = std::max(800, m_splitter->width());
-        if (on)
-            m_splitter->setSizes({0, w * 50 / 100, w * 28 / 100, w * 22 / 100});
-        else
+        if (on) {
+            int longest = 0;
+            const QFontMetrics fm(m_code->font());
+            for (const QString& line : m_code->toPlainText().split(QLatin1Char('\n')))
+                longest = std::max(longest, fm.horizontalAdvance(line));
+            const int code = std::min(w * 40 / 100, longest + 2 * fm.averageCharWidth() + 30);
+            const int flow = w * 22 / 100;
+            m_splitter->setSizes({0, w - code - flow, code, flow});
+        } else
             m_splitter->setSizes({0, w * 64 / 100, 0, w * 36 / 100});
     }
 }

@@ -135,6 +135,7 @@ private:
     QScrollArea* m_formScroll = nullptr;
     QSplitter* m_splitter = nullptr;
     QByteArray m_splitterBeforePresenting;
+    QByteArray m_geometryBeforePresenting;
     bool m_maximizedBeforePresenting = false;
     bool m_presenting = false;
     QAction* m_presentAction = nullptr;

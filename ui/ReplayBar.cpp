@@ -2,6 +2,7 @@
 
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QVBoxLayout>
 #include <QLabel>
 #include <QSlider>
 #include <QToolButton>
@@ -25,8 +26,11 @@ QToolButton* button(const QString& text, const QString& tip)
 
 ReplayBar::ReplayBar(QWidget* parent) : QWidget(parent)
 {
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(6, 2, 6, 2);
+    // The slider on a row of its own: the whole width to scrub, even in a narrow column.
+    auto* rows = new QVBoxLayout(this);
+    rows->setContentsMargins(6, 2, 6, 2);
+    rows->setSpacing(0);
+    auto* layout = new QHBoxLayout;
     auto* back = button(tr("◀ Step"), tr("Step back to the previous moment where something happens (,)"));
     m_play = button(tr("▶ Play"), tr("Play or pause the replay (Space)"));
     auto* forward = button(tr("Step ▶"), tr("Step forward to the next moment where something happens (.)"));
@@ -40,10 +44,12 @@ ReplayBar::ReplayBar(QWidget* parent) : QWidget(parent)
     m_time = new QLabel;
     m_time->setToolTip(tr("Playhead / length of the replay, in seconds of the recorded run"));
     auto* close = button(tr("Leave replay"), tr("Leave the replay and show the whole run (Ctrl+Shift+R)"));
+    rows->addWidget(m_slider);
+    rows->addLayout(layout);
     layout->addWidget(back);
     layout->addWidget(m_play);
     layout->addWidget(forward);
-    layout->addWidget(m_slider, 1);
+    layout->addStretch(1);
     layout->addWidget(m_time);
     layout->addWidget(m_speed);
     layout->addWidget(close);

@@ -162,7 +162,7 @@ protected:
             return;
         const QRect area = keyAxis()->axisRect()->rect();
         const double x = std::clamp(keyAxis()->coordToPixel(m_seconds), double(area.left()), double(area.right()) + 1);
-        painter->fillRect(QRectF(QPointF(x, area.top()), QPointF(area.right() + 1, area.bottom() + 1)), m_background);
+        painter->fillRect(QRectF(QPointF(x, area.top() - 2), QPointF(area.right() + 1, area.bottom() + 1)), m_background);
         painter->setPen(QPen(m_line, m_width));
         painter->drawLine(QLineF(x, area.top(), x, area.bottom() + 1));
     }
@@ -211,7 +211,7 @@ void TimelinePlot::rebuildLayout()
     int row = 0;
     if (!m_titleText.isEmpty()) {
         QFont big = font();
-        big.setPointSizeF(big.pointSizeF() * 1.3);
+        big.setPointSizeF(big.pointSizeF() * m_titleScale);
         big.setBold(true);
         m_title = new QCPTextElement(this, m_titleText, big);
         m_title->setMargins(QMargins(0, 8, 0, 2));
@@ -324,7 +324,7 @@ void TimelinePlot::addLegend(int row, const QFont& small)
     plotLayout()->addElement(row, 0, m_legend);
     plotLayout()->setRowStretchFactor(row, 0.001);
     m_legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    m_legend->setWrap(4);
+    m_legend->setWrap(legendColumns());
     m_legend->setBorderPen(Qt::NoPen);
     m_legend->setFont(small);
     m_legend->setLayer(QStringLiteral("legend"));
@@ -341,6 +341,13 @@ void TimelinePlot::addLegend(int row, const QFont& small)
     }
     legendSwatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));
     legendSwatch(TimelineModel::blend(100, 0), QStringLiteral("core: other processes"));
+}
+
+void TimelinePlot::setTitleScale(double scale)
+{
+    m_titleScale = scale;
+    m_layoutKey = -1;
+    setRun(RunSnapshot(m_model.run()));
 }
 
 void TimelinePlot::setLegendVisible(bool visible)
@@ -416,8 +423,8 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
     }
     const bool idle = showingPlaceholder();
     for (QCPAxisRect* r : axisRects()) {
-        for (QCPAxis* axis : r->axes())
-            axis->setVisible(!idle);
+        r->axis(QCPAxis::atBottom)->setVisible(!idle);
+        r->axis(QCPAxis::atLeft)->setVisible(!idle);
     }
     if (m_fixedRange > 0)
         timeAxis()->setRange(0, m_fixedRange);
@@ -511,6 +518,22 @@ void TimelinePlot::paintEvent(QPaintEvent* event)
     p.setPen(m_theme->muted);
     const QRect area = rect().adjusted(width() / 10, height() / 10, -width() / 10, -height() / 4);
     p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
+}
+
+int TimelinePlot::legendColumns() const
+{
+    // As many columns as fit: an entry needs about 16 characters of the legend's font.
+    const int entry = std::max(1, QFontInfo(font()).pixelSize() * 16);
+    return std::clamp(width() / entry, 1, 4);
+}
+
+void TimelinePlot::resizeEvent(QResizeEvent* event)
+{
+    QCustomPlot::resizeEvent(event);
+    if (m_legend && m_legend->wrap() != legendColumns()) {
+        m_legend->setWrap(legendColumns());
+        replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void TimelinePlot::changeEvent(QEvent* event)

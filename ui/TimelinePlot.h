@@ -28,6 +28,8 @@ public:
     void setTimeRange(double seconds);
     // Lines above and below the plot, for exported figures (empty: none).
     void setCaption(const QString& title, const QString& footer);
+    // The title's size against the plot's font (small multiples use a smaller one).
+    void setTitleScale(double scale);
     // The state legend under the tracks (off for small multiples that share one legend).
     void setLegendVisible(bool visible);
     // Cores as a heatmap row each (default: readable at any core count) or as lines of
@@ -50,9 +52,11 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
     void paintEvent(QPaintEvent* event) override;
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void rebuildLayout();
+    int legendColumns() const;
     void addLegend(int row, const QFont& small);
     void fillCoreLines(const RunSnapshot& run);
     void showTooltip(QMouseEvent* event);
@@ -83,6 +87,7 @@ private:
     double m_playhead = -1;
     std::vector<PlayheadVeil*> m_veils;
     QString m_placeholder;
+    double m_titleScale = 1.3;
 };
 
 } // namespace ce::ui
