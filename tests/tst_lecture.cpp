@@ -500,6 +500,22 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->playhead() > 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(r.atEnd(), 30000);
         QVERIFY(!r.playing());
+        // Dragging on the tracks scrubs: the playhead follows the pointer, playing stops.
+        w.resize(1400, 900);
+        QApplication::processEvents();
+        w.replayBar()->togglePlaying();
+        QVERIFY(r.playing());
+        TimelinePlot* plot = w.timeline();
+        QCPAxisRect* lanes = plot->axisRects().at(1);
+        const QPoint a(static_cast<int>(lanes->axis(QCPAxis::atBottom)->coordToPixel(r.duration() * 0.25)), lanes->rect().center().y());
+        const QPoint b(static_cast<int>(lanes->axis(QCPAxis::atBottom)->coordToPixel(r.duration() * 0.75)), lanes->rect().center().y());
+        QTest::mousePress(plot, Qt::LeftButton, {}, a);
+        QVERIFY(!r.playing());
+        QVERIFY(std::abs(plot->playhead() - r.duration() * 0.25) < r.duration() * 0.02);
+        QMouseEvent move(QEvent::MouseMove, QPointF(b), plot->mapToGlobal(QPointF(b)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(plot, &move);
+        QVERIFY(std::abs(plot->playhead() - r.duration() * 0.75) < r.duration() * 0.02);
+        QTest::mouseRelease(plot, Qt::LeftButton, {}, b);
         w.stopReplay();
         QVERIFY(!w.replaying());
         QCOMPARE(w.timeline()->playhead(), -1.0);

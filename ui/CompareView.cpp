@@ -88,6 +88,7 @@ void CompareView::showRun(int index, const RunSnapshot& run)
         plot->setMinimumHeight(std::max(240, QFontInfo(font()).pixelSize() * 15));
         plot->setLegendVisible(false); // one legend for all, in the header
         plot->setTitleScale(1.1);
+        connect(plot, &TimelinePlot::scrubbed, this, &CompareView::scrubbed);
         plot->setMinimumWidth(300); // narrow windows squeeze the tracks rather than scroll sideways
         m_list->insertWidget(m_list->count() - 1, plot);
         m_plots.push_back(plot);

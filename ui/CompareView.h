@@ -37,6 +37,10 @@ public:
     void setPrediction(const QString& text);
     bool verdictShown() const { return m_verdictShown; }
 
+Q_SIGNALS:
+    // A drag on any run's tracks during a replay: where the playhead should go.
+    void scrubbed(double seconds);
+
 protected:
     void changeEvent(QEvent* event) override;
 

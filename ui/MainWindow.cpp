@@ -234,6 +234,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     replayKey(QKeySequence(Qt::Key_BracketLeft), &ReplayBar::slower);
     connect(m_replayBar, &ReplayBar::positionChanged, this, &MainWindow::showReplayPosition);
     connect(m_replayBar, &ReplayBar::closeRequested, this, &MainWindow::stopReplay);
+    auto scrub = [this](double seconds) {
+        if (m_replayBar->replay().playing())
+            m_replayBar->togglePlaying(); // the hand on the playhead takes over
+        m_replayBar->seek(seconds);
+    };
+    connect(m_timeline, &TimelinePlot::scrubbed, this, scrub);
+    connect(m_compareView, &CompareView::scrubbed, this, scrub);
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);

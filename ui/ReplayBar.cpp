@@ -36,7 +36,7 @@ ReplayBar::ReplayBar(QWidget* parent) : QWidget(parent)
     auto* forward = button(tr("Step ▶"), tr("Step forward to the next moment where something happens (.)"));
     m_slider = new QSlider(Qt::Horizontal);
     m_slider->setRange(0, kSliderSteps);
-    m_slider->setToolTip(tr("The playhead: drag it to scrub through the run"));
+    m_slider->setToolTip(tr("The playhead: drag it, or drag on the tracks, to scrub through the run"));
     m_speed = new QComboBox;
     for (double s : Replay::speeds())
         m_speed->addItem(QStringLiteral("%1x").arg(s), s);

@@ -545,6 +545,26 @@ void TimelinePlot::changeEvent(QEvent* event)
     }
 }
 
+void TimelinePlot::mousePressEvent(QMouseEvent* event)
+{
+    if (m_playhead >= 0 && event->button() == Qt::LeftButton && axisRectAt(event->position())) {
+        Q_EMIT scrubbed(std::max(0.0, timeAxis()->pixelToCoord(event->position().x())));
+        event->accept();
+        return;
+    }
+    QCustomPlot::mousePressEvent(event);
+}
+
+void TimelinePlot::mouseMoveEvent(QMouseEvent* event)
+{
+    if (m_playhead >= 0 && (event->buttons() & Qt::LeftButton)) {
+        Q_EMIT scrubbed(std::max(0.0, timeAxis()->pixelToCoord(event->position().x())));
+        event->accept();
+        return;
+    }
+    QCustomPlot::mouseMoveEvent(event);
+}
+
 void TimelinePlot::keyPressEvent(QKeyEvent* event)
 {
     QCPRange r = timeAxis()->range();

@@ -48,7 +48,13 @@ public:
     // Line widths, grown with the font for projectors and by the theme.
     double lineScale() const;
 
+Q_SIGNALS:
+    // During a replay, dragging on the tracks moves the playhead (instead of panning).
+    void scrubbed(double seconds);
+
 protected:
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void paintEvent(QPaintEvent* event) override;
     void changeEvent(QEvent* event) override;
