@@ -184,6 +184,18 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
     setNoAntialiasingOnDrag(true);
     setAutoAddPlottableToLegend(false); // our legend lists states, not every plottable
     connect(this, &QCustomPlot::mouseMove, this, &TimelinePlot::showTooltip);
+    // Row numbers never crowd each other: as many as fit the track's height in its font
+    // (large type for a projector leaves room for fewer).
+    connect(this, &QCustomPlot::beforeReplot, this, [this] {
+        for (QCPAxisRect* r : {m_coresRect, m_lanesRect}) {
+            if (!r || (r == m_coresRect && m_coreLines))
+                continue;
+            QCPAxis* axis = r->axis(QCPAxis::atLeft);
+            const double line = QFontMetricsF(axis->tickLabelFont()).height() * 1.2;
+            if (auto ticker = qSharedPointerDynamicCast<QCPAxisTickerFixed>(axis->ticker()))
+                ticker->setTickCount(std::max(1, static_cast<int>(r->height() / line)));
+        }
+    });
     rebuildLayout();
 }
 
@@ -289,7 +301,8 @@ void TimelinePlot::rebuildLayout()
     }
 
     m_veils.clear();
-    const QColor playheadColor = m_theme->accent.isValid() ? m_theme->accent : QColor(200, 0, 0);
+    // Black (white when dark): unlike any state's colour, so the playhead is never read as a phase.
+    const QColor playheadColor = m_theme->foreground;
     for (QCPAxisRect* r : {m_coresRect, m_lanesRect, m_gilRect, m_lagRect}) {
         if (r)
             m_veils.push_back(new PlayheadVeil(r->axis(QCPAxis::atBottom), r->axis(QCPAxis::atLeft), m_playhead, m_theme->background,
@@ -532,6 +545,7 @@ void TimelinePlot::resizeEvent(QResizeEvent* event)
     QCustomPlot::resizeEvent(event);
     if (m_legend && m_legend->wrap() != legendColumns()) {
         m_legend->setWrap(legendColumns());
+        m_legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true); // re-flow the entries into the new columns
         replot(QCustomPlot::rpQueuedReplot);
     }
 }
