@@ -19,6 +19,10 @@
 #include "TimelinePlot.h"
 
 #include <QAction>
+#include <QDialog>
+#include <QDoubleSpinBox>
+#include <QRadioButton>
+#include <QTimer>
 #include <QApplication>
 #include <QFontInfo>
 #include <QFontMetricsF>
@@ -571,6 +575,48 @@ private Q_SLOTS:
         QVERIFY(w.startReplay(false));
         w.replayBar()->seek(w.replayBar()->replay().duration());
         QVERIFY(w.compareView()->verdictShown());
+    }
+
+    void predictionDialogBeforeTheComparison()
+    {
+        MainWindow w;
+        w.setWorkerExecutable(QStringLiteral(CE_EXECUTABLE));
+        w.show();
+        w.form()->selectPreset(QStringLiteral("ten-downloads-threads")); // sequential, then 10 threads: about 3.3 s
+        QAction* predict = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == QStringLiteral("Predict first"))
+                predict = a;
+        QVERIFY(predict);
+        predict->setChecked(true);
+        // Cancelling the guess cancels the comparison.
+        QTimer::singleShot(0, &w, [] {
+            if (auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
+                d->reject();
+        });
+        w.startCompare();
+        QVERIFY(!w.controller()->isRunning());
+        // The room guesses the second run (threads), 5x.
+        bool answered = false;
+        QTimer::singleShot(0, &w, [&answered] {
+            auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+            if (!d)
+                return;
+            const auto radios = d->findChildren<QRadioButton*>();
+            if (radios.size() == 2)
+                radios[1]->setChecked(true);
+            if (auto* spin = d->findChild<QDoubleSpinBox*>())
+                spin->setValue(5.0);
+            answered = radios.size() == 2;
+            d->accept();
+        });
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startCompare();
+        QVERIFY(answered);
+        QVERIFY(done.wait(120000));
+        const QString text = QString::fromStdString(w.lastPredictionResult().text);
+        QVERIFY2(text.startsWith(QStringLiteral("Guess: threads x10 +GIL (emulated), 5.0x faster. Measured: ")), qPrintable(text));
+        predict->setChecked(false);
     }
 
     // --- the command line: open and window ------------------------------------------------

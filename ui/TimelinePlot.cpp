@@ -191,7 +191,7 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
             if (!r || (r == m_coresRect && m_coreLines))
                 continue;
             QCPAxis* axis = r->axis(QCPAxis::atLeft);
-            const double line = QFontMetricsF(axis->tickLabelFont()).height() * 1.2;
+            const double line = QFontMetricsF(axis->tickLabelFont()).height();
             if (auto ticker = qSharedPointerDynamicCast<QCPAxisTickerFixed>(axis->ticker()))
                 ticker->setTickCount(std::max(1, static_cast<int>(r->height() / line)));
         }
