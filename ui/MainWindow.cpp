@@ -91,6 +91,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_caption->setObjectName(QStringLiteral("replayCaption"));
     m_caption->setWordWrap(true);
     m_caption->setVisible(false);
+    m_caption->setToolTip(tr("The preset's note for this moment of the replay"));
     m_caption->setStyleSheet(QStringLiteral("QLabel#replayCaption { padding: 4px 10px; border-left: 6px solid #0072b2; }"));
     m_replayBar = new ReplayBar;
     m_replayBar->setVisible(false);
