@@ -11,6 +11,7 @@
 #include "ReplayBar.h"
 #include "RunForm.h"
 #include "Theme.h"
+#include "TimelineModel.h"
 #include "TimelinePlot.h"
 
 #include <QAction>
@@ -784,6 +785,11 @@ void MainWindow::showReplayPosition(double seconds)
     QFont larger = font(); // the caption is the one message of the moment: larger than the rest
     larger.setPointSizeF(larger.pointSizeF() * 1.15);
     m_caption->setFont(larger);
+    // A style sheet does not follow the palette: give it the theme's colours.
+    const Theme& theme = currentTheme();
+    const QColor bar = theme.accent.isValid() ? theme.accent : StatePalette::color(State::Cpu);
+    m_caption->setStyleSheet(QStringLiteral("QLabel#replayCaption { padding: 4px 10px; border-left: 6px solid %1; color: %2; }")
+                                 .arg(bar.name(), theme.foreground.name()));
     // Room for two lines from the start, so the figure does not jump when a caption comes.
     m_caption->setMinimumHeight(2 * m_caption->fontMetrics().lineSpacing() + 10);
     m_caption->setText(c >= 0 ? QString::fromStdString(r.captions()[static_cast<std::size_t>(c)].text) : QString());
