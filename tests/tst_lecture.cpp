@@ -394,6 +394,12 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QVERIFY(w.timeline()->showingPlaceholder());
         QVERIFY(!w.presentAction()->isChecked());
+        // Not an empty axis: no axis is drawn until there is something on it.
+        for (QCPAxisRect* r : w.timeline()->axisRects())
+            QVERIFY(!r->axis(QCPAxis::atBottom)->visible());
+        w.setPresentation(true, false);
+        QVERIFY(w.timeline()->showingPlaceholder());
+        w.setPresentation(false);
         // Preset titles wrap: no sideways scrolling, every title's lines fit its row.
         auto* list = w.form()->findChild<QListWidget*>();
         QVERIFY(list);

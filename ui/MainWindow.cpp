@@ -61,8 +61,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_timeline = new TimelinePlot;
     m_timeline->setMinimumSize(500, 360);
-    m_timeline->setPlaceholder(tr("Choose a preset on the left, then press Run (Ctrl+R): every core and every worker will "
-                                  "show here as the run goes.\nCompare (Ctrl+K) races the models; Open (Ctrl+O) shows a saved run."));
+    m_timeline->setPlaceholder(idlePlaceholder());
     m_summary = new QLabel(tr("Choose a preset or set the options, then Run (Ctrl+R)."));
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -851,6 +850,18 @@ void MainWindow::setPresentation(bool on, bool fullScreen)
     }
     m_code->setFont(mono);
     setShowCode(m_codeAction->isChecked());
+    // The form is hidden while presenting: the idle figure must not send the eye to it.
+    const auto preset = findPreset(m_form->presetName().toStdString());
+    m_timeline->setPlaceholder(on ? (preset ? tr("Press Run (Ctrl+R) to run “%1”, or Compare (Ctrl+K) to race its models.")
+                                                  .arg(QString::fromStdString(preset->title))
+                                            : tr("Press Run (Ctrl+R) to run the workload, or Compare (Ctrl+K) to race the models."))
+                                  : idlePlaceholder());
+}
+
+QString MainWindow::idlePlaceholder() const
+{
+    return tr("Choose a preset on the left, then press Run (Ctrl+R): every core and every worker will "
+              "show here as the run goes.\nCompare (Ctrl+K) races the models; Open (Ctrl+O) shows a saved run.");
 }
 
 void MainWindow::setShowCode(bool on)

@@ -104,6 +104,7 @@ private:
     void setBusy(bool busy);
     QString summaryHtml(const RunSnapshot& run) const;
     void showReplayPosition(double seconds);
+    QString idlePlaceholder() const;
     void showComparison(std::vector<RunSnapshot> runs);
     int measuredRunIndex() const;
     bool askPrediction();
