@@ -747,6 +747,7 @@ bool MainWindow::startReplay(bool play)
         const QSignalBlocker block(m_replayAction);
         m_replayAction->setChecked(true);
     }
+    m_summaryBeforeReplay = m_summary->text();
     m_replayBar->start(Replay(std::move(runs), std::move(advice), std::move(captions), measured), play);
     return true;
 }
@@ -768,6 +769,7 @@ void MainWindow::stopReplay()
     m_timeline->setPlayhead(-1);
     m_compareView->setPlayhead(-1);
     m_flowchart->setKnownSteps(-1);
+    m_summary->setText(m_summaryBeforeReplay);
 }
 
 void MainWindow::showReplayPosition(double seconds)
@@ -775,10 +777,20 @@ void MainWindow::showReplayPosition(double seconds)
     if (!replaying())
         return;
     const Replay& r = m_replayBar->replay();
-    if (showingComparison())
+    if (showingComparison()) {
         m_compareView->setPlayhead(seconds);
-    else
+    } else {
         m_timeline->setPlayhead(seconds);
+        // The run's figures would tell the end: until the playhead gets there, only progress.
+        const RunSnapshot& run = r.runs().front();
+        m_summary->setText(r.atEnd() ? m_summaryBeforeReplay
+                                     : tr("Replaying %1 under %2: %3 of %4 tasks done at %5 s")
+                                           .arg(QString::fromStdString(describeWorkload(run.config)).toHtmlEscaped(),
+                                                QString::fromStdString(describeModel(run.config)).toHtmlEscaped())
+                                           .arg(r.tasksDone(0, seconds))
+                                           .arg(run.config.tasks)
+                                           .arg(seconds, 0, 'f', 2));
+    }
     m_flowchart->setKnownSteps(r.knownSteps(seconds));
     const int c = r.captionAt(seconds);
     QFont larger = font(); // the caption is the one message of the moment: larger than the rest

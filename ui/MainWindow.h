@@ -149,6 +149,7 @@ private:
     QList<QAction*> m_replayKeys;
     ReplayBar* m_replayBar = nullptr;
     QLabel* m_caption = nullptr;
+    QString m_summaryBeforeReplay;
     QPlainTextEdit* m_code = nullptr;
     Prediction m_prediction;
     std::string m_codePreset; // whose code is shown: the preset chosen or shown last
