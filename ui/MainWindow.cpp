@@ -527,6 +527,8 @@ void MainWindow::setTheme(const Theme& theme)
     QSettings().setValue(QStringLiteral("view/theme"), theme.name);
     if (!m_compareRuns.empty() && !m_comparing)
         m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, QString());
+    if (replaying())
+        showReplayPosition(m_replayBar->replay().position()); // redrawn: hide the future again
 }
 
 bool MainWindow::exportWindow(const QString& path, QString* error)
