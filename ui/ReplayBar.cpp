@@ -51,6 +51,7 @@ ReplayBar::ReplayBar(QWidget* parent) : QWidget(parent)
     layout->addWidget(forward);
     layout->addStretch(1);
     layout->addWidget(m_time);
+    layout->addSpacing(12);
     layout->addWidget(m_speed);
     layout->addWidget(close);
 
