@@ -11,7 +11,6 @@
 #include "ReplayBar.h"
 #include "RunForm.h"
 #include "Theme.h"
-#include "TimelineModel.h"
 #include "TimelinePlot.h"
 
 #include <QAction>
@@ -92,7 +91,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_caption->setWordWrap(true);
     m_caption->setVisible(false);
     m_caption->setToolTip(tr("The preset's note for this moment of the replay"));
-    m_caption->setStyleSheet(QStringLiteral("QLabel#replayCaption { padding: 4px 10px; border-left: 6px solid #0072b2; }"));
+    m_caption->setStyleSheet(QStringLiteral("padding: 4px 10px;"));
     m_replayBar = new ReplayBar;
     m_replayBar->setVisible(false);
     auto* figure = new QWidget;
@@ -800,9 +799,7 @@ void MainWindow::showReplayPosition(double seconds)
     m_caption->setFont(larger);
     // A style sheet does not follow the palette: give it the theme's colours.
     const Theme& theme = currentTheme();
-    const QColor bar = theme.accent.isValid() ? theme.accent : StatePalette::color(State::Cpu);
-    m_caption->setStyleSheet(QStringLiteral("QLabel#replayCaption { padding: 4px 10px; border-left: 6px solid %1; color: %2; }")
-                                 .arg(bar.name(), theme.foreground.name()));
+    m_caption->setStyleSheet(QStringLiteral("padding: 4px 10px; color: %1;").arg(theme.foreground.name()));
     // Room for two lines from the start, so the figure does not jump when a caption comes.
     m_caption->setMinimumHeight(2 * m_caption->fontMetrics().lineSpacing() + 10);
     m_caption->setText(c >= 0 ? QString::fromStdString(r.captions()[static_cast<std::size_t>(c)].text) : QString());

@@ -193,7 +193,7 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
             QCPAxis* axis = r->axis(QCPAxis::atLeft);
             const double line = QFontMetricsF(axis->tickLabelFont()).height();
             if (auto ticker = qSharedPointerDynamicCast<QCPAxisTickerFixed>(axis->ticker()))
-                ticker->setTickCount(std::max(1, static_cast<int>(r->height() / line)));
+                ticker->setTickCount(std::max(2, static_cast<int>(r->height() / line)));
         }
     });
     rebuildLayout();
@@ -318,6 +318,14 @@ void TimelinePlot::rebuildLayout()
         plotLayout()->addElement(row++, 0, m_footer);
     }
     styleCustomPlot(*this, *m_theme);
+    if (lineScale() > 1) { // large type for a projector: axes to match
+        for (QCPAxisRect* r : axisRects()) {
+            for (QCPAxis* axis : {r->axis(QCPAxis::atBottom), r->axis(QCPAxis::atLeft)}) {
+                axis->setBasePen(QPen(m_theme->foreground, lineScale()));
+                axis->setTickPen(QPen(m_theme->foreground, lineScale()));
+            }
+        }
+    }
     if (m_footer)
         m_footer->setTextColor(m_theme->muted);
 }
