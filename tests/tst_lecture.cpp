@@ -344,6 +344,8 @@ private Q_SLOTS:
         QCOMPARE(l.boxes.size(), decisionFlowchart().nodes.size());
         QCOMPARE(l.labels.size(), decisionFlowchart().edges.size());
         QVERIFY(l.fontScale >= FlowchartLayout::kMinFontScale - 1e-9);
+        if (pixels >= 20)
+            QVERIFY2(QFontInfo(l.labelFont).pixelSize() >= 18, "projector-sized labels shrank below 18 px");
         const auto lines = l.lineRects(3.0 * std::max(1.0, pixels / 14.0));
         auto overlap = [](const QRectF& a, const QRectF& b) { return a.intersected(b).width() > 0.01 && a.intersected(b).height() > 0.01; };
         std::vector<QRectF> labels;

@@ -1,5 +1,6 @@
 #include "FlowchartLayout.h"
 
+#include <QFontInfo>
 #include <QFontMetricsF>
 
 #include <algorithm>
@@ -128,7 +129,10 @@ FlowchartLayout layoutAt(const Flowchart& chart, const Advice* advice, int known
 FlowchartLayout FlowchartLayout::compute(const Flowchart& chart, const Advice* advice, int knownSteps, const QRectF& area, const QFont& font)
 {
     FlowchartLayout l;
-    for (double scale = 1.0; scale >= kMinFontScale - 1e-9; scale -= 0.05) {
+    // Projector-sized text (labels of 18 px or more) never shrinks below 18 px: it scrolls.
+    const double labelPx = QFontInfo(font).pixelSize() * 0.9;
+    const double minScale = labelPx >= 18 ? std::max(kMinFontScale, 18.0 / labelPx) : kMinFontScale;
+    for (double scale = 1.0; scale >= minScale - 1e-9; scale -= 0.05) {
         l = layoutAt(chart, advice, knownSteps, area, font, scale);
         if (l.fits)
             break;
