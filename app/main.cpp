@@ -1,6 +1,7 @@
 // The concurrency-explorer executable: the command line (core/cli) with figure export (ui/),
 // and the hidden worker mode of the processes model.
 #include "FigureExport.h"
+#include "Launch.h"
 #include "MainWindow.h"
 #include "SweepFigure.h"
 #include "Export.h"
@@ -57,6 +58,9 @@ int main(int argc, char** argv)
     // Worker processes start often: they need no application object at all.
     if (argc >= 2 && std::strcmp(argv[1], "worker") == 0)
         return ce::runWorkerProcess();
+    // The window on a saved run or a preset (`open FILE`, `window`): never headless.
+    if (argc >= 2 && ce::ui::isLaunchVerb(argv[1]))
+        return ce::ui::launchWindow(argc, argv);
 
     // Commands draw figures offscreen; without a display even the default (no command) does.
     // QApplication aborts without a display before it parses anything, so choose first.

@@ -48,6 +48,27 @@ std::vector<Preset> loadAll(std::vector<std::string>& errors)
         const QJsonObject sweep = o.value(QStringLiteral("sweep")).toObject();
         p.sweepModels = sweep.value(QStringLiteral("models")).toString().toStdString();
         p.sweepWorkers = sweep.value(QStringLiteral("workers")).toString().toStdString();
+        // "code" is a string or, easier to read in JSON, an array of lines.
+        const QJsonValue code = o.value(QStringLiteral("code"));
+        if (code.isArray()) {
+            QStringList lines;
+            for (const auto& line : code.toArray())
+                lines << line.toString();
+            p.code = lines.join(QLatin1Char('\n')).toStdString();
+        } else {
+            p.code = code.toString().toStdString();
+        }
+        for (const auto& entry : o.value(QStringLiteral("captions")).toArray()) {
+            const QJsonObject c = entry.toObject();
+            const double at = c.value(QStringLiteral("at")).toDouble(-1);
+            const QString text = c.value(QStringLiteral("text")).toString();
+            if (at < 0 || text.isEmpty()) {
+                errors.push_back("preset " + file.toStdString() + ": a caption needs \"at\" (seconds, >= 0) and \"text\"");
+                continue;
+            }
+            p.captions.push_back({at, text.toStdString()});
+        }
+        std::stable_sort(p.captions.begin(), p.captions.end(), [](const Caption& a, const Caption& b) { return a.atS < b.atS; });
         out.push_back(std::move(p));
     }
     std::sort(out.begin(), out.end(), [](const Preset& a, const Preset& b) { return a.name < b.name; });

@@ -9,6 +9,12 @@
 
 namespace ce {
 
+// A note for a replay: shown under the figure from `atS` seconds after the runs started.
+struct Caption {
+    double atS = 0;
+    std::string text;
+};
+
 // A ready-made run that reproduces one lesson, with a short explanation. Loaded from the
 // JSON files in resources/presets (compiled into the program).
 struct Preset {
@@ -19,6 +25,10 @@ struct Preset {
     std::vector<std::map<std::string, std::string>> compare;  // per-model overrides for compare
     std::string sweepModels;  // for the sweep verb: comma-separated models and worker counts
     std::string sweepWorkers;
+    // Optional: the Python the preset stands for (shown beside the figure when presenting)
+    // and time-anchored notes for a replay, sorted by time.
+    std::string code;
+    std::vector<Caption> captions;
 };
 
 // All presets, sorted by name. A preset that does not parse is reported in `errors`.

@@ -28,9 +28,27 @@ public:
     void finish(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& verdict);
     void clear();
     int plots() const { return static_cast<int>(m_plots.size()); }
+    TimelinePlot* plot(int index) const { return m_plots.at(static_cast<std::size_t>(index)); }
+    // Replay: every run revealed up to `seconds` on the shared time axis; a run's makespan,
+    // the speedups, the verdict and the audience's guess appear once the playhead has
+    // passed them (negative: no replay, all shown).
+    void setPlayhead(double seconds);
+    // The audience's guess against the measurement (empty: none), shown with the verdict.
+    void setPrediction(const QString& text);
+    bool verdictShown() const { return m_verdictShown; }
+
+Q_SIGNALS:
+    // A drag on any run's tracks during a replay: where the playhead should go.
+    void scrubbed(double seconds);
+
+protected:
+    void changeEvent(QEvent* event) override;
 
 private:
     void alignTime();
+    void updateHeader();
+    void fitSpeedupFonts();
+    QString title(int index, bool withMakespan) const;
     static QString legendHtml();
 
     QLabel* m_header = nullptr;
@@ -38,6 +56,15 @@ private:
     QCustomPlot* m_speedups = nullptr;
     std::vector<TimelinePlot*> m_plots;
     std::vector<double> m_lengths;
+    std::vector<RunSnapshot> m_runs;      // the finished runs
+    std::vector<int> m_titleState;        // per plot: 0 model only, 1 with makespan
+    QString m_intro;                      // the workload
+    QString m_advice;                     // the flowchart's recommendation (shown with the verdict)
+    QString m_verdict;
+    QString m_prediction;
+    double m_playhead = -1;
+    bool m_verdictShown = true;
+    bool m_hasSpeedups = false;
 };
 
 } // namespace ce::ui

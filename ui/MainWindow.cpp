@@ -9,12 +9,15 @@
 #include "FigureExport.h"
 #include "FlowchartView.h"
 #include "RunController.h"
+#include "ReplayBar.h"
 #include "RunForm.h"
 #include "SweepWindow.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
 
 #include <QAction>
+#include <QFontDatabase>
+#include <QPlainTextEdit>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
@@ -50,9 +53,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     formScroll->setWidget(m_form);
     formScroll->setWidgetResizable(true);
     formScroll->setMinimumWidth(330);
+    m_formScroll = formScroll;
 
     m_timeline = new TimelinePlot;
     m_timeline->setMinimumSize(500, 360);
+    m_timeline->setPlaceholder(idlePlaceholder());
     m_summary = new QLabel(tr("Choose a preset or set the options, then Run (Ctrl+R)."));
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -64,17 +69,51 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     centreLayout->addWidget(m_summary);
 
     m_flowchart = new FlowchartView;
+    // A narrow, short flowchart grows taller than its room rather than overlap: it scrolls.
+    auto* flowchartScroll = new QScrollArea;
+    flowchartScroll->setWidget(m_flowchart);
+    flowchartScroll->setWidgetResizable(true);
+    flowchartScroll->setFrameShape(QFrame::NoFrame);
+    flowchartScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    flowchartScroll->setMinimumWidth(280);
 
     m_compareView = new CompareView;
     m_stack = new QStackedWidget;
     m_stack->addWidget(centre);
     m_stack->addWidget(m_compareView);
 
+    // Under the figure, for a replay: the preset's caption for this moment and the controls.
+    m_caption = new QLabel;
+    m_caption->setObjectName(QStringLiteral("replayCaption"));
+    m_caption->setWordWrap(true);
+    m_caption->setVisible(false);
+    m_caption->setToolTip(tr("The preset's note for this moment of the replay"));
+    m_caption->setStyleSheet(QStringLiteral("padding: 4px 10px;"));
+    m_replayBar = new ReplayBar;
+    m_replayBar->setVisible(false);
+    auto* figure = new QWidget;
+    auto* figureLayout = new QVBoxLayout(figure);
+    figureLayout->setContentsMargins(0, 0, 0, 0);
+    figureLayout->setSpacing(2);
+    figureLayout->addWidget(m_stack, 1);
+    figureLayout->addWidget(m_caption);
+    figureLayout->addWidget(m_replayBar);
+
+    // The Python the preset stands for, beside the figure.
+    m_code = new QPlainTextEdit;
+    m_code->setReadOnly(true);
+    m_code->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_code->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_code->setToolTip(tr("The Python this preset stands for, as the tutorials write it"));
+    m_code->setVisible(false);
+
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(formScroll);
-    splitter->addWidget(m_stack);
-    splitter->addWidget(m_flowchart);
+    splitter->addWidget(figure);
+    splitter->addWidget(m_code);
+    splitter->addWidget(flowchartScroll);
     splitter->setStretchFactor(1, 1);
+    m_splitter = splitter;
     splitter->setObjectName(QStringLiteral("mainSplitter"));
     setCentralWidget(splitter);
 
@@ -88,8 +127,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_compareAction->setToolTip(tr("Run the workload under every model, with and without the emulated GIL (or the preset's own "
                                    "list), and compare them on one time scale (Ctrl+K)"));
     m_cancelAction = toolbar->addAction(tr("Cancel"), this, &MainWindow::cancelRun);
-    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
-    m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc)"));
+    // Esc is shared with presentation mode (it leaves that first): see escape().
+    m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc; when presenting, Esc first leaves presentation mode)"));
     m_cancelAction->setEnabled(false);
     auto* sweep = toolbar->addAction(tr("Sweep…"), this, &MainWindow::openSweep);
     sweep->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
@@ -123,8 +162,86 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     dark->setCheckable(true);
     dark->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     dark->setToolTip(tr("Dark theme for the window and its plots; exported figures stay light for slides (Ctrl+Shift+D)"));
-    connect(dark, &QAction::toggled, this, [this](bool on) { setTheme(on ? Theme::dark() : Theme::light()); });
-    dark->setChecked(QSettings().value(QStringLiteral("view/theme")).toString() == QStringLiteral("dark"));
+    auto* contrast = toolbar->addAction(tr("Contrast"));
+    contrast->setCheckable(true);
+    contrast->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
+    contrast->setToolTip(tr("High-contrast theme for projectors: black on white, darker grid, thicker lines (Ctrl+Shift+H)"));
+    m_darkAction = dark;
+    m_contrastAction = contrast;
+    auto themeChanged = [this](QAction* changed, bool on) {
+        if (on) { // one theme at a time
+            QAction* other = changed == m_darkAction ? m_contrastAction : m_darkAction;
+            const QSignalBlocker block(other);
+            other->setChecked(false);
+        }
+        setTheme(m_contrastAction->isChecked() ? Theme::highContrast() : m_darkAction->isChecked() ? Theme::dark() : Theme::light());
+    };
+    connect(dark, &QAction::toggled, this, [themeChanged, dark](bool on) { themeChanged(dark, on); });
+    connect(contrast, &QAction::toggled, this, [themeChanged, contrast](bool on) { themeChanged(contrast, on); });
+    const QString savedTheme = QSettings().value(QStringLiteral("view/theme")).toString();
+    dark->setChecked(savedTheme == QStringLiteral("dark"));
+    contrast->setChecked(savedTheme == QStringLiteral("contrast"));
+
+    // Lecture mode.
+    auto* lecture = addToolBar(tr("Lecture"));
+    lecture->setObjectName(QStringLiteral("lectureToolbar"));
+    m_presentAction = lecture->addAction(tr("Present"));
+    m_presentAction->setCheckable(true);
+    m_presentAction->setShortcut(QKeySequence(Qt::Key_F11));
+    m_presentAction->setToolTip(tr("Presentation mode: the figure and the flowchart fill the screen in large type; Esc or F11 leaves (F11)"));
+    connect(m_presentAction, &QAction::toggled, this, [this](bool on) { setPresentation(on); });
+    m_replayAction = lecture->addAction(tr("Replay"));
+    m_replayAction->setCheckable(true);
+    m_replayAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_replayAction->setToolTip(tr("Replay the run or comparison shown, with a playhead: Space plays and pauses, comma and period "
+                                  "step, [ and ] change the speed, drag the slider to scrub (Ctrl+Shift+R)"));
+    m_replayAction->setEnabled(false);
+    connect(m_replayAction, &QAction::triggered, this, [this](bool on) {
+        if (on)
+            startReplay();
+        else
+            stopReplay();
+    });
+    m_codeAction = lecture->addAction(tr("Code"));
+    m_codeAction->setCheckable(true);
+    m_codeAction->setShortcut(QKeySequence(Qt::Key_F9));
+    m_codeAction->setToolTip(tr("Show the Python this preset stands for beside the figure (F9)"));
+    connect(m_codeAction, &QAction::toggled, this, &MainWindow::setShowCode);
+    m_predictAction = lecture->addAction(tr("Predict first"));
+    m_predictAction->setCheckable(true);
+    m_predictAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_predictAction->setToolTip(tr("Before a comparison, enter the audience's guess (fastest model, speedup); the result shows it "
+                                   "against the measurement (Ctrl+Shift+P)"));
+    m_predictAction->setChecked(QSettings().value(QStringLiteral("lecture/predict"), false).toBool());
+    connect(m_predictAction, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("lecture/predict"), on); });
+    m_escapeAction = new QAction(tr("Leave presentation or cancel"), this);
+    m_escapeAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(m_escapeAction, &QAction::triggered, this, &MainWindow::escape);
+    addAction(m_escapeAction);
+    // Replay keys, active only while a replay is shown (Space and the arrows keep their
+    // usual meaning otherwise).
+    auto replayKey = [this](const QKeySequence& key, auto slot) {
+        auto* a = new QAction(this);
+        a->setShortcut(key);
+        a->setEnabled(false);
+        connect(a, &QAction::triggered, m_replayBar, slot);
+        addAction(a);
+        m_replayKeys << a;
+    };
+    replayKey(QKeySequence(Qt::Key_Space), &ReplayBar::togglePlaying);
+    replayKey(QKeySequence(Qt::Key_Period), &ReplayBar::stepForward);
+    replayKey(QKeySequence(Qt::Key_Comma), &ReplayBar::stepBack);
+    replayKey(QKeySequence(Qt::Key_BracketRight), &ReplayBar::faster);
+    replayKey(QKeySequence(Qt::Key_BracketLeft), &ReplayBar::slower);
+    connect(m_replayBar, &ReplayBar::positionChanged, this, &MainWindow::showReplayPosition);
+    connect(m_replayBar, &ReplayBar::closeRequested, this, &MainWindow::stopReplay);
+    auto scrub = [this](double seconds) {
+        if (m_replayBar->replay().playing())
+            m_replayBar->togglePlaying(); // the hand on the playhead takes over
+        m_replayBar->seek(seconds);
+    };
+    connect(m_timeline, &TimelinePlot::scrubbed, this, scrub);
+    connect(m_compareView, &CompareView::scrubbed, this, scrub);
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -140,6 +257,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     statusBar()->addPermanentWidget(m_progress);
 
     connect(m_form, &RunForm::changed, this, &MainWindow::validateForm);
+    connect(m_form, &RunForm::changed, this, [this] {
+        if (!m_form->presetName().isEmpty())
+            m_codePreset = m_form->presetName().toStdString();
+        updateCode();
+    });
     connect(m_controller, &RunController::snapshotAvailable, this, &MainWindow::showSnapshot);
     connect(m_controller, &RunController::finished, this, &MainWindow::showFinished);
 
@@ -149,6 +271,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     m_form->selectPreset(settings.value(QStringLiteral("lastPreset"), QStringLiteral("gil-cpu-threads")).toString());
     validateForm();
+    m_codePreset = m_form->presetName().toStdString();
+    updateCode();
 }
 
 MainWindow::~MainWindow() = default;
@@ -156,6 +280,8 @@ MainWindow::~MainWindow() = default;
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     m_controller->cancel();
+    if (m_presenting)
+        setPresentation(false, false); // remember the window as it is outside presentation mode
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
@@ -185,6 +311,7 @@ void MainWindow::setBusy(bool busy)
     m_progress->setVisible(busy);
     if (!busy)
         validateForm();
+    updateLectureActions();
 }
 
 void MainWindow::startCompare()
@@ -208,10 +335,19 @@ void MainWindow::startCompare()
         m_problem->setText(QString::fromStdString(why));
         return;
     }
+    if (m_predictAction->isChecked() && !askPrediction())
+        return; // the audience's guess was cancelled: no comparison
+    stopReplay();
     m_compareRuns.clear();
     m_compareHasAdvice = false;
     m_comparing = true;
     m_compareView->clear();
+    if (m_prediction.valid()) {
+        QString guess = tr("Guess: %1").arg(QString::fromStdString(m_prediction.label));
+        if (m_prediction.speedup > 0)
+            guess += tr(", %1x faster").arg(m_prediction.speedup);
+        m_compareView->setPrediction(guess + tr(". The runs will tell."));
+    }
     m_stack->setCurrentWidget(m_compareView);
     m_flowchart->clearAdvice();
     setBusy(true);
@@ -259,10 +395,22 @@ void MainWindow::finishCompare()
     m_compareHasAdvice = true;
     const Verdict verdict = judge(m_compareRuns, m_compareAdvice, gil);
     m_compareView->finish(m_compareRuns, &m_compareAdvice, QString::fromStdString(verdict.text));
+    m_predictionResult = PredictionResult{};
+    if (m_prediction.valid()) {
+        m_predictionResult = judgePrediction(m_compareRuns, m_prediction);
+        m_compareView->setPrediction(QString::fromStdString(m_predictionResult.text));
+    } else {
+        m_compareView->setPrediction(QString());
+    }
+    m_prediction = Prediction{}; // a guess is for one comparison
     m_flowchart->setAdvice(m_compareAdvice);
     m_exportAction->setEnabled(true);
     m_saveAction->setEnabled(true);
     statusBar()->clearMessage();
+    if (!m_compareRuns.front().config.preset.empty())
+        m_codePreset = m_compareRuns.front().config.preset;
+    updateLectureActions();
+    updateCode();
     Q_EMIT runFinished();
 }
 
@@ -277,6 +425,7 @@ void MainWindow::startRun()
         return;
     }
     config->workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
+    stopReplay();
     if (!m_controller->start(*config, &problem)) {
         m_problem->setText(problem);
         return;
@@ -394,6 +543,8 @@ void MainWindow::setTheme(const Theme& theme)
     QSettings().setValue(QStringLiteral("view/theme"), theme.name);
     if (!m_compareRuns.empty() && !m_comparing)
         m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, QString());
+    if (replaying())
+        showReplayPosition(m_replayBar->replay().position()); // redrawn: hide the future again
 }
 
 bool MainWindow::exportWindow(const QString& path, QString* error)
@@ -425,7 +576,7 @@ bool MainWindow::saveRun(const QString& path, QString* error)
     if (!outputPathIsUsable(path, error))
         return false;
     std::string why;
-    const bool ok = showingComparison() && !m_compareRuns.empty()
+    const bool ok = showingComparison() && !m_compareRuns.empty() && !m_comparing
                         ? writeCompareJson(path, m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, &why)
                         : writeRunJson(path, m_last, &why);
     if (!ok) {
@@ -451,11 +602,14 @@ bool MainWindow::openRun(const QString& path, QString* error)
             *error = why.empty() ? tr("%1 holds no run").arg(path) : QString::fromStdString(why);
         return false;
     }
+    stopReplay();
     if (file.comparison) {
+        // The advice saved with the comparison is shown as it was, and judged again here.
         m_compareRuns = std::move(file.runs);
         m_compareHasAdvice = file.advice.has_value();
         m_compareAdvice = file.advice.value_or(Advice{});
         m_compareQueue.clear();
+        m_prediction = Prediction{};
         m_compareView->clear();
         m_stack->setCurrentWidget(m_compareView);
         QString verdict;
@@ -469,8 +623,10 @@ bool MainWindow::openRun(const QString& path, QString* error)
         m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, verdict);
         m_exportAction->setEnabled(true);
         m_saveAction->setEnabled(true);
+        updateLectureActions();
         statusBar()->showMessage(tr("%1: a comparison of %2 runs, recorded on %3").arg(path).arg(m_compareRuns.size())
                                      .arg(QString::fromStdString(m_compareRuns.front().machine)), 8000);
+        Q_EMIT runFinished();
         return true;
     }
     m_stack->setCurrentIndex(0);
@@ -492,6 +648,10 @@ void MainWindow::showResult(const RunSnapshot& run, const QString& preface)
     else
         m_flowchart->clearAdvice();
     m_summary->setText(preface + summaryHtml(run));
+    if (!run.config.preset.empty())
+        m_codePreset = run.config.preset;
+    updateLectureActions();
+    updateCode();
 }
 
 void MainWindow::saveDialog()

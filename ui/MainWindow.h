@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Flowchart.h"
+#include "Prediction.h"
 #include "RunData.h"
 
 #include <vector>
@@ -10,7 +11,10 @@
 
 class QAction;
 class QLabel;
+class QPlainTextEdit;
 class QProgressBar;
+class QScrollArea;
+class QSplitter;
 class QStackedWidget;
 
 namespace ce::ui {
@@ -19,6 +23,7 @@ class SweepWindow;
 
 class CompareView;
 class FlowchartView;
+class ReplayBar;
 struct Theme;
 class RunController;
 class RunForm;
@@ -44,6 +49,20 @@ public:
     // The executable the processes model starts as its workers (default: this program).
     void setWorkerExecutable(const QString& path) { m_workerExecutable = path; }
 
+    // Lecture mode.
+    bool presenting() const { return m_presenting; }
+    bool replaying() const;
+    ReplayBar* replayBar() const { return m_replayBar; }
+    QLabel* captionLabel() const { return m_caption; }
+    QPlainTextEdit* codeView() const { return m_code; }
+    QAction* presentAction() const { return m_presentAction; }
+    QAction* escapeAction() const { return m_escapeAction; }
+    // The guess for the next comparison (the dialog sets it when "Predict first" is on).
+    void setNextPrediction(const Prediction& prediction) { m_prediction = prediction; }
+    const PredictionResult& lastPredictionResult() const { return m_predictionResult; }
+    // The Python the shown run's preset stands for (or the form's preset before a run).
+    QString presetCode() const;
+
 public Q_SLOTS:
     void startRun();
     void startCompare();
@@ -59,6 +78,15 @@ public Q_SLOTS:
     // without running it. On failure nothing changes and `error` says why.
     bool saveRun(const QString& path, QString* error);
     bool openRun(const QString& path, QString* error);
+    // Figure and flowchart fill the screen, form and presets hide, text grows for a
+    // projector (`fullScreen` false: stay in the window, e.g. for tests and screenshots).
+    void setPresentation(bool on, bool fullScreen = true);
+    // Esc: leaves presentation mode first; otherwise cancels the run.
+    void escape();
+    // Replays the shown run or comparison from the start; stopReplay() shows all again.
+    bool startReplay(bool play = true);
+    void stopReplay();
+    void setShowCode(bool on);
 
 Q_SIGNALS:
     void runFinished();
@@ -80,6 +108,12 @@ private:
     void finishCompare();
     void setBusy(bool busy);
     QString summaryHtml(const RunSnapshot& run) const;
+    void showReplayPosition(double seconds);
+    QString idlePlaceholder() const;
+    int measuredRunIndex() const;
+    bool askPrediction();
+    void updateCode();
+    void updateLectureActions();
 
     RunForm* m_form = nullptr;
     TimelinePlot* m_timeline = nullptr;
@@ -102,6 +136,28 @@ private:
     std::vector<RunSnapshot> m_compareRuns;
     Advice m_compareAdvice;
     bool m_compareHasAdvice = false;
+
+    QScrollArea* m_formScroll = nullptr;
+    QSplitter* m_splitter = nullptr;
+    QByteArray m_splitterBeforePresenting;
+    QByteArray m_geometryBeforePresenting;
+    bool m_maximizedBeforePresenting = false;
+    bool m_presenting = false;
+    QAction* m_presentAction = nullptr;
+    QAction* m_escapeAction = nullptr;
+    QAction* m_replayAction = nullptr;
+    QAction* m_codeAction = nullptr;
+    QAction* m_contrastAction = nullptr;
+    QAction* m_darkAction = nullptr;
+    QAction* m_predictAction = nullptr;
+    QList<QAction*> m_replayKeys;
+    ReplayBar* m_replayBar = nullptr;
+    QLabel* m_caption = nullptr;
+    QString m_summaryBeforeReplay;
+    QPlainTextEdit* m_code = nullptr;
+    Prediction m_prediction;
+    std::string m_codePreset; // whose code is shown: the preset chosen or shown last
+    PredictionResult m_predictionResult;
 };
 
 } // namespace ce::ui

@@ -22,7 +22,14 @@ RunForm::RunForm(QWidget* parent) : QWidget(parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("<b>Presets</b> — each reproduces one lesson")));
     m_presets = new QListWidget;
-    m_presets->setMaximumHeight(170);
+    // Titles wrap rather than scroll sideways: a preset is found by reading its title.
+    m_presets->setWordWrap(true);
+    m_presets->setTextElideMode(Qt::ElideNone);
+    m_presets->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_presets->setResizeMode(QListView::Adjust);
+    m_presets->setUniformItemSizes(false);
+    m_presets->setMinimumHeight(150);
+    m_presets->setMaximumHeight(300);
     for (const Preset& p : presets()) {
         auto* item = new QListWidgetItem(QString::fromStdString(p.title), m_presets);
         item->setData(Qt::UserRole, QString::fromStdString(p.name));

@@ -10,18 +10,31 @@ namespace ce::ui {
 const Theme& Theme::light()
 {
     static const Theme t{QStringLiteral("light"), Qt::white, Qt::black, QColor(100, 100, 100), QColor(225, 225, 225), Qt::white,
-                         QColor(248, 248, 248), false};
+                         QColor(248, 248, 248), false, QColor(), 1.0};
     return t;
 }
 
 const Theme& Theme::dark()
 {
     static const Theme t{QStringLiteral("dark"), QColor(30, 32, 36), QColor(225, 225, 225), QColor(160, 160, 160), QColor(60, 62, 68),
-                         QColor(30, 32, 36), QColor(48, 50, 56), true};
+                         QColor(30, 32, 36), QColor(48, 50, 56), true, QColor(), 1.0};
     return t;
 }
 
-const Theme& Theme::byName(const QString& name) { return name == QStringLiteral("dark") ? dark() : light(); }
+const Theme& Theme::highContrast()
+{
+    // Projectors wash out light greys and thin lines: nothing here is lighter than mid-grey.
+    static const Theme t{QStringLiteral("contrast"), Qt::white, Qt::black, QColor(40, 40, 40), QColor(150, 150, 150), Qt::white,
+                         QColor(255, 255, 255), false, QColor(0, 80, 160), 1.6};
+    return t;
+}
+
+const Theme& Theme::byName(const QString& name)
+{
+    if (name == QStringLiteral("contrast"))
+        return highContrast();
+    return name == QStringLiteral("dark") ? dark() : light();
+}
 
 namespace {
 const Theme* g_current = &Theme::light();
@@ -63,9 +76,10 @@ void styleCustomPlot(QCustomPlot& plot, const Theme& theme)
     for (QCPAxisRect* rect : plot.axisRects()) {
         rect->setBackground(theme.background);
         for (QCPAxis* axis : rect->axes()) {
-            axis->setBasePen(QPen(theme.foreground, 0));
-            axis->setTickPen(QPen(theme.foreground, 0));
-            axis->setSubTickPen(QPen(theme.foreground, 0));
+            const double width = theme.lineScale > 1 ? theme.lineScale : 0; // 0: cosmetic, one pixel
+            axis->setBasePen(QPen(theme.foreground, width));
+            axis->setTickPen(QPen(theme.foreground, width));
+            axis->setSubTickPen(QPen(theme.foreground, width));
             axis->setTickLabelColor(theme.foreground);
             axis->setLabelColor(theme.foreground);
             axis->grid()->setPen(QPen(theme.grid, 0, Qt::DotLine));

@@ -18,9 +18,13 @@ struct Theme {
     QColor idle;       // an idle core in the heatmap
     QColor panel;      // boxes of the flowchart
     bool isDark = false;
+    QColor accent;     // the flowchart's path and the playhead (invalid: the CPU blue)
+    double lineScale = 1.0; // line widths (the high-contrast theme draws thicker)
 
     static const Theme& light();
     static const Theme& dark();
+    // For projectors: black on white, dark grid and muted text, thicker lines.
+    static const Theme& highContrast();
     static const Theme& byName(const QString& name);
 };
 

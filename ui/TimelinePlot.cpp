@@ -1,5 +1,6 @@
 #include "TimelinePlot.h"
 
+#include <QFontInfo>
 #include <QToolTip>
 
 #include <map>
@@ -133,14 +134,68 @@ private:
     bool m_gilMode;
 };
 
+// Replay: covers what lies after the playhead with the background and draws the playhead.
+// On a layer above the plottables, so nothing recorded later shows through.
+class PlayheadVeil : public QCPAbstractPlottable {
+public:
+    PlayheadVeil(QCPAxis* key, QCPAxis* value, const double& seconds, const QColor& background, const QColor& line, double width)
+        : QCPAbstractPlottable(key, value), m_seconds(seconds), m_background(background), m_line(line), m_width(width)
+    {
+        setLayer(QStringLiteral("playhead"));
+    }
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; }
+    QCPRange getKeyRange(bool& found, QCP::SignDomain) const override
+    {
+        found = false;
+        return {};
+    }
+    QCPRange getValueRange(bool& found, QCP::SignDomain, const QCPRange&) const override
+    {
+        found = false;
+        return {};
+    }
+
+protected:
+    void draw(QCPPainter* painter) override
+    {
+        if (m_seconds < 0)
+            return;
+        const QRect area = keyAxis()->axisRect()->rect();
+        const double x = std::clamp(keyAxis()->coordToPixel(m_seconds), double(area.left()), double(area.right()) + 1);
+        painter->fillRect(QRectF(QPointF(x, area.top() - 2), QPointF(area.right() + 1, area.bottom() + 1)), m_background);
+        painter->setPen(QPen(m_line, m_width));
+        painter->drawLine(QLineF(x, area.top(), x, area.bottom() + 1));
+    }
+    void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
+
+private:
+    const double& m_seconds;
+    QColor m_background;
+    QColor m_line;
+    double m_width;
+};
+
 TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
 {
+    addLayer(QStringLiteral("playhead"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
     setFocusPolicy(Qt::StrongFocus);
     setMouseTracking(true);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true);
     setAutoAddPlottableToLegend(false); // our legend lists states, not every plottable
     connect(this, &QCustomPlot::mouseMove, this, &TimelinePlot::showTooltip);
+    // Row numbers never crowd each other: as many as fit the track's height in its font
+    // (large type for a projector leaves room for fewer).
+    connect(this, &QCustomPlot::beforeReplot, this, [this] {
+        for (QCPAxisRect* r : {m_coresRect, m_lanesRect}) {
+            if (!r || (r == m_coresRect && m_coreLines))
+                continue;
+            QCPAxis* axis = r->axis(QCPAxis::atLeft);
+            const double line = QFontMetricsF(axis->tickLabelFont()).height();
+            if (auto ticker = qSharedPointerDynamicCast<QCPAxisTickerFixed>(axis->ticker()))
+                ticker->setTickCount(std::max(2, static_cast<int>(r->height() / line)));
+        }
+    });
     rebuildLayout();
 }
 
@@ -168,7 +223,7 @@ void TimelinePlot::rebuildLayout()
     int row = 0;
     if (!m_titleText.isEmpty()) {
         QFont big = font();
-        big.setPointSizeF(big.pointSizeF() * 1.3);
+        big.setPointSizeF(big.pointSizeF() * m_titleScale);
         big.setBold(true);
         m_title = new QCPTextElement(this, m_titleText, big);
         m_title->setMargins(QMargins(0, 8, 0, 2));
@@ -240,9 +295,18 @@ void TimelinePlot::rebuildLayout()
         m_gil = new PhaseLanes(m_gilRect->axis(QCPAxis::atBottom), m_gilRect->axis(QCPAxis::atLeft), m_model, true);
     if (m_lagRect) {
         m_lag = addGraph(m_lagRect->axis(QCPAxis::atBottom), m_lagRect->axis(QCPAxis::atLeft));
-        m_lag->setPen(QPen(StatePalette::color(State::GilWait), 1.5));
+        m_lag->setPen(QPen(StatePalette::color(State::GilWait), 1.5 * lineScale()));
         m_lag->setBrush(QColor(213, 94, 0, 60));
         m_lag->setLineStyle(QCPGraph::lsLine);
+    }
+
+    m_veils.clear();
+    // Black (white when dark): unlike any state's colour, so the playhead is never read as a phase.
+    const QColor playheadColor = m_theme->foreground;
+    for (QCPAxisRect* r : {m_coresRect, m_lanesRect, m_gilRect, m_lagRect}) {
+        if (r)
+            m_veils.push_back(new PlayheadVeil(r->axis(QCPAxis::atBottom), r->axis(QCPAxis::atLeft), m_playhead, m_theme->background,
+                                               playheadColor, 2.5 * lineScale()));
     }
 
     m_legend = nullptr;
@@ -254,6 +318,14 @@ void TimelinePlot::rebuildLayout()
         plotLayout()->addElement(row++, 0, m_footer);
     }
     styleCustomPlot(*this, *m_theme);
+    if (lineScale() > 1) { // large type for a projector: axes to match
+        for (QCPAxisRect* r : axisRects()) {
+            for (QCPAxis* axis : {r->axis(QCPAxis::atBottom), r->axis(QCPAxis::atLeft)}) {
+                axis->setBasePen(QPen(m_theme->foreground, lineScale()));
+                axis->setTickPen(QPen(m_theme->foreground, lineScale()));
+            }
+        }
+    }
     if (m_footer)
         m_footer->setTextColor(m_theme->muted);
 }
@@ -273,7 +345,7 @@ void TimelinePlot::addLegend(int row, const QFont& small)
     plotLayout()->addElement(row, 0, m_legend);
     plotLayout()->setRowStretchFactor(row, 0.001);
     m_legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    m_legend->setWrap(4);
+    m_legend->setWrap(legendColumns());
     m_legend->setBorderPen(Qt::NoPen);
     m_legend->setFont(small);
     m_legend->setLayer(QStringLiteral("legend"));
@@ -290,6 +362,13 @@ void TimelinePlot::addLegend(int row, const QFont& small)
     }
     legendSwatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));
     legendSwatch(TimelineModel::blend(100, 0), QStringLiteral("core: other processes"));
+}
+
+void TimelinePlot::setTitleScale(double scale)
+{
+    m_titleScale = scale;
+    m_layoutKey = -1;
+    setRun(RunSnapshot(m_model.run()));
 }
 
 void TimelinePlot::setLegendVisible(bool visible)
@@ -363,6 +442,11 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
         m_lag->setData(keys, values, true);
         m_lagRect->axis(QCPAxis::atLeft)->setRange(0, worst * 1.1);
     }
+    const bool idle = showingPlaceholder();
+    for (QCPAxisRect* r : axisRects()) {
+        r->axis(QCPAxis::atBottom)->setVisible(!idle);
+        r->axis(QCPAxis::atLeft)->setVisible(!idle);
+    }
     if (m_fixedRange > 0)
         timeAxis()->setRange(0, m_fixedRange);
     else if (m_followRun)
@@ -403,7 +487,7 @@ void TimelinePlot::fillCoreLines(const RunSnapshot& run)
         auto* g = m_coreGraphs[static_cast<std::size_t>(c)];
         // Greys of different depth: which core is which matters less than how busy they are.
         const int shade = 90 + (c * 97) % 110;
-        g->setPen(QPen(QColor(shade, shade, shade), 1));
+        g->setPen(QPen(QColor(shade, shade, shade), lineScale()));
         g->setData(keys[static_cast<std::size_t>(c)], values[static_cast<std::size_t>(c)], true);
     }
     QVector<double> rk, rv;
@@ -412,11 +496,95 @@ void TimelinePlot::fillCoreLines(const RunSnapshot& run)
         rv.push_back(sum.first / std::max(1, sum.second));
     }
     auto* mean = m_coreGraphs.back();
-    mean->setPen(QPen(StatePalette::color(State::Cpu), 2.5));
+    mean->setPen(QPen(StatePalette::color(State::Cpu), 2.5 * lineScale()));
     mean->setName(QStringLiteral("this run, mean over cores"));
     mean->setData(rk, rv, true);
     if (m_legend && !m_legend->hasItemWithPlottable(mean))
         mean->addToLegend(m_legend);
+}
+
+double TimelinePlot::lineScale() const { return std::max(1.0, QFontInfo(font()).pixelSize() / 14.0) * m_theme->lineScale; }
+
+void TimelinePlot::setPlayhead(double seconds)
+{
+    if (seconds == m_playhead)
+        return;
+    m_playhead = seconds;
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TimelinePlot::setPlaceholder(const QString& text)
+{
+    m_placeholder = text;
+    setRun(RunSnapshot(m_model.run()));
+    update();
+}
+
+bool TimelinePlot::showingPlaceholder() const
+{
+    const RunSnapshot& r = m_model.run();
+    return !m_placeholder.isEmpty() && r.phases.empty() && r.coreSamples.empty() && r.elapsedNs == 0;
+}
+
+void TimelinePlot::paintEvent(QPaintEvent* event)
+{
+    QCustomPlot::paintEvent(event);
+    if (!showingPlaceholder())
+        return;
+    // Before the first run: say what to do, large, where the tracks will be.
+    QPainter p(this);
+    QFont big = font();
+    big.setPointSizeF(font().pointSizeF() * 1.5);
+    p.setFont(big);
+    p.setPen(m_theme->muted);
+    const QRect area = rect().adjusted(width() / 10, height() / 10, -width() / 10, -height() / 4);
+    p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
+}
+
+int TimelinePlot::legendColumns() const
+{
+    // As many columns as fit: an entry needs about 16 characters of the legend's font.
+    const int entry = std::max(1, QFontInfo(font()).pixelSize() * 16);
+    return std::clamp(width() / entry, 1, 4);
+}
+
+void TimelinePlot::resizeEvent(QResizeEvent* event)
+{
+    QCustomPlot::resizeEvent(event);
+    if (m_legend && m_legend->wrap() != legendColumns()) {
+        m_legend->setWrap(legendColumns());
+        m_legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true); // re-flow the entries into the new columns
+        replot(QCustomPlot::rpQueuedReplot);
+    }
+}
+
+void TimelinePlot::changeEvent(QEvent* event)
+{
+    QCustomPlot::changeEvent(event);
+    if (event->type() == QEvent::FontChange) {
+        m_layoutKey = -1; // fonts of axes and legend are set when the layout is built
+        setRun(RunSnapshot(m_model.run()));
+    }
+}
+
+void TimelinePlot::mousePressEvent(QMouseEvent* event)
+{
+    if (m_playhead >= 0 && event->button() == Qt::LeftButton && axisRectAt(event->position())) {
+        Q_EMIT scrubbed(std::max(0.0, timeAxis()->pixelToCoord(event->position().x())));
+        event->accept();
+        return;
+    }
+    QCustomPlot::mousePressEvent(event);
+}
+
+void TimelinePlot::mouseMoveEvent(QMouseEvent* event)
+{
+    if (m_playhead >= 0 && (event->buttons() & Qt::LeftButton)) {
+        Q_EMIT scrubbed(std::max(0.0, timeAxis()->pixelToCoord(event->position().x())));
+        event->accept();
+        return;
+    }
+    QCustomPlot::mouseMoveEvent(event);
 }
 
 void TimelinePlot::keyPressEvent(QKeyEvent* event)
@@ -460,7 +628,7 @@ void TimelinePlot::showTooltip(QMouseEvent* event)
     const QPointF pos = event->position();
     QCPAxisRect* rect = axisRectAt(pos);
     QString text;
-    if (rect) {
+    if (rect && !(m_playhead >= 0 && rect->axis(QCPAxis::atBottom)->pixelToCoord(pos.x()) > m_playhead)) {
         const double t = rect->axis(QCPAxis::atBottom)->pixelToCoord(pos.x());
         const double y = rect->axis(QCPAxis::atLeft)->pixelToCoord(pos.y());
         const int row = static_cast<int>(std::lround(y));

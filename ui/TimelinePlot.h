@@ -9,6 +9,7 @@ namespace ce::ui {
 
 class CoreHeatmap;
 class PhaseLanes;
+class PlayheadVeil;
 
 // One run on one time axis: per-core utilisation (a heatmap row per core: this run's share
 // in blue, other processes' in grey), the workers' lanes (each phase a bar coloured by
@@ -27,6 +28,8 @@ public:
     void setTimeRange(double seconds);
     // Lines above and below the plot, for exported figures (empty: none).
     void setCaption(const QString& title, const QString& footer);
+    // The title's size against the plot's font (small multiples use a smaller one).
+    void setTitleScale(double scale);
     // The state legend under the tracks (off for small multiples that share one legend).
     void setLegendVisible(bool visible);
     // Cores as a heatmap row each (default: readable at any core count) or as lines of
@@ -35,12 +38,31 @@ public:
     // Colours of axes, text and background (figures for export keep the light theme).
     void setTheme(const Theme& theme);
     bool coreLines() const { return m_coreLines; }
+    // Replay: only what was recorded before `seconds` is drawn, and a playhead marks it
+    // (negative: no replay, everything shown).
+    void setPlayhead(double seconds);
+    double playhead() const { return m_playhead; }
+    // What an empty plot says (before the first run), in large type instead of bare axes.
+    void setPlaceholder(const QString& text);
+    bool showingPlaceholder() const;
+    // Line widths, grown with the font for projectors and by the theme.
+    double lineScale() const;
+
+Q_SIGNALS:
+    // During a replay, dragging on the tracks moves the playhead (instead of panning).
+    void scrubbed(double seconds);
 
 protected:
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
+    void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void rebuildLayout();
+    int legendColumns() const;
     void addLegend(int row, const QFont& small);
     void fillCoreLines(const RunSnapshot& run);
     void showTooltip(QMouseEvent* event);
@@ -68,6 +90,10 @@ private:
     QString m_titleText;
     QString m_footerText;
     int m_layoutKey = -1;
+    double m_playhead = -1;
+    std::vector<PlayheadVeil*> m_veils;
+    QString m_placeholder;
+    double m_titleScale = 1.3;
 };
 
 } // namespace ce::ui

@@ -103,6 +103,8 @@ Usage:
                                draws a saved run or comparison; runs nothing
   concurrency-explorer serve   [--port P] [--seconds S]    the slow loopback service on its own
   concurrency-explorer demo    [--out DIR]                 a short comparison that writes its files
+  concurrency-explorer open    FILE [--present] [--code]   the window on a saved run or comparison
+  concurrency-explorer window  [--preset NAME] [--present] [--code]   the window on a preset
   concurrency-explorer --help | --version
 
 Workload and model options:
