@@ -1,6 +1,7 @@
 #include "Export.h"
 
 #include "Options.h"
+#include "record/Recording.h"
 
 #include <QDir>
 #include <QFile>
@@ -41,7 +42,7 @@ QJsonObject phaseJson(const PhaseRecord& p)
     o[key("end_ns")] = static_cast<double>(p.endNs);
     o[key("core")] = p.cpu;
     o[key("os_id")] = static_cast<double>(p.osId);
-    if (p.state == State::Cpu)
+    if (p.state == State::Cpu || p.cpuNs > 0) // a recorded thread's non-running phase may hold some CPU time
         o[key("cpu_ns")] = static_cast<double>(p.cpuNs);
     return o;
 }
@@ -96,6 +97,101 @@ Summary summaryFromJson(const QJsonObject& o)
     s.speedup = o[key("speedup")].toDouble();
     s.efficiency = o[key("efficiency")].toDouble();
     return s;
+}
+
+QJsonObject busyJson(const BusyAtOnce& b)
+{
+    QJsonArray at;
+    for (double v : b.at)
+        at.append(v);
+    return QJsonObject{{key("max"), b.max}, {key("mean"), b.mean}, {key("seconds_at"), at}};
+}
+
+BusyAtOnce busyFromJson(const QJsonObject& o)
+{
+    BusyAtOnce b;
+    b.max = o[key("max")].toInt();
+    b.mean = o[key("mean")].toDouble();
+    for (const auto& v : o[key("seconds_at")].toArray())
+        b.at.push_back(v.toDouble());
+    return b;
+}
+
+// A recorded program's part of a run (concurrency-explorer record).
+QJsonObject recordJson(const RunSnapshot& run)
+{
+    const RecordInfo& r = run.record;
+    QJsonObject o;
+    QJsonArray command;
+    for (const auto& c : r.command)
+        command.append(qs(c));
+    o[key("command")] = command;
+    o[key("root_pid")] = static_cast<double>(r.rootPid);
+    o[key("exit_code")] = r.exitCode;
+    o[key("exit_signal")] = r.exitSignal;
+    o[key("sample_ms_requested")] = r.sampleMsRequested;
+    o[key("sample_ms_measured")] = r.sampleMsMeasured;
+    o[key("samples")] = static_cast<double>(r.samples);
+    o[key("sampler_cpu_s")] = r.samplerCpuS;
+    o[key("os_cpu_s")] = r.osCpuS;
+    o[key("processes")] = r.processes;
+    o[key("busy_threads")] = busyJson(r.busyThreads);
+    o[key("busy_processes")] = busyJson(r.busyProcesses);
+    o[key("runnable_s")] = r.runnableS;
+    o[key("sleeping_s")] = r.sleepingS;
+    o[key("disk_wait_s")] = r.diskWaitS;
+    QJsonArray lanes;
+    for (const auto& l : r.lanes) {
+        lanes.append(QJsonObject{{key("pid"), static_cast<double>(l.pid)},       {key("tid"), static_cast<double>(l.tid)},
+                                 {key("ppid"), static_cast<double>(l.ppid)},     {key("name"), qs(l.name)},
+                                 {key("process"), qs(l.process)},                {key("first_ns"), static_cast<double>(l.firstNs)},
+                                 {key("last_ns"), static_cast<double>(l.lastNs)}, {key("cpu_ns"), static_cast<double>(l.cpuNs)}});
+    }
+    o[key("lanes")] = lanes;
+    const RecordVerdict v = judgeRecording(run);
+    o[key("cpu_share")] = v.measure.cpuShare;
+    o[key("concurrency")] = v.measure.concurrency;
+    o[key("serialised_threads")] = v.measure.gil;
+    QJsonArray findings;
+    for (const auto& f : v.findings)
+        findings.append(qs(f));
+    o[key("findings")] = findings;
+    o[key("advice")] = toJson(v.advice);
+    return o;
+}
+
+void recordFromJson(const QJsonObject& o, RecordInfo& r)
+{
+    r.active = true;
+    for (const auto& c : o[key("command")].toArray())
+        r.command.push_back(c.toString().toStdString());
+    r.rootPid = static_cast<std::int64_t>(o[key("root_pid")].toDouble());
+    r.exitCode = o[key("exit_code")].toInt(-1);
+    r.exitSignal = o[key("exit_signal")].toInt();
+    r.sampleMsRequested = o[key("sample_ms_requested")].toDouble();
+    r.sampleMsMeasured = o[key("sample_ms_measured")].toDouble();
+    r.samples = static_cast<std::int64_t>(o[key("samples")].toDouble());
+    r.samplerCpuS = o[key("sampler_cpu_s")].toDouble();
+    r.osCpuS = o[key("os_cpu_s")].toDouble(-1);
+    r.processes = o[key("processes")].toInt();
+    r.busyThreads = busyFromJson(o[key("busy_threads")].toObject());
+    r.busyProcesses = busyFromJson(o[key("busy_processes")].toObject());
+    r.runnableS = o[key("runnable_s")].toDouble();
+    r.sleepingS = o[key("sleeping_s")].toDouble();
+    r.diskWaitS = o[key("disk_wait_s")].toDouble();
+    for (const auto& lv : o[key("lanes")].toArray()) {
+        const QJsonObject l = lv.toObject();
+        RecordedLane lane;
+        lane.pid = static_cast<std::int64_t>(l[key("pid")].toDouble());
+        lane.tid = static_cast<std::int64_t>(l[key("tid")].toDouble());
+        lane.ppid = static_cast<std::int64_t>(l[key("ppid")].toDouble());
+        lane.name = l[key("name")].toString().toStdString();
+        lane.process = l[key("process")].toString().toStdString();
+        lane.firstNs = static_cast<std::int64_t>(l[key("first_ns")].toDouble());
+        lane.lastNs = static_cast<std::int64_t>(l[key("last_ns")].toDouble());
+        lane.cpuNs = static_cast<std::int64_t>(l[key("cpu_ns")].toDouble());
+        r.lanes.push_back(std::move(lane));
+    }
 }
 
 bool fail(std::string* error, const QString& path, const std::string& why)
@@ -211,6 +307,8 @@ QJsonObject toJson(const RunSnapshot& run)
     for (const auto& e : run.errors)
         errors.append(qs(e));
     o[key("errors")] = errors;
+    if (run.record.active)
+        o[key("record")] = recordJson(run);
     return o;
 }
 
@@ -426,6 +524,8 @@ bool runFromJson(const QJsonObject& o, RunSnapshot& run, std::string* why)
     }
     for (const auto& e : o[key("errors")].toArray())
         run.errors.push_back(e.toString().toStdString());
+    if (o.contains(key("record")))
+        recordFromJson(o[key("record")].toObject(), run.record);
     return true;
 }
 

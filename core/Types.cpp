@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, 5> kModelNames{"sequential", "threads", "
 constexpr std::array<std::string_view, 4> kWorkloadNames{"cpu", "io", "mixed", "convoy"};
 constexpr std::array<std::string_view, 5> kKernelNames{"spin", "sumsq", "primes", "mandelbrot", "sha256"};
 constexpr std::array<std::string_view, 3> kIoNames{"sleep", "file", "net"};
-constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait"};
+constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait", "runnable", "sleeping", "disk-wait", "stopped"};
 constexpr std::array<std::string_view, 5> kStatusNames{"pending", "running", "done", "failed", "cancelled"};
 
 } // namespace

@@ -16,8 +16,10 @@ enum class Kernel : std::uint8_t { Spin, SumSq, Primes, Mandelbrot, Sha256 };
 enum class IoKind : std::uint8_t { Sleep, File, Net };
 
 // What a lane was doing during one recorded interval.
-enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait };
-inline constexpr int kStateCount = 6;
+// The last four come from recording a real program (core/record): the OS's own view of a
+// thread; there Cpu means "running on a core".
+enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait, Runnable, Sleeping, DiskWait, Stopped };
+inline constexpr int kStateCount = 10;
 
 enum class TaskStatus : std::uint8_t { Pending, Running, Done, Failed, Cancelled };
 

@@ -11,6 +11,7 @@ packages=(
   libtbb-dev              # oneTBB
   libboost-dev            # Boost.Asio and Boost.Process (header-only)
   g++-mingw-w64-x86-64    # the test suite compile-checks the Windows counters with it
+  dpkg-dev                # dpkg-shlibdeps: the Debian package declares what it links (scripts/package.sh)
 )
 
 missing=()

@@ -285,7 +285,7 @@ void TimelinePlot::addLegend(int row, const QFont& small)
         bars->addToLegend(m_legend);
     };
     for (State s : StatePalette::drawOrder()) {
-        if (s != State::Queued)
+        if (StatePalette::inLegend(s, m_model.run().record.active))
             legendSwatch(StatePalette::color(s), StatePalette::label(s));
     }
     legendSwatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));

@@ -8,6 +8,7 @@
 #include "LoopbackService.h"
 #include "Options.h"
 #include "Presets.h"
+#include "RecordCli.h"
 #include "Verdict.h"
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
@@ -93,6 +94,8 @@ Usage:
   concurrency-explorer list    [--json]
   concurrency-explorer serve   [--port P] [--seconds S]    the slow loopback service on its own
   concurrency-explorer demo    [--out DIR]                 a short comparison that writes its files
+  concurrency-explorer record  [--json F] [--png F] [--trace F] [--sample-ms MS] -- PROGRAM ARGS...
+                               run a real program and record its threads and processes (Linux)
   concurrency-explorer --help | --version
 
 Workload and model options:
@@ -109,11 +112,11 @@ void printUsage(std::ostream& os)
             left += "\n" + std::string(30, ' ');
         os << left << o.help << "\n";
     }
+    os << "  --no-gil                    The GIL off (to override a preset that turns it on)\n";
     os << R"(
 Files:
   --json FILE    the whole run (config, summary, tasks with phases, core samples); see docs/run-format.md
   --csv FILE     phases, core samples and loop lag, one row each
-  --no-gil       the GIL off (to override a preset that turns it on)
   --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
   --png FILE     the timeline (run) or the small multiples and speedups (compare), stamped
                  with the parameters and the machine; drawn offscreen, no display needed
@@ -528,6 +531,10 @@ int cmdList(const CliOptions& o)
             kernels.append(QString::fromUtf8(toString(k).data()));
         root[QStringLiteral("models")] = models;
         root[QStringLiteral("kernels")] = kernels;
+        QJsonArray waits;
+        for (IoKind w : {IoKind::Sleep, IoKind::File, IoKind::Net})
+            waits.append(QString::fromUtf8(toString(w).data()));
+        root[QStringLiteral("waits")] = waits;
         std::cout << QJsonDocument(root).toJson().toStdString();
     } else {
         std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
@@ -617,6 +624,14 @@ int main(int argc, char** argv, const Hooks& hooks)
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+    if (argc >= 2 && std::string(argv[1]) == "record")
+        return recordMain(argc, argv, hooks);
+    if (argc >= 2 && std::string(argv[1]) == "--man") { // hidden: the build writes the man page with it
+        std::ostringstream help;
+        printUsage(help);
+        std::cout << manPage(help.str(), QCoreApplication::applicationVersion().toStdString());
+        return kExitOk;
+    }
     const std::string exe = QCoreApplication::applicationFilePath().toStdString();
     try {
         if (argc >= 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
