@@ -137,6 +137,7 @@ QJsonObject recordJson(const RunSnapshot& run)
     o[key("processes")] = r.processes;
     o[key("busy_threads")] = busyJson(r.busyThreads);
     o[key("busy_processes")] = busyJson(r.busyProcesses);
+    o[key("wanted_cpu_s")] = r.wantedCpuS;
     o[key("runnable_s")] = r.runnableS;
     o[key("sleeping_s")] = r.sleepingS;
     o[key("disk_wait_s")] = r.diskWaitS;
@@ -145,9 +146,15 @@ QJsonObject recordJson(const RunSnapshot& run)
         lanes.append(QJsonObject{{key("pid"), static_cast<double>(l.pid)},       {key("tid"), static_cast<double>(l.tid)},
                                  {key("ppid"), static_cast<double>(l.ppid)},     {key("name"), qs(l.name)},
                                  {key("process"), qs(l.process)},                {key("first_ns"), static_cast<double>(l.firstNs)},
-                                 {key("last_ns"), static_cast<double>(l.lastNs)}, {key("cpu_ns"), static_cast<double>(l.cpuNs)}});
+                                 {key("last_ns"), static_cast<double>(l.lastNs)}, {key("cpu_ns"), static_cast<double>(l.cpuNs)},
+                                 {key("runnable_ns"), static_cast<double>(l.runnableNs)}, {key("blocked_ns"), static_cast<double>(l.blockedNs)}});
     }
     o[key("lanes")] = lanes;
+    QJsonArray procs;
+    for (const auto& p : r.processList)
+        procs.append(QJsonObject{{key("pid"), static_cast<double>(p.pid)}, {key("shared_s"), p.sharedS}, {key("parallel_s"), p.parallelS},
+                                 {key("max_cores"), p.maxCores}});
+    o[key("process_overlap")] = procs;
     const RecordVerdict v = judgeRecording(run);
     o[key("cpu_share")] = v.measure.cpuShare;
     o[key("concurrency")] = v.measure.concurrency;
@@ -176,9 +183,15 @@ void recordFromJson(const QJsonObject& o, RecordInfo& r)
     r.processes = o[key("processes")].toInt();
     r.busyThreads = busyFromJson(o[key("busy_threads")].toObject());
     r.busyProcesses = busyFromJson(o[key("busy_processes")].toObject());
+    r.wantedCpuS = o[key("wanted_cpu_s")].toDouble();
     r.runnableS = o[key("runnable_s")].toDouble();
     r.sleepingS = o[key("sleeping_s")].toDouble();
     r.diskWaitS = o[key("disk_wait_s")].toDouble();
+    for (const auto& pv : o[key("process_overlap")].toArray()) {
+        const QJsonObject p = pv.toObject();
+        r.processList.push_back(RecordedProcess{static_cast<std::int64_t>(p[key("pid")].toDouble()), p[key("shared_s")].toDouble(),
+                                                p[key("parallel_s")].toDouble(), p[key("max_cores")].toDouble()});
+    }
     for (const auto& lv : o[key("lanes")].toArray()) {
         const QJsonObject l = lv.toObject();
         RecordedLane lane;
@@ -190,6 +203,8 @@ void recordFromJson(const QJsonObject& o, RecordInfo& r)
         lane.firstNs = static_cast<std::int64_t>(l[key("first_ns")].toDouble());
         lane.lastNs = static_cast<std::int64_t>(l[key("last_ns")].toDouble());
         lane.cpuNs = static_cast<std::int64_t>(l[key("cpu_ns")].toDouble());
+        lane.runnableNs = static_cast<std::int64_t>(l[key("runnable_ns")].toDouble());
+        lane.blockedNs = static_cast<std::int64_t>(l[key("blocked_ns")].toDouble());
         r.lanes.push_back(std::move(lane));
     }
 }

@@ -17,6 +17,8 @@ struct RecordedLane {
     std::int64_t firstNs = 0;  // first and last sample that saw the thread, ns since the start
     std::int64_t lastNs = 0;
     std::int64_t cpuNs = 0;    // CPU time measured while it was recorded
+    std::int64_t runnableNs = 0; // time it was ready to run but waited for a core (run-queue delay)
+    std::int64_t blockedNs = 0;  // neither running nor runnable: asleep on I/O, a lock, a timer
 };
 
 // Time-weighted histogram of how many things ran at once: at[k] = seconds during which
@@ -27,6 +29,16 @@ struct BusyAtOnce {
     double mean = 0;
 };
 
+// Whether a process's threads ever computed at the same time: the interpreter-lock test.
+struct RecordedProcess {
+    std::int64_t pid = 0;
+    // Over the per-core windows (50 ms: a running thread's counter can lag a scheduler tick,
+    // too much for one 5 ms interval):
+    double sharedS = 0;    // time in windows where two or more of its threads got CPU time
+    double parallelS = 0;  // of those, time where its threads together used more than 1.3 cores
+    double maxCores = 0;   // most cores it used in one window
+};
+
 struct RecordInfo {
     bool active = false;
     std::vector<std::string> command;  // argv of the recorded program
@@ -34,6 +46,7 @@ struct RecordInfo {
     int exitCode = -1;                 // the program's exit status; -1 killed or still running
     int exitSignal = 0;                // the signal that ended it, 0 none
     std::vector<RecordedLane> lanes;   // index = lane of the phases
+    std::vector<RecordedProcess> processList;
     double sampleMsRequested = 0;
     double sampleMsMeasured = 0;       // mean interval between samples actually taken
     std::int64_t samples = 0;
@@ -42,6 +55,7 @@ struct RecordInfo {
     int processes = 0;                 // processes seen
     BusyAtOnce busyThreads;            // threads running at once
     BusyAtOnce busyProcesses;          // processes with a running thread at once
+    double wantedCpuS = 0;             // wall time with at least one thread running or runnable
     double runnableS = 0;              // summed over threads: ready to run, waiting for a core
     double sleepingS = 0;
     double diskWaitS = 0;

@@ -220,6 +220,11 @@ struct Recording::Impl {
     std::vector<double> coreRunNs;
     std::int64_t lastCoreNs = 0;
     bool haveChildrenFiles = true;
+    struct Window {
+        std::int64_t cpu = 0;
+        std::unordered_set<std::int64_t> tids; // threads that got CPU time in the window
+    };
+    std::unordered_map<std::int64_t, Window> windowPerPid;
 
     void loop();
     void sampleOnce(std::int64_t nowNs, std::int64_t prevNs);
@@ -326,8 +331,14 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
 
     std::lock_guard lock(mutex);
     int running = 0;
+    int wanting = 0; // running or runnable: wanted a core
     std::unordered_set<std::int64_t> busyPids;
     for (auto& u : updates) {
+        if (u.de > 0) {
+            auto& w = windowPerPid[u.read.pid];
+            w.cpu += u.de;
+            w.tids.insert(u.read.tid);
+        }
         Tracked& t = tracked[u.read.tid];
         if (u.isNew) {
             t.lane = static_cast<int>(lanePhases.size());
@@ -350,13 +361,19 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
         RecordedLane& lane = info.lanes[static_cast<std::size_t>(t.lane)];
         lane.lastNs = nowNs;
         lane.cpuNs += u.de;
-        lane.name = u.read.comm; // threads name themselves after they start
+        lane.runnableNs += u.dw;
+        // The kernel adds run-queue delay when the thread gets a core, in one piece, so
+        // blocked time is only right over a lifetime, not per interval.
+        lane.blockedNs = std::max<std::int64_t>(0, lane.lastNs - lane.firstNs - lane.cpuNs - lane.runnableNs);
+        lane.name = u.read.comm; // threads name themselves after they start; processes exec
+        if (u.read.tid == u.read.pid)
+            lane.process = u.read.comm;
         totalCpuNs += u.de;
 
         // The state that took most of the interval, by the kernel's own accounting.
         const std::int64_t rest = std::max<std::int64_t>(0, dt - u.de - u.dw);
         State s;
-        if (u.de >= u.dw && u.de >= rest && u.de > 0)
+        if ((u.de >= u.dw && u.de >= rest && u.de > 0) || 2 * u.de >= dt)
             s = State::Cpu;
         else if (u.dw >= rest && u.dw > 0)
             s = State::Runnable;
@@ -369,6 +386,8 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
             default: s = State::Sleeping; break;
             }
         }
+        if (s == State::Cpu || s == State::Runnable)
+            ++wanting;
         if (s == State::Cpu) {
             ++running;
             busyPids.insert(u.read.pid);
@@ -406,6 +425,8 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
         b.max = std::max(b.max, k);
     };
     addBusy(info.busyThreads, running);
+    if (wanting > 0)
+        info.wantedCpuS += double(dt) / 1e9;
     addBusy(info.busyProcesses, static_cast<int>(busyPids.size()));
     info.processes = static_cast<int>(knownPids.size());
     info.cpuSeries.emplace_back(nowNs, totalCpuNs);
@@ -428,6 +449,22 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
         }
         lastCores = now;
         std::fill(coreRunNs.begin(), coreRunNs.end(), 0.0);
+        const double window = double(std::max<std::int64_t>(1, nowNs - lastCoreNs));
+        for (const auto& [pid, w] : windowPerPid) {
+            auto it = std::find_if(info.processList.begin(), info.processList.end(), [&, p = pid](const RecordedProcess& x) { return x.pid == p; });
+            if (it == info.processList.end()) {
+                info.processList.push_back(RecordedProcess{pid, 0, 0, 0});
+                it = info.processList.end() - 1;
+            }
+            const double used = double(w.cpu) / window;
+            it->maxCores = std::max(it->maxCores, used);
+            if (w.tids.size() >= 2) {
+                it->sharedS += window / 1e9;
+                if (used > 1.3)
+                    it->parallelS += window / 1e9;
+            }
+        }
+        windowPerPid.clear();
         lastCoreNs = nowNs;
     }
 }
@@ -775,8 +812,10 @@ RecordVerdict judgeRecording(const RunSnapshot& run)
     const RecordInfo& rec = run.record;
     const Summary& s = run.summary;
     WorkloadMeasure& m = v.measure;
-    m.cpuShare = s.makespanS > 0 ? std::min(1.0, s.cpuTimeS / s.makespanS) : 0.0;
-    m.source = "the program's CPU time " + fmt2(s.cpuTimeS, 3) + " s over its wall time " + fmt2(s.makespanS, 3) + " s";
+    // The share of the wall time in which the program wanted a core (a thread running or
+    // runnable): on a busy machine its CPU time alone would understate a CPU-bound program.
+    m.cpuShare = s.makespanS > 0 ? std::min(1.0, rec.wantedCpuS / s.makespanS) : 0.0;
+    m.source = "a thread of it was running or runnable for " + fmt2(rec.wantedCpuS, 3) + " s of its " + fmt2(s.makespanS, 3) + " s";
 
     // Threads alive at once (a lane is alive from its first to its last sample).
     std::vector<std::pair<std::int64_t, int>> edges;
@@ -799,30 +838,46 @@ RecordVerdict judgeRecording(const RunSnapshot& run)
         byPid[l.pid].push_back(&l);
     bool serialised = false;
     std::string serialisedWhy;
+    std::vector<std::string> contention;
     for (const auto& [pid, lanes] : byPid) {
+        // A thread that wanted a core (ran, or waited in the run queue) for a third of its life.
         std::vector<const RecordedLane*> computing;
         for (const auto* l : lanes) {
             const double life = double(l->lastNs - l->firstNs) / 1e9;
-            if (life > 0.05 && double(l->cpuNs) / 1e9 > 0.2 * life)
+            if (life > 0.05 && double(l->cpuNs + l->runnableNs) / 1e9 > 0.3 * life)
                 computing.push_back(l);
         }
-        if (computing.size() < 2)
+        if (computing.size() < 2 || s.cores < 2)
             continue;
-        std::int64_t from = 0, to = INT64_MAX, cpu = 0;
+        std::int64_t from = 0, to = INT64_MAX, cpu = 0, wanted = 0, span = 0, blocked = 0, notRunning = 0;
         for (const auto* l : computing) {
+            blocked += l->blockedNs;
+            notRunning += std::max<std::int64_t>(0, l->lastNs - l->firstNs - l->cpuNs);
             from = std::max(from, l->firstNs);
             to = std::min(to, l->lastNs);
             cpu += l->cpuNs;
-        }
-        std::int64_t span = 0;
-        for (const auto* l : computing)
+            wanted += l->cpuNs + l->runnableNs;
             span = std::max(span, l->lastNs - l->firstNs);
-        const double busy = span > 0 ? double(cpu) / double(span) : 0;
-        if (to > from && busy < 1.3 && s.cores >= 2) {
+        }
+        if (to <= from || span <= 0)
+            continue;
+        const double busy = double(cpu) / double(span);
+        const double demand = double(wanted) / double(span);
+        const std::string who = std::to_string(computing.size()) + " threads of process " + std::to_string(pid) + " (" + computing.front()->process + ")";
+        // Threads that take turns on a lock both get CPU time within a window, but never
+        // more than one core's worth together, and while one runs the other sleeps on the
+        // lock. Threads held back only by a busy machine wait runnable, not asleep.
+        const auto proc = std::find_if(rec.processList.begin(), rec.processList.end(), [&, p = pid](const RecordedProcess& x) { return x.pid == p; });
+        const double blockedShare = notRunning > 0 ? double(blocked) / double(notRunning) : 0;
+        if (proc != rec.processList.end() && proc->sharedS >= 0.1 && proc->parallelS < 0.1 * proc->sharedS && blockedShare >= 0.1) {
             serialised = true;
-            serialisedWhy = std::to_string(computing.size()) + " threads of process " + std::to_string(pid) + " (" + computing.front()->process
-                          + ") computed, but together kept only " + fmt2(busy) + " cores busy on a " + std::to_string(s.cores)
-                          + "-core machine: they took turns, as under an interpreter lock (CPython's GIL)";
+            serialisedWhy = who + " computed, yet in the " + fmt2(proc->sharedS) + " s of 50 ms windows where two or more of them ran they used more "
+                          + "than 1.3 cores for only " + fmt2(proc->parallelS) + " s (at most " + fmt2(proc->maxCores) + " cores), and "
+                          + fmt2(100 * blockedShare, 0) + " % of their time off a core they were asleep, not waiting for one: they took turns "
+                          + "on a lock, as under an interpreter lock (CPython's GIL)";
+        } else if (busy < 0.8 * demand) {
+            contention.push_back(who + " wanted " + fmt2(demand) + " cores at once but got " + fmt2(busy) + ": the rest of the time they were "
+                                 + "runnable, waiting for a core the machine's other work held");
         }
     }
     m.gil = serialised;
@@ -832,8 +887,8 @@ RecordVerdict judgeRecording(const RunSnapshot& run)
             step.reason = serialised ? serialisedWhy : "no process had two or more computing threads held to one core";
     }
 
-    v.findings.push_back("CPU share " + fmt2(100 * m.cpuShare, 0) + " %: " + m.source + " (" + fmt2(s.meanBusyCores) + " busy cores on average, of "
-                         + std::to_string(s.cores) + ")");
+    v.findings.push_back("CPU share " + fmt2(100 * m.cpuShare, 0) + " %: " + m.source + "; CPU time " + fmt2(s.cpuTimeS, 3) + " s, "
+                         + fmt2(s.meanBusyCores) + " busy cores on average, of " + std::to_string(s.cores));
     v.findings.push_back("threads running at once: at most " + std::to_string(rec.busyThreads.max) + ", on average " + fmt2(rec.busyThreads.mean)
                          + "; processes with a running thread at once: at most " + std::to_string(rec.busyProcesses.max) + ", on average "
                          + fmt2(rec.busyProcesses.mean));
@@ -843,6 +898,7 @@ RecordVerdict judgeRecording(const RunSnapshot& run)
                          + fmt2(rec.diskWaitS) + " s");
     if (serialised)
         v.findings.push_back(serialisedWhy);
+    v.findings.insert(v.findings.end(), contention.begin(), contention.end());
     if (rec.runnableS > 0.2 * std::max(1e-9, s.makespanS) && rec.busyThreads.max > 0)
         v.findings.push_back("threads waited " + fmt2(rec.runnableS) + " s for a free core: the machine was busy (other programs, or more "
                              "runnable threads than cores)");
