@@ -77,6 +77,13 @@ double recordedCpuAt(const RunSnapshot& r, std::int64_t t)
     return -1;
 }
 
+// Time of the recording's latest sample, -1 before the first.
+std::int64_t lastSampleNs(const Recording& rec)
+{
+    const RunSnapshot r = rec.snapshot();
+    return r.record.cpuSeries.empty() ? -1 : r.record.cpuSeries.back().first;
+}
+
 bool waitForFile(const QString& path, int timeoutMs = 20000)
 {
     QElapsedTimer timer;
@@ -176,11 +183,11 @@ private Q_SLOTS:
         const std::int64_t t1 = ce::platform::monotonicNs() - rec.startNs();
         const double cpu1 = osCpuSeconds(pid);
         // At least a second, so the OS's 10 ms ticks are a small error.
-        QTRY_VERIFY_WITH_TIMEOUT(rec.snapshot().record.cpuSeries.back().first - t1 > 1500000000, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(lastSampleNs(rec) - t1 > 1500000000, 30000);
         const std::int64_t t2 = ce::platform::monotonicNs() - rec.startNs();
         const double cpu2 = osCpuSeconds(pid);
         // Samples after t2, so both ends can be interpolated.
-        QTRY_VERIFY_WITH_TIMEOUT(rec.snapshot().record.cpuSeries.back().first > t2 + 20000000, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(lastSampleNs(rec) > t2 + 20000000, 30000);
         const RunSnapshot r = rec.snapshot();
         rec.cancel();
         QVERIFY(rec.waitFor(std::chrono::seconds(30)));

@@ -220,6 +220,8 @@ struct Recording::Impl {
     std::vector<double> coreRunNs;
     std::int64_t lastCoreNs = 0;
     bool haveChildrenFiles = true;
+    std::size_t trackedThreads = 0;
+    std::int64_t sampleIndex = 0;
     struct Window {
         std::int64_t cpu = 0;
         std::unordered_set<std::int64_t> tids; // threads that got CPU time in the window
@@ -244,8 +246,15 @@ std::vector<std::int64_t> Recording::Impl::processTree()
             char path[64];
             std::snprintf(path, sizeof path, "/proc/%lld/task", static_cast<long long>(pids[i]));
             std::vector<std::int64_t> children;
-            for (const std::int64_t tid : listNumbers(path))
-                readChildren(pids[i], tid, children);
+            // Every thread's children file costs one more read per thread: with many threads,
+            // read them all every fourth sample and the main thread's every time.
+            const bool allThreads = trackedThreads <= 32 || sampleIndex % 4 == 0;
+            if (allThreads) {
+                for (const std::int64_t tid : listNumbers(path))
+                    readChildren(pids[i], tid, children);
+            } else {
+                readChildren(pids[i], pids[i], children);
+            }
             for (const std::int64_t c : children) {
                 if (seen.insert(c).second)
                     pids.push_back(c);
@@ -430,6 +439,8 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
     addBusy(info.busyProcesses, static_cast<int>(busyPids.size()));
     info.processes = static_cast<int>(knownPids.size());
     info.cpuSeries.emplace_back(nowNs, totalCpuNs);
+    trackedThreads = updates.size();
+    ++sampleIndex;
     ++info.samples;
     lastSampleNs = nowNs;
 
@@ -531,7 +542,8 @@ void Recording::Impl::stopTree()
 
 void Recording::Impl::loop()
 {
-    const auto interval = std::chrono::nanoseconds(static_cast<std::int64_t>(options.sampleMs * 1e6));
+    const auto asked = std::chrono::nanoseconds(static_cast<std::int64_t>(options.sampleMs * 1e6));
+    auto interval = asked;
     const std::int64_t cpu0 = platform::threadCpuNs();
     std::int64_t prev = 0;
     auto next = std::chrono::steady_clock::now() + interval;
@@ -546,10 +558,16 @@ void Recording::Impl::loop()
         siginfo_t si{};
         exited = ::waitid(P_PID, static_cast<id_t>(root), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == root;
         const std::int64_t now = platform::monotonicNs() - t0;
+        const std::int64_t c0 = platform::threadCpuNs();
         sampleOnce(now, prev);
+        const std::int64_t sampleCost = platform::threadCpuNs() - c0;
         prev = now;
         if (exited)
             break;
+        // Keep the sampler within 10 % of one core: a program with hundreds of threads is
+        // sampled less often (every sample carries its own time), down to 10 Hz.
+        const auto needed = std::chrono::nanoseconds(sampleCost * 10);
+        interval = std::clamp(std::max(asked, needed), asked, std::max(asked, std::chrono::nanoseconds(100000000)));
         next += interval;
         const auto wall = std::chrono::steady_clock::now();
         if (next < wall) // fell behind (machine busy): skip, don't burst
@@ -880,11 +898,22 @@ RecordVerdict judgeRecording(const RunSnapshot& run)
                                  + "runnable, waiting for a core the machine's other work held");
         }
     }
-    m.gil = serialised;
+    // A process that computed and runs CPython has its lock whether or not two of its
+    // threads met it here (a process pool's workers compute one thread each).
+    std::string python;
+    for (const auto& l : rec.lanes) {
+        const double life = double(l.lastNs - l.firstNs) / 1e9;
+        if (l.process.rfind("python", 0) == 0 && life > 0.05 && double(l.cpuNs + l.runnableNs) / 1e9 > 0.3 * life) {
+            python = "its computing threads run in CPython (process " + std::to_string(l.pid) + " is " + l.process
+                   + "), whose threads share one interpreter lock";
+            break;
+        }
+    }
+    m.gil = serialised || !python.empty();
     v.advice = advise(m);
     for (auto& step : v.advice.path) {
         if (step.node == "cpu-gil")
-            step.reason = serialised ? serialisedWhy : "no process had two or more computing threads held to one core";
+            step.reason = serialised ? serialisedWhy : !python.empty() ? python : "no process had two or more computing threads held to one core, and none is CPython";
     }
 
     v.findings.push_back("CPU share " + fmt2(100 * m.cpuShare, 0) + " %: " + m.source + "; CPU time " + fmt2(s.cpuTimeS, 3) + " s, "
