@@ -128,6 +128,7 @@ rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1.
 Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments, 130 cancelled (Ctrl+C).
 The GIL is emulated: C++ has none; --gil runs CPython's switching algorithm around real threads.
 )";
+    os << recordHelp();
 }
 
 std::vector<std::string> split(const std::string& s, char sep)

@@ -53,19 +53,23 @@ std::string manPage(const std::string& helpText, const std::string& version)
     std::string line;
     enum class Mode { Description, Synopsis, Options, Text } mode = Mode::Description;
     bool started = false;
-    out << ".SH DESCRIPTION\n";
+    std::ostringstream description; // the help's opening paragraph goes after the synopsis
     while (std::getline(in, line)) {
         const std::string t = trim(line);
         if (t.empty()) {
-            if (mode == Mode::Text || mode == Mode::Description)
+            if (mode == Mode::Text)
                 out << ".PP\n";
+            continue;
+        }
+        if (mode == Mode::Description && t != "Usage:") {
+            description << escape(t) << "\n";
             continue;
         }
         // "Heading:" alone at the left margin starts a section.
         if (line[0] != ' ' && t.back() == ':' && t.find(": ") == std::string::npos) {
             const std::string heading = t.substr(0, t.size() - 1);
             if (mode == Mode::Synopsis)
-                out << ".fi\n";
+                out << ".fi\n.SH DESCRIPTION\n" << description.str();
             if (heading == "Usage") {
                 out << ".SH SYNOPSIS\n.nf\n";
                 mode = Mode::Synopsis;
@@ -77,7 +81,7 @@ std::string manPage(const std::string& helpText, const std::string& version)
             continue;
         }
         if (mode == Mode::Synopsis) {
-            out << escape(t) << "\n";
+            out << escape(line.size() > 2 ? line.substr(2) : t) << "\n"; // keep the columns
             continue;
         }
         if (started && line.rfind("  --", 0) == 0) {
@@ -105,9 +109,8 @@ std::string manPage(const std::string& helpText, const std::string& version)
     }
     if (mode == Mode::Synopsis)
         out << ".fi\n";
-    out << ".SH FILES\n"
-        << "Run files are JSON (format in docs/run\\-format.md of the source); figures PNG, SVG or PDF.\n"
-        << ".SH SEE ALSO\n"
+    out << ".SH SEE ALSO\n"
+        << "docs/run\\-format.md of the source: the JSON run format.\n"
         << "The README of the source tree: the lessons, the measurements and how to rerun them.\n";
     return out.str();
 }
