@@ -272,6 +272,34 @@ private Q_SLOTS:
             QVERIFY(jobs[i] >= jobs[i - 1]);
         QCOMPARE(jobs.last(), 2);
     }
+
+#if defined(CE_RECORD_HELPER)
+    // "Record a program…": the same live view, lanes from the OS, the flowchart answered.
+    void recordsAProgramThroughTheWindow()
+    {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        QString error;
+        QVERIFY2(w.startRecording({QStringLiteral(CE_RECORD_HELPER), QStringLiteral("--threads"), QStringLiteral("3"), QStringLiteral("--spin"),
+                                   QStringLiteral("--seconds"), QStringLiteral("0.6")},
+                                  &error),
+                 qPrintable(error));
+        QVERIFY(!w.startRecording({QStringLiteral("true")}, &error)); // one at a time
+        QVERIFY(done.wait(60000));
+        const RunSnapshot& r = w.lastRun();
+        QVERIFY(r.record.active);
+        QVERIFY2(r.status == RunStatus::Completed, toString(r.status).data());
+        QCOMPARE(r.lanes, 3);
+        QVERIFY(!w.flowchart()->highlightedPath().empty());
+        QVERIFY(!w.startRecording({QStringLiteral("/no/such/program")}, &error));
+        QVERIFY(error.contains(QStringLiteral("does not exist")));
+        if (const QString shot = qEnvironmentVariable("CE_RECORD_SHOT"); !shot.isEmpty())
+            QVERIFY(w.exportWindow(shot, &error));
+    }
+#endif
 };
 
 QTEST_MAIN(TestMainWindow)
