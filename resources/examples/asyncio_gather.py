@@ -1,14 +1,14 @@
-"""Many waits on one thread: asyncio.gather runs 100 coroutines that each sleep 0.5 s. The
+"""Many waits on one thread: asyncio.gather runs 100 coroutines that each sleep 1 s. The
 event loop waits for all of them at once in one system call.
 
 Record it:  concurrency-explorer record -- python3 asyncio_gather.py
-Expect one thread, sleeping almost all the time, done in about 0.5 s (not 50 s).
+Expect one thread, sleeping almost all the time, done in about 1 s (not 100 s).
 """
 import asyncio
 
 
 async def fetch(i):
-    await asyncio.sleep(0.5)  # stands for a network round trip
+    await asyncio.sleep(1.0)  # stands for a network round trip
     return i
 
 
