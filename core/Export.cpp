@@ -117,6 +117,17 @@ BusyAtOnce busyFromJson(const QJsonObject& o)
     return b;
 }
 
+// How files name a run: its model, or for a recording the program's command line.
+std::string runLabel(const RunSnapshot& run)
+{
+    if (!run.record.active)
+        return describeModel(run.config);
+    std::string label = "recorded:";
+    for (const auto& c : run.record.command)
+        label += " " + c;
+    return label;
+}
+
 // A recorded program's part of a run (concurrency-explorer record).
 QJsonObject recordJson(const RunSnapshot& run)
 {
@@ -369,7 +380,7 @@ bool writeCsv(const QString& path, const std::vector<RunSnapshot>& runs, std::st
     ts << "run,record,task,lane,state,start_s,end_s,core,os_id,total_pct,run_pct,lag_ms\n";
     for (std::size_t r = 0; r < runs.size(); ++r) {
         const auto& run = runs[r];
-        const QString label = QString::fromStdString(describeModel(run.config)).replace(QLatin1Char(','), QLatin1Char(';'));
+        const QString label = QString::fromStdString(runLabel(run)).replace(QLatin1Char(','), QLatin1Char(';'));
         for (const auto& p : run.phases)
             ts << label << ",phase," << p.task << ',' << p.lane << ',' << qs(toString(p.state)) << ',' << double(p.startNs) / 1e9
                << ',' << double(p.endNs) / 1e9 << ',' << p.cpu << ',' << p.osId << ",,,\n";
@@ -392,7 +403,7 @@ bool writeTrace(const QString& path, const std::vector<RunSnapshot>& runs, std::
         meta[key("ph")] = QStringLiteral("M");
         meta[key("name")] = QStringLiteral("process_name");
         meta[key("pid")] = pid;
-        meta[key("args")] = QJsonObject{{key("name"), qs(describeModel(run.config) + ": " + describeWorkload(run.config))}};
+        meta[key("args")] = QJsonObject{{key("name"), qs(run.record.active ? runLabel(run) : describeModel(run.config) + ": " + describeWorkload(run.config))}};
         events.append(meta);
         for (int lane = 0; lane < run.lanes; ++lane) {
             QJsonObject t;

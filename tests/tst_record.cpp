@@ -1,5 +1,6 @@
 // Recording a real program (core/record): checked against the OS's own figures. The program
 // is record_helper, whose threads and processes are known; nothing here depends on speed.
+#include "Export.h"
 #include "ProcessProbe.h"
 #include "platform/Platform.h"
 #include "record/Recording.h"
@@ -320,6 +321,17 @@ private Q_SLOTS:
         QVERIFY(rec[QStringLiteral("lanes")].toArray().size() >= 1);
         QVERIFY(!rec[QStringLiteral("findings")].toArray().isEmpty());
         QVERIFY(!rec[QStringLiteral("advice")].toObject()[QStringLiteral("path")].toArray().isEmpty());
+        // Read back as the window's "Open run…" does.
+        std::vector<RunSnapshot> runs;
+        std::string error;
+        QVERIFY2(readRunsJson(json, runs, &error), error.c_str());
+        QCOMPARE(runs.size(), std::size_t(1));
+        QVERIFY(runs[0].record.active);
+        QCOMPARE(static_cast<int>(runs[0].record.lanes.size()), o[QStringLiteral("lanes")].toInt());
+        QCOMPARE(runs[0].lanes, o[QStringLiteral("lanes")].toInt());
+        QCOMPARE(runs[0].record.exitCode, 0);
+        QVERIFY(!runs[0].phases.empty());
+        QCOMPARE(judgeRecording(runs[0]).findings.size() >= 3, true);
     }
 };
 

@@ -599,7 +599,10 @@ void Recording::Impl::loop()
             errors.push_back(info.exitSignal ? "the program was ended by signal " + std::to_string(info.exitSignal)
                                              : "the program exited with status " + std::to_string(info.exitCode));
     }
-    finished.store(true);
+    {
+        std::lock_guard lock(mutex); // waitFor() checks it under the lock: no lost wake-up
+        finished.store(true);
+    }
     cv.notify_all();
 }
 
