@@ -23,8 +23,10 @@ QString figureTitle(const RunSnapshot& run)
         QStringList command;
         for (const auto& c : run.record.command)
             command << q(c);
-        return QStringLiteral("Recorded: ") + command.join(QLatin1Char(' ')) + QStringLiteral("  —  %1 threads in %2 process%3, measured from /proc")
-                                                                                .arg(run.record.lanes.size()).arg(run.record.processes)
+        return QStringLiteral("Recorded: ") + command.join(QLatin1Char(' ')) + QStringLiteral("  —  %1 thread%2 in %3 process%4, measured from /proc")
+                                                                                .arg(run.record.lanes.size())
+                                                                                .arg(run.record.lanes.size() == 1 ? QString() : QStringLiteral("s"))
+                                                                                .arg(run.record.processes)
                                                                                 .arg(run.record.processes == 1 ? QString() : QStringLiteral("es"));
     }
     return q(describeWorkload(run.config)) + QStringLiteral("  —  ") + q(describeModel(run.config));

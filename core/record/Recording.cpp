@@ -546,6 +546,12 @@ void Recording::Impl::loop()
     auto interval = asked;
     const std::int64_t cpu0 = platform::threadCpuNs();
     std::int64_t prev = 0;
+    // A first look at once, so that even a program shorter than one interval has its lanes.
+    {
+        const std::int64_t now = platform::monotonicNs() - t0;
+        sampleOnce(now, prev);
+        prev = now;
+    }
     auto next = std::chrono::steady_clock::now() + interval;
     bool exited = false;
     while (true) {
@@ -919,6 +925,9 @@ RecordVerdict judgeRecording(const RunSnapshot& run)
             step.reason = serialised ? serialisedWhy : !python.empty() ? python : "no process had two or more computing threads held to one core, and none is CPython";
     }
 
+    if (rec.lanes.empty() || s.makespanS < 0.05)
+        v.findings.push_back("the program ran for " + fmt2(1000 * s.makespanS, 1) + " ms: too short for the figures below to say much "
+                             "(one sample every " + fmt2(rec.sampleMsRequested, 1) + " ms)");
     v.findings.push_back("CPU share " + fmt2(100 * m.cpuShare, 0) + " %: " + m.source + "; CPU time " + fmt2(s.cpuTimeS, 3) + " s, "
                          + fmt2(s.meanBusyCores) + " busy cores on average, of " + std::to_string(s.cores));
     v.findings.push_back("threads running at once: at most " + std::to_string(rec.busyThreads.max) + ", on average " + fmt2(rec.busyThreads.mean)
