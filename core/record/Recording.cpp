@@ -793,13 +793,35 @@ RunSnapshot Recording::snapshot() const
     r.status = d->status;
     r.elapsedNs = d->finished.load() || d->status != RunStatus::Running ? d->lastSampleNs : platform::monotonicNs() - d->t0;
     r.lanes = static_cast<int>(d->lanePhases.size());
-    for (const auto& lane : d->lanePhases)
-        r.phases.insert(r.phases.end(), lane.begin(), lane.end());
+    // Lanes grouped by process (processes in the order they appeared, threads likewise), so
+    // a process's threads sit together on the timeline.
+    std::vector<int> order(d->lanePhases.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = static_cast<int>(i);
+    {
+        std::unordered_map<std::int64_t, std::size_t> firstOfPid;
+        for (std::size_t i = 0; i < d->info.lanes.size(); ++i)
+            firstOfPid.try_emplace(d->info.lanes[i].pid, i);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+            return firstOfPid[d->info.lanes[static_cast<std::size_t>(a)].pid] < firstOfPid[d->info.lanes[static_cast<std::size_t>(b)].pid];
+        });
+    }
+    std::vector<int> newIndex(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        newIndex[static_cast<std::size_t>(order[i])] = static_cast<int>(i);
+    for (const int old : order) {
+        for (PhaseRecord p : d->lanePhases[static_cast<std::size_t>(old)]) {
+            p.lane = newIndex[static_cast<std::size_t>(old)];
+            r.phases.push_back(p);
+        }
+    }
     r.coreSamples = d->coreSamples;
     r.errors = d->errors;
     r.runShareMeasured = true;
     r.machine = d->machine;
     r.record = d->info;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        r.record.lanes[i] = d->info.lanes[static_cast<std::size_t>(order[i])];
     Summary& s = r.summary;
     s.makespanS = double(d->lastSampleNs) / 1e9;
     s.cpuTimeS = double(d->totalCpuNs) / 1e9;
