@@ -66,9 +66,8 @@ double osCpuSeconds(qint64 pid)
 }
 
 // The recording's CPU time of the program at `t` (ns since its start), linearly between samples.
-double recordedCpuAt(const RunSnapshot& r, std::int64_t t)
+double recordedCpuAt(const std::vector<std::pair<std::int64_t, std::int64_t>>& s, std::int64_t t)
 {
-    const auto& s = r.record.cpuSeries;
     for (std::size_t i = 1; i < s.size(); ++i) {
         if (s[i].first >= t) {
             const double f = double(t - s[i - 1].first) / double(std::max<std::int64_t>(1, s[i].first - s[i - 1].first));
@@ -81,8 +80,8 @@ double recordedCpuAt(const RunSnapshot& r, std::int64_t t)
 // Time of the recording's latest sample, -1 before the first.
 std::int64_t lastSampleNs(const Recording& rec)
 {
-    const RunSnapshot r = rec.snapshot();
-    return r.record.cpuSeries.empty() ? -1 : r.record.cpuSeries.back().first;
+    const auto s = rec.cpuSeries();
+    return s.empty() ? -1 : s.back().first;
 }
 
 bool waitForFile(const QString& path, int timeoutMs = 20000)
@@ -189,12 +188,12 @@ private Q_SLOTS:
         const double cpu2 = osCpuSeconds(pid);
         // Samples after t2, so both ends can be interpolated.
         QTRY_VERIFY_WITH_TIMEOUT(lastSampleNs(rec) > t2 + 20000000, 30000);
-        const RunSnapshot r = rec.snapshot();
+        const auto series = rec.cpuSeries();
         rec.cancel();
         QVERIFY(rec.waitFor(std::chrono::seconds(30)));
         const double seconds = double(t2 - t1) / 1e9;
         const double osBusy = (cpu2 - cpu1) / seconds;
-        const double recorded = (recordedCpuAt(r, t2) - recordedCpuAt(r, t1)) / seconds;
+        const double recorded = (recordedCpuAt(series, t2) - recordedCpuAt(series, t1)) / seconds;
         qInfo("busy cores over %.2f s: recorded %.3f, /proc/PID/stat %.3f", seconds, recorded, osBusy);
         QVERIFY(cpu1 >= 0 && cpu2 >= cpu1);
         QVERIFY2(std::abs(recorded - osBusy) <= 0.1, qPrintable(QStringLiteral("recorded %1 vs OS %2").arg(recorded).arg(osBusy)));

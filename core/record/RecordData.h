@@ -59,8 +59,8 @@ struct RecordInfo {
     double runnableS = 0;              // summed over threads: ready to run, waiting for a core
     double sleepingS = 0;
     double diskWaitS = 0;
-    // The program's cumulative CPU time at every sample (ns since the start, ns of CPU).
-    std::vector<std::pair<std::int64_t, std::int64_t>> cpuSeries;
+    std::int64_t firstSampleNs = 0;    // ns since the start
+    std::int64_t lastSampleNs = 0;
 };
 
 } // namespace ce

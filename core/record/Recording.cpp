@@ -202,6 +202,9 @@ struct Recording::Impl {
     std::vector<std::string> errors;
     std::int64_t lastSampleNs = 0; // since t0
     std::int64_t totalCpuNs = 0;
+    // The program's cumulative CPU time at every sample: kept out of snapshots (the window
+    // takes 30 a second), for checks against the OS.
+    std::vector<std::pair<std::int64_t, std::int64_t>> cpuSeries;
     std::string machine;
     int cores = 0;
 
@@ -438,7 +441,10 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
         info.wantedCpuS += double(dt) / 1e9;
     addBusy(info.busyProcesses, static_cast<int>(busyPids.size()));
     info.processes = static_cast<int>(knownPids.size());
-    info.cpuSeries.emplace_back(nowNs, totalCpuNs);
+    cpuSeries.emplace_back(nowNs, totalCpuNs);
+    if (info.samples == 0)
+        info.firstSampleNs = nowNs;
+    info.lastSampleNs = nowNs;
     trackedThreads = updates.size();
     ++sampleIndex;
     ++info.samples;
@@ -589,9 +595,7 @@ void Recording::Impl::loop()
     {
         std::lock_guard lock(mutex);
         info.samplerCpuS = double(cost) / 1e9;
-        info.sampleMsMeasured = info.cpuSeries.size() > 1
-                                    ? double(info.cpuSeries.back().first - info.cpuSeries.front().first) / 1e6 / double(info.cpuSeries.size() - 1)
-                                    : options.sampleMs;
+        info.sampleMsMeasured = info.samples > 1 ? double(info.lastSampleNs - info.firstSampleNs) / 1e6 / double(info.samples - 1) : options.sampleMs;
     }
     // Nothing of the program may outlive the recording: descendants it left running (and,
     // on cancel, the program itself) are stopped and reaped.
@@ -765,6 +769,7 @@ void Recording::cancel() {}
 bool Recording::isFinished() const { return true; }
 bool Recording::waitFor(std::chrono::milliseconds) { return true; }
 RunSnapshot Recording::snapshot() const { return {}; }
+std::vector<std::pair<std::int64_t, std::int64_t>> Recording::cpuSeries() const { return {}; }
 std::int64_t Recording::rootPid() const { return 0; }
 std::int64_t Recording::startNs() const { return 0; }
 
@@ -782,6 +787,12 @@ bool Recording::waitFor(std::chrono::milliseconds timeout)
 
 std::int64_t Recording::rootPid() const { return d->info.rootPid; }
 std::int64_t Recording::startNs() const { return d->t0; }
+
+std::vector<std::pair<std::int64_t, std::int64_t>> Recording::cpuSeries() const
+{
+    std::lock_guard lock(d->mutex);
+    return d->cpuSeries;
+}
 
 RunSnapshot Recording::snapshot() const
 {

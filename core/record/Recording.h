@@ -49,6 +49,8 @@ public:
     RunSnapshot snapshot() const;
     std::int64_t rootPid() const;
     std::int64_t startNs() const; // monotonic ns at which the recording's clock starts
+    // The program's cumulative CPU time at every sample: (ns since the start, ns of CPU).
+    std::vector<std::pair<std::int64_t, std::int64_t>> cpuSeries() const;
 
     // Whether this build can record (Linux).
     static bool supported();
