@@ -382,21 +382,18 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
             lane.process = u.read.comm;
         totalCpuNs += u.de;
 
-        // The state that took most of the interval, by the kernel's own accounting.
-        const std::int64_t rest = std::max<std::int64_t>(0, dt - u.de - u.dw);
+        // The state the kernel reports at the sample (stat's letter); R, which means "on a
+        // core or in the run queue", is running when the thread had at least half the
+        // interval's CPU time, or some CPU time and no wait in the run queue; else runnable.
+        // Not the state that took most of the interval: a running thread's CPU time only
+        // moves at a scheduler tick (4 ms here), too coarse to split 5 ms finely.
         State s;
-        if ((u.de >= u.dw && u.de >= rest && u.de > 0) || 2 * u.de >= dt)
-            s = State::Cpu;
-        else if (u.dw >= rest && u.dw > 0)
-            s = State::Runnable;
-        else {
-            switch (u.read.letter) {
-            case 'R': s = u.de > 0 ? State::Cpu : State::Runnable; break;
-            case 'D': s = State::DiskWait; break;
-            case 'T':
-            case 't': s = State::Stopped; break;
-            default: s = State::Sleeping; break;
-            }
+        switch (u.read.letter) {
+        case 'R': s = u.de > 0 && (2 * u.de >= dt || u.dw == 0) ? State::Cpu : State::Runnable; break;
+        case 'D': s = State::DiskWait; break;
+        case 'T':
+        case 't': s = State::Stopped; break;
+        default: s = State::Sleeping; break;
         }
         if (s == State::Cpu || s == State::Runnable)
             ++wanting;

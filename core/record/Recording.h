@@ -15,13 +15,14 @@ namespace ce {
 // cancelled, and turns the samples into a run in the usual format: one lane per thread,
 // phases of measured states, per-core utilisation split into the program and the others.
 //
-// How a sample becomes a phase: each sampling interval of each thread gets one state, the
-// one that took most of the interval as the kernel measured it: running (its CPU time grew,
-// schedstat field 1), runnable (its run-queue delay grew, schedstat field 2: it was ready but
-// had no core), otherwise what /proc says it is doing at the sample (S sleeping, D disk wait,
-// T stopped; R that neither ran nor waited counts as runnable). Consecutive intervals of the
-// same state merge into one phase, which keeps the CPU time measured in it (cpuNs). Nothing
-// here is modelled: a thread shown running had CPU time in that interval.
+// How a sample becomes a phase: each sampling interval of each thread gets the state the
+// kernel reports for it at the sample (stat's letter: S sleeping, D disk wait, T stopped),
+// with R ("on a core or in the run queue") split into running, when its CPU time
+// (schedstat field 1) grew by half the interval, or grew while its run-queue delay
+// (field 2) did not, and runnable otherwise (it waited for a core). Consecutive
+// intervals of the same state merge into one phase, which keeps the CPU time measured in it
+// (cpuNs), whatever its state. Nothing here is modelled: a thread shown running was on a
+// core or ready at the sample and had CPU time in that interval.
 //
 // Linux only. Elsewhere start() fails with a sentence saying so.
 class Recording {

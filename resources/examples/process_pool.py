@@ -13,7 +13,7 @@ TASKS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 
 def work(n):
     total = 0
-    for i in range(3_000_000):
+    for i in range(10_000_000):
         total += (i * n) % 7
     return total
 
