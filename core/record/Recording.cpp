@@ -158,6 +158,31 @@ double processCpuSeconds(std::int64_t pid)
     return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// A process's start time (stat field 22, clock ticks since boot), 0 when it is gone; with
+// its state letter.
+std::uint64_t startTimeOf(std::int64_t pid, char* state = nullptr)
+{
+    char path[64];
+    char buf[1024];
+    std::size_t len = 0;
+    std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
+    if (!readSmall(path, buf, sizeof buf, &len))
+        return 0;
+    const char* p = std::strrchr(buf, ')');
+    if (!p || !p[1])
+        return 0;
+    p += 2;
+    if (state)
+        *state = *p;
+    for (int field = 3; *p && field < 22; ++field) {
+        while (*p && *p != ' ')
+            ++p;
+        while (*p == ' ')
+            ++p;
+    }
+    return std::strtoull(p, nullptr, 10);
+}
+
 std::string findInPath(const std::string& name)
 {
     const char* env = std::getenv("PATH");
@@ -217,7 +242,9 @@ struct Recording::Impl {
         bool alive = true;
     };
     std::unordered_map<std::int64_t, Tracked> tracked; // by tid
-    std::unordered_set<std::int64_t> knownPids;
+    // Every process of the program seen, with its start time (stat field 22): a pid may be
+    // reused once the process is gone, and only the same process may ever be signalled.
+    std::unordered_map<std::int64_t, std::uint64_t> knownPids;
     std::unique_ptr<platform::CpuCounters> counters;
     std::vector<platform::CoreTicks> lastCores;
     std::vector<double> coreRunNs;
@@ -237,6 +264,7 @@ struct Recording::Impl {
     void stopTree();
     void reapRoot(int options);
     bool anyAlive();
+    static bool sameProcessAlive(std::int64_t pid, std::uint64_t startTime);
     bool rootReaped = false;
 };
 
@@ -323,7 +351,8 @@ void Recording::Impl::sampleOnce(std::int64_t nowNs, std::int64_t prevNs)
                 continue;
             if (u.read.letter == 'Z' || u.read.letter == 'X')
                 continue; // exited: its lane closes at the last sample that saw it alive
-            knownPids.insert(pid);
+            if (knownPids.find(pid) == knownPids.end())
+                knownPids.emplace(pid, startTimeOf(pid));
             present.insert(tid);
             auto [it, inserted] = tracked.try_emplace(tid);
             // A thread first seen now started after the previous sample: all its CPU time
@@ -496,37 +525,52 @@ void Recording::Impl::reapRoot(int options)
     }
 }
 
+bool Recording::Impl::sameProcessAlive(std::int64_t pid, std::uint64_t startTime)
+{
+    char state = '?';
+    return startTimeOf(pid, &state) == startTime && state != 'Z' && state != 'X';
+}
+
 bool Recording::Impl::anyAlive()
 {
     reapRoot(WNOHANG);
     if (!rootReaped)
         return true;
-    for (const std::int64_t pid : knownPids) {
-        ::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG); // ours if it was reparented to us
-        char path[64];
-        char buf[512];
-        std::size_t len = 0;
-        std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
-        if (readSmall(path, buf, sizeof buf, &len)) {
-            const char* close = std::strrchr(buf, ')');
-            if (close && close[1] && close[2] != 'Z' && close[2] != 'X')
-                return true;
-        }
+    bool alive = false;
+    for (const auto& [pid, start] : knownPids) {
+        char state = '?';
+        if (startTimeOf(pid, &state) != start)
+            continue; // gone (its pid may belong to someone else now)
+        if (state == 'Z' || state == 'X')
+            ::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG); // the program's, reparented to us
+        else
+            alive = true;
     }
-    return false;
+    return alive;
 }
 
 void Recording::Impl::stopTree()
 {
-    // Everything we know of, and the program's process group (children we missed).
+    // Everything of the program still there (the same processes: pids get reused), and its
+    // process group while the group can only be the program's.
     auto signalAll = [&](int sig) {
-        for (const std::int64_t pid : processTree())
-            knownPids.insert(pid);
-        ::kill(-root, sig);
-        for (const std::int64_t pid : knownPids) {
-            if (pid != root || !rootReaped)
-                ::kill(static_cast<pid_t>(pid), sig);
+        if (!rootReaped) {
+            for (const std::int64_t pid : processTree()) {
+                if (knownPids.find(pid) == knownPids.end())
+                    knownPids.emplace(pid, startTimeOf(pid));
+            }
         }
+        bool groupIsOurs = !rootReaped;
+        for (const auto& [pid, start] : knownPids) {
+            if (pid == root && rootReaped)
+                continue;
+            if (sameProcessAlive(pid, start)) {
+                groupIsOurs = groupIsOurs || ::getpgid(static_cast<pid_t>(pid)) == root;
+                ::kill(static_cast<pid_t>(pid), sig);
+            }
+        }
+        if (groupIsOurs)
+            ::kill(-root, sig);
     };
     if (!anyAlive())
         return;
