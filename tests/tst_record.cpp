@@ -254,7 +254,10 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
         QCOMPARE(o[QStringLiteral("status")].toString(), QStringLiteral("cancelled"));
-        QVERIFY(o[QStringLiteral("lanes")].toInt() >= 3);
+        // Ctrl+C reaches the program too and may end it before the next sample: at least the
+        // first sample (taken at the start) is kept, with its phases.
+        QVERIFY(o[QStringLiteral("lanes")].toInt() >= 1);
+        QVERIFY(!o[QStringLiteral("lane_phases")].toArray().isEmpty());
         QVERIFY(o[QStringLiteral("record")].toObject()[QStringLiteral("command")].toArray().size() == 7);
         QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).contains(QStringLiteral("cancelled")));
     }

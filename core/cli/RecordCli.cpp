@@ -257,7 +257,13 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
     }
     if (printed)
         std::fputs("\n", stderr);
-    const RunSnapshot r = recording.snapshot();
+    RunSnapshot r = recording.snapshot();
+    if (g_stopSignal.load() && r.status != RunStatus::Cancelled) {
+        // Ctrl+C reaches the program too (it shares our terminal): it may have ended of it
+        // before we stopped it. Either way the user stopped the recording.
+        r.status = RunStatus::Cancelled;
+        r.errors.clear();
+    }
     printRecording(r);
 
     bool filesOk = true;

@@ -270,7 +270,10 @@ struct Recording::Impl {
 
 std::vector<std::int64_t> Recording::Impl::processTree()
 {
-    std::vector<std::int64_t> pids{root};
+    // Once reaped, the program's pid may be someone else's: start from our own children.
+    std::vector<std::int64_t> pids;
+    if (!rootReaped)
+        pids.push_back(root);
     std::unordered_set<std::int64_t> seen{root};
     if (haveChildrenFiles) {
         for (std::size_t i = 0; i < pids.size(); ++i) {
@@ -291,15 +294,15 @@ std::vector<std::int64_t> Recording::Impl::processTree()
                     pids.push_back(c);
             }
         }
-        // Orphans of the program's tree come to us (we are a child subreaper); they keep the
-        // program's process group.
+        // Orphans of the program's tree come to us (we are a child subreaper): every other
+        // child of ours is the program's while a recording goes on.
         std::vector<std::int64_t> ours;
         char path[64];
         std::snprintf(path, sizeof path, "/proc/%lld/task", static_cast<long long>(::getpid()));
         for (const std::int64_t tid : listNumbers(path))
             readChildren(::getpid(), tid, ours);
         for (const std::int64_t c : ours) {
-            if (c != root && ::getpgid(static_cast<pid_t>(c)) == root && seen.insert(c).second) {
+            if (c != root && seen.insert(c).second) {
                 pids.push_back(c);
                 // and their descendants
                 for (std::size_t i = pids.size() - 1; i < pids.size(); ++i) {
@@ -554,23 +557,18 @@ void Recording::Impl::stopTree()
     // Everything of the program still there (the same processes: pids get reused), and its
     // process group while the group can only be the program's.
     auto signalAll = [&](int sig) {
-        if (!rootReaped) {
+        {
             for (const std::int64_t pid : processTree()) {
                 if (knownPids.find(pid) == knownPids.end())
                     knownPids.emplace(pid, startTimeOf(pid));
             }
         }
-        bool groupIsOurs = !rootReaped;
         for (const auto& [pid, start] : knownPids) {
             if (pid == root && rootReaped)
                 continue;
-            if (sameProcessAlive(pid, start)) {
-                groupIsOurs = groupIsOurs || ::getpgid(static_cast<pid_t>(pid)) == root;
+            if (sameProcessAlive(pid, start))
                 ::kill(static_cast<pid_t>(pid), sig);
-            }
         }
-        if (groupIsOurs)
-            ::kill(-root, sig);
     };
     if (!anyAlive())
         return;
@@ -735,9 +733,9 @@ bool Recording::start(const Options& options, std::string* error)
         return fail(std::string("record: cannot start a process: ") + std::strerror(errno));
     }
     if (pid == 0) {
-        // Child: only async-signal-safe calls until exec. Its own process group, so that
-        // stopping it reaches whatever it starts; killed if we die.
-        ::setpgid(0, 0);
+        // Child: only async-signal-safe calls until exec. It stays in our process group, so
+        // that it keeps the terminal (it may read stdin) and Ctrl+C reaches it as it would
+        // without us; killed if we die.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         sigset_t none;
         sigemptyset(&none);
@@ -749,7 +747,6 @@ bool Recording::start(const Options& options, std::string* error)
         (void)!::write(errPipe[1], &e, sizeof e);
         ::_exit(127);
     }
-    ::setpgid(pid, pid); // also from here: no race with the first kill(-pgid)
     ::close(errPipe[1]);
     int childErrno = 0;
     ssize_t n;
