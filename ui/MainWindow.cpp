@@ -395,7 +395,7 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
         QString html = tr("Recorded <b>%1</b> — <b>%2</b>").arg(command.join(QLatin1Char(' ')).toHtmlEscaped(), QString::fromUtf8(toString(r.status).data()));
         if (r.record.exitCode >= 0)
             html += tr(", exit status %1").arg(r.record.exitCode);
-        html += tr("<br>Wall time <b>%1 s</b> · CPU time %2 s · busy cores <b>%3</b> of %4 · %5 threads in %6 processes · sampled every %7 ms "
+        html += tr("<br>Wall time <b>%1 s</b> · CPU time %2 s · busy cores <b>%3</b> of %4 · %5 thread(s) in %6 process(es) · sampled every %7 ms "
                    "(sampler: %8 % of one core)")
                     .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.cores)
                     .arg(r.record.lanes.size()).arg(r.record.processes).arg(r.record.sampleMsMeasured, 0, 'f', 1)
