@@ -42,6 +42,7 @@ struct RecordArgs {
     QSize size{1600, 900};
     double sampleMs = 5.0;
     bool quiet = false;
+    bool help = false;
 };
 
 std::string fmt(double v, int decimals = 3)
@@ -107,6 +108,8 @@ std::string parseRecordArgs(int argc, char** argv, RecordArgs& a)
             a.sampleMs = ms;
         } else if (name == "quiet") {
             a.quiet = true;
+        } else if (name == "help") {
+            a.help = true;
         } else {
             return "record: unknown option --" + name + " (record [--json F] [--csv F] [--trace F] [--png F] [--sample-ms MS] -- PROGRAM ARGS...)";
         }
@@ -202,6 +205,10 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
 {
     RecordArgs a;
     std::string problem = parseRecordArgs(argc, argv, a);
+    if (problem.empty() && a.help) {
+        std::cout << "Usage: concurrency-explorer record [options] -- PROGRAM ARGS...\n" << recordHelp();
+        return 0;
+    }
     if (problem.empty() && a.command.empty())
         problem = "record: no program given (usage: concurrency-explorer record [options] -- PROGRAM ARGS...)";
     if (problem.empty() && !Recording::supported())
