@@ -39,6 +39,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         case State::Ipc: ipcNs += d; break;
         case State::Queued: break;
         case State::LockWait: lockNs += d; break;
+        case State::Runnable: case State::Sleeping: case State::DiskWait: case State::Stopped: break; // recordings only
         }
     }
     std::int64_t longest = 0;

@@ -2,6 +2,7 @@
 
 #include "Options.h"
 #include "RunFile.h"
+#include "record/Recording.h"
 
 #include <QDir>
 #include <QFile>
@@ -46,7 +47,7 @@ QJsonObject phaseJson(const PhaseRecord& p)
     o[key("end_ns")] = static_cast<double>(p.endNs);
     o[key("core")] = p.cpu;
     o[key("os_id")] = static_cast<double>(p.osId);
-    if (p.state == State::Cpu)
+    if (p.state == State::Cpu || p.cpuNs > 0) // a recorded thread's non-running phase may hold some CPU time
         o[key("cpu_ns")] = static_cast<double>(p.cpuNs);
     return o;
 }
@@ -80,6 +81,75 @@ QJsonObject summaryJson(const Summary& s)
         o[key("counter_final")] = static_cast<double>(s.counterFinal);
         o[key("lost_updates")] = static_cast<double>(s.lostUpdates);
     }
+    return o;
+}
+
+QJsonObject busyJson(const BusyAtOnce& b)
+{
+    QJsonArray at;
+    for (double v : b.at)
+        at.append(v);
+    return QJsonObject{{key("max"), b.max}, {key("mean"), b.mean}, {key("seconds_at"), at}};
+}
+
+// How files name a run: its model, or for a recording the program's command line.
+std::string runLabel(const RunSnapshot& run)
+{
+    if (!run.record.active)
+        return describeModel(run.config);
+    std::string label = "recorded:";
+    for (const auto& c : run.record.command)
+        label += " " + c;
+    return label;
+}
+
+// A recorded program's part of a run (concurrency-explorer record).
+QJsonObject recordJson(const RunSnapshot& run)
+{
+    const RecordInfo& r = run.record;
+    QJsonObject o;
+    QJsonArray command;
+    for (const auto& c : r.command)
+        command.append(qs(c));
+    o[key("command")] = command;
+    o[key("root_pid")] = static_cast<double>(r.rootPid);
+    o[key("exit_code")] = r.exitCode;
+    o[key("exit_signal")] = r.exitSignal;
+    o[key("sample_ms_requested")] = r.sampleMsRequested;
+    o[key("sample_ms_measured")] = r.sampleMsMeasured;
+    o[key("samples")] = static_cast<double>(r.samples);
+    o[key("sampler_cpu_s")] = r.samplerCpuS;
+    o[key("os_cpu_s")] = r.osCpuS;
+    o[key("processes")] = r.processes;
+    o[key("busy_threads")] = busyJson(r.busyThreads);
+    o[key("busy_processes")] = busyJson(r.busyProcesses);
+    o[key("wanted_cpu_s")] = r.wantedCpuS;
+    o[key("runnable_s")] = r.runnableS;
+    o[key("sleeping_s")] = r.sleepingS;
+    o[key("disk_wait_s")] = r.diskWaitS;
+    QJsonArray lanes;
+    for (const auto& l : r.lanes) {
+        lanes.append(QJsonObject{{key("pid"), static_cast<double>(l.pid)},       {key("tid"), static_cast<double>(l.tid)},
+                                 {key("ppid"), static_cast<double>(l.ppid)},     {key("name"), qs(l.name)},
+                                 {key("process"), qs(l.process)},                {key("first_ns"), static_cast<double>(l.firstNs)},
+                                 {key("last_ns"), static_cast<double>(l.lastNs)}, {key("cpu_ns"), static_cast<double>(l.cpuNs)},
+                                 {key("runnable_ns"), static_cast<double>(l.runnableNs)}, {key("blocked_ns"), static_cast<double>(l.blockedNs)}});
+    }
+    o[key("lanes")] = lanes;
+    QJsonArray procs;
+    for (const auto& p : r.processList)
+        procs.append(QJsonObject{{key("pid"), static_cast<double>(p.pid)}, {key("shared_s"), p.sharedS}, {key("parallel_s"), p.parallelS},
+                                 {key("max_cores"), p.maxCores}});
+    o[key("process_overlap")] = procs;
+    const RecordVerdict v = judgeRecording(run);
+    o[key("cpu_share")] = v.measure.cpuShare;
+    o[key("concurrency")] = v.measure.concurrency;
+    o[key("serialised_threads")] = v.measure.gil;
+    QJsonArray findings;
+    for (const auto& f : v.findings)
+        findings.append(qs(f));
+    o[key("findings")] = findings;
+    o[key("advice")] = toJson(v.advice);
     return o;
 }
 
@@ -199,6 +269,8 @@ QJsonObject toJson(const RunSnapshot& run)
     for (const auto& e : run.errors)
         errors.append(qs(e));
     o[key("errors")] = errors;
+    if (run.record.active)
+        o[key("record")] = recordJson(run);
     return o;
 }
 
@@ -250,7 +322,7 @@ bool writeCsv(const QString& path, const std::vector<RunSnapshot>& runs, std::st
     ts << "run,record,task,lane,state,start_s,end_s,core,os_id,total_pct,run_pct,lag_ms\n";
     for (std::size_t r = 0; r < runs.size(); ++r) {
         const auto& run = runs[r];
-        const QString label = QString::fromStdString(describeModel(run.config)).replace(QLatin1Char(','), QLatin1Char(';'));
+        const QString label = QString::fromStdString(runLabel(run)).replace(QLatin1Char(','), QLatin1Char(';'));
         for (const auto& p : run.phases)
             ts << label << ",phase," << p.task << ',' << p.lane << ',' << qs(toString(p.state)) << ',' << double(p.startNs) / 1e9
                << ',' << double(p.endNs) / 1e9 << ',' << p.cpu << ',' << p.osId << ",,,\n";
@@ -273,7 +345,7 @@ bool writeTrace(const QString& path, const std::vector<RunSnapshot>& runs, std::
         meta[key("ph")] = QStringLiteral("M");
         meta[key("name")] = QStringLiteral("process_name");
         meta[key("pid")] = pid;
-        meta[key("args")] = QJsonObject{{key("name"), qs(describeModel(run.config) + ": " + describeWorkload(run.config))}};
+        meta[key("args")] = QJsonObject{{key("name"), qs(run.record.active ? runLabel(run) : describeModel(run.config) + ": " + describeWorkload(run.config))}};
         events.append(meta);
         for (int lane = 0; lane < run.lanes; ++lane) {
             QJsonObject t;

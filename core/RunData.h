@@ -2,6 +2,7 @@
 
 #include "RunConfig.h"
 #include "Types.h"
+#include "record/RecordData.h"
 
 #include <cstdint>
 #include <string>
@@ -91,6 +92,7 @@ struct RunSnapshot {
     Summary summary;                   // final figures once the run has ended
     bool runShareMeasured = false;     // whether CoreSample::runPct is measured on this OS
     std::string machine;               // CPU model, cores, OS
+    RecordInfo record;                 // a recorded program (concurrency-explorer record), else inactive
 };
 
 } // namespace ce

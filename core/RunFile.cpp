@@ -157,7 +157,7 @@ public:
 };
 
 // The configuration: every option goes through the same checks as on the command line.
-RunConfig readConfig(const QJsonObject& c, const std::string& where)
+RunConfig readConfig(const QJsonObject& c, const std::string& where, bool recording)
 {
     RunConfig config;
     for (auto it = c.begin(); it != c.end(); ++it) {
@@ -187,8 +187,13 @@ RunConfig readConfig(const QJsonObject& c, const std::string& where)
     // The run passed these checks when it ran; the worker's path is this machine's business.
     RunConfig check = withDefaults(config);
     check.workerExecutable = "-";
-    if (const std::string problem = validate(check); !problem.empty())
+    if (recording) {
+        // A recorded program ran no workload of ours: no tasks, and nothing else to check.
+        if (config.tasks != 0)
+            Reader::bad(Reader::at(where, "tasks"), "is not 0, as a recording's is");
+    } else if (const std::string problem = validate(check); !problem.empty()) {
         Reader::bad(where, "is not a valid run: " + problem);
+    }
     return config;
 }
 
@@ -225,6 +230,79 @@ Summary readSummary(const QJsonObject& o, const std::string& where, int tasks)
     return s;
 }
 
+BusyAtOnce readBusy(const QJsonObject& o, const std::string& where, int lanes, std::int64_t endNs)
+{
+    BusyAtOnce b;
+    b.max = static_cast<int>(Reader::integer(o, "max", where, 0, lanes));
+    b.mean = Reader::number(o, "mean", where, 0, lanes);
+    const std::string atAt = Reader::at(where, "seconds_at");
+    const QJsonArray at = Reader::array(o, "seconds_at", where, true, qsizetype(lanes) + 1);
+    for (qsizetype i = 0; i < at.size(); ++i) {
+        const QJsonValue v = at.at(i);
+        if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() < 0 || v.toDouble() > double(endNs) / 1e9 + 1)
+            Reader::bad(Reader::at(atAt, i), "is not a time within the recording");
+        b.at.push_back(v.toDouble());
+    }
+    return b;
+}
+
+// What `record` adds to a run file (docs/run-format.md): checked like the rest.
+RecordInfo readRecord(const QJsonObject& o, const std::string& where, const RunSnapshot& run)
+{
+    const std::int64_t endNs = run.elapsedNs;
+    const double endS = double(endNs) / 1e9 + 1;
+    RecordInfo r;
+    r.active = true;
+    const std::string commandAt = Reader::at(where, "command");
+    const QJsonArray command = Reader::array(o, "command", where, true, RunFileLimits::kMaxCommandArgs);
+    if (command.isEmpty())
+        Reader::bad(commandAt, "is empty: a recording names its program");
+    for (qsizetype i = 0; i < command.size(); ++i)
+        r.command.push_back(Reader::string(command.at(i), Reader::at(commandAt, i)));
+    r.rootPid = Reader::integer(o, "root_pid", where, 0, kMaxExactInteger);
+    r.exitCode = static_cast<int>(Reader::integer(o, "exit_code", where, -1, 255));
+    r.exitSignal = static_cast<int>(Reader::integer(o, "exit_signal", where, 0, 128));
+    r.sampleMsRequested = Reader::number(o, "sample_ms_requested", where, 0, 1e6);
+    r.sampleMsMeasured = Reader::number(o, "sample_ms_measured", where, 0, 1e9);
+    r.samples = Reader::integer(o, "samples", where, 0, kMaxExactInteger);
+    r.samplerCpuS = Reader::number(o, "sampler_cpu_s", where, 0, 1e9);
+    r.osCpuS = Reader::number(o, "os_cpu_s", where, -1, 1e12);
+    r.processes = static_cast<int>(Reader::integer(o, "processes", where, 0, run.lanes));
+    r.busyThreads = readBusy(Reader::object(o, "busy_threads", where), Reader::at(where, "busy_threads"), run.lanes, endNs);
+    r.busyProcesses = readBusy(Reader::object(o, "busy_processes", where), Reader::at(where, "busy_processes"), run.lanes, endNs);
+    r.wantedCpuS = Reader::number(o, "wanted_cpu_s", where, 0, endS);
+    r.runnableS = Reader::number(o, "runnable_s", where, 0, endS * std::max(1, run.lanes));
+    r.sleepingS = Reader::number(o, "sleeping_s", where, 0, endS * std::max(1, run.lanes));
+    r.diskWaitS = Reader::number(o, "disk_wait_s", where, 0, endS * std::max(1, run.lanes));
+    const std::string procsAt = Reader::at(where, "process_overlap");
+    const QJsonArray procs = Reader::array(o, "process_overlap", where, false, qsizetype(run.lanes) + 1);
+    for (qsizetype i = 0; i < procs.size(); ++i) {
+        const std::string at = Reader::at(procsAt, i);
+        const QJsonObject p = Reader::element(procs, i, procsAt);
+        r.processList.push_back(RecordedProcess{Reader::integer(p, "pid", at, 0, kMaxExactInteger), Reader::number(p, "shared_s", at, 0, endS),
+                                                Reader::number(p, "parallel_s", at, 0, endS), Reader::number(p, "max_cores", at, 0, RunFileLimits::kMaxCores)});
+    }
+    const std::string lanesAt = Reader::at(where, "lanes");
+    const QJsonArray lanes = Reader::array(o, "lanes", where, true, run.lanes);
+    for (qsizetype i = 0; i < lanes.size(); ++i) {
+        const std::string at = Reader::at(lanesAt, i);
+        const QJsonObject l = Reader::element(lanes, i, lanesAt);
+        RecordedLane lane;
+        lane.pid = Reader::integer(l, "pid", at, 0, kMaxExactInteger);
+        lane.tid = Reader::integer(l, "tid", at, 0, kMaxExactInteger);
+        lane.ppid = Reader::integer(l, "ppid", at, 0, kMaxExactInteger);
+        lane.name = Reader::string(l, "name", at);
+        lane.process = Reader::string(l, "process", at);
+        lane.firstNs = Reader::time(l, "first_ns", at, endNs);
+        lane.lastNs = Reader::time(l, "last_ns", at, endNs);
+        lane.cpuNs = Reader::integer(l, "cpu_ns", at, 0, double(endNs) * 4096);
+        lane.runnableNs = Reader::integer(l, "runnable_ns", at, 0, double(endNs));
+        lane.blockedNs = Reader::integer(l, "blocked_ns", at, 0, double(endNs));
+        r.lanes.push_back(std::move(lane));
+    }
+    return r;
+}
+
 RunSnapshot readRun(const QJsonObject& o, const std::string& where)
 {
     RunSnapshot run;
@@ -235,7 +313,8 @@ RunSnapshot readRun(const QJsonObject& o, const std::string& where)
     const auto version = Reader::integer(o, "version", where, 0, kMaxExactInteger);
     if (version != kFormatVersion)
         Reader::bad(Reader::at(where, "version"), "is " + std::to_string(version) + ": this program reads version " + std::to_string(kFormatVersion));
-    run.config = readConfig(Reader::object(o, "config", where), Reader::at(where, "config"));
+    const bool recording = o.contains(QLatin1String("record"));
+    run.config = readConfig(Reader::object(o, "config", where), Reader::at(where, "config"), recording);
     const RunConfig config = withDefaults(run.config);
 
     const std::string status = Reader::string(o, "status", where);
@@ -252,7 +331,8 @@ RunSnapshot readRun(const QJsonObject& o, const std::string& where)
     run.elapsedNs = static_cast<std::int64_t>(std::ceil(elapsedS * 1e9)); // the file rounds to a double of seconds
     const std::int64_t endNs = run.elapsedNs;
     // Lanes: workers, TBB threads, tasks in flight, or one per task, plus offload threads.
-    const int maxLanes = config.tasks + Limits::kMaxWorkers + Limits::kMaxOffload;
+    // A recording: one lane per thread the program had.
+    const int maxLanes = recording ? RunFileLimits::kMaxRecordedLanes : config.tasks + Limits::kMaxWorkers + Limits::kMaxOffload;
     run.lanes = static_cast<int>(Reader::integer(o, "lanes", where, 0, maxLanes));
 
     run.summary = readSummary(Reader::object(o, "summary", where), Reader::at(where, "summary"), config.tasks);
@@ -331,7 +411,10 @@ RunSnapshot readRun(const QJsonObject& o, const std::string& where)
         Reader::bad(Reader::at(where, "summary.tasks_not_run"), "does not match the tasks that did not run");
 
     const std::string lanePhasesAt = Reader::at(where, "lane_phases");
-    const QJsonArray lanePhases = Reader::array(o, "lane_phases", where, false, 2 * (qsizetype(run.lanes) + config.tasks) + 16);
+    // A recording's lanes change state at most once per sample (one per millisecond at most).
+    const qsizetype maxLanePhases = recording ? qsizetype(std::min(double(run.lanes) * (double(endNs) / 1e6 + 2), 1e9))
+                                              : 2 * (qsizetype(run.lanes) + config.tasks) + 16;
+    const QJsonArray lanePhases = Reader::array(o, "lane_phases", where, false, maxLanePhases);
     for (qsizetype i = 0; i < lanePhases.size(); ++i) {
         const std::string at = Reader::at(lanePhasesAt, i);
         const QJsonObject po = Reader::element(lanePhases, i, lanePhasesAt);
@@ -384,6 +467,8 @@ RunSnapshot readRun(const QJsonObject& o, const std::string& where)
     const QJsonArray errors = Reader::array(o, "errors", where, false, 2 * (qsizetype(config.tasks) + run.lanes) + 16);
     for (qsizetype i = 0; i < errors.size(); ++i)
         run.errors.push_back(Reader::string(errors.at(i), Reader::at(errorsAt, i)));
+    if (recording)
+        run.record = readRecord(Reader::object(o, "record", where), Reader::at(where, "record"), run);
     return run;
 }
 

@@ -40,6 +40,8 @@ struct RunFileLimits {
     // most this many, or 16 cells for every core sample in the file.
     static constexpr std::int64_t kGridCellsFree = 1 << 22;
     static constexpr std::int64_t kGridCellsPerSample = 16;
+    static constexpr int kMaxRecordedLanes = 1 << 16;   // threads of a recorded program and its children
+    static constexpr int kMaxCommandArgs = 4096;        // a recorded program's argv
 };
 
 // Parses and checks. On failure `out` is untouched and `why` says what is wrong, without

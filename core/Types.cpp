@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, 5> kModelNames{"sequential", "threads", "
 constexpr std::array<std::string_view, 5> kWorkloadNames{"cpu", "io", "mixed", "convoy", "counter"};
 constexpr std::array<std::string_view, 5> kKernelNames{"spin", "sumsq", "primes", "mandelbrot", "sha256"};
 constexpr std::array<std::string_view, 3> kIoNames{"sleep", "file", "net"};
-constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait", "lock-wait"};
+constexpr std::array<std::string_view, kStateCount> kStateNames{"queued", "spawn", "ipc", "cpu", "gil-wait", "io-wait", "lock-wait", "runnable", "sleeping", "disk-wait", "stopped"};
 constexpr std::array<std::string_view, 5> kStatusNames{"pending", "running", "done", "failed", "cancelled"};
 
 constexpr std::array<std::string_view, 2> kLockNames{"none", "mutex"};

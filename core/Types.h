@@ -16,8 +16,10 @@ enum class Kernel : std::uint8_t { Spin, SumSq, Primes, Mandelbrot, Sha256 };
 enum class IoKind : std::uint8_t { Sleep, File, Net };
 
 // What a lane was doing during one recorded interval.
-enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait, LockWait };
-inline constexpr int kStateCount = 7;
+// The last four come from recording a real program (core/record): the OS's own view of a
+// thread; there Cpu means "running on a core".
+enum class State : std::uint8_t { Queued, Spawn, Ipc, Cpu, GilWait, IoWait, LockWait, Runnable, Sleeping, DiskWait, Stopped };
+inline constexpr int kStateCount = 11;
 
 // How the counter workload guards its shared value.
 enum class LockKind : std::uint8_t { None, Mutex };

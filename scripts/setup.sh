@@ -12,6 +12,7 @@ packages=(
   libboost-dev            # Boost.Asio and Boost.Process (header-only)
   g++-mingw-w64-x86-64    # the test suite compile-checks the Windows counters with it
   python3                 # the ctest reference_cpython runs the GIL lessons in real CPython
+  dpkg-dev                # dpkg-shlibdeps: the Debian package declares what it links (scripts/package.sh)
 )
 
 missing=()

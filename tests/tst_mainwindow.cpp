@@ -426,6 +426,35 @@ private Q_SLOTS:
         if (!qEnvironmentVariableIsEmpty("CE_SHOT_DIR"))
             w.grab().save(qEnvironmentVariable("CE_SHOT_DIR") + QStringLiteral("/sweep-window.png"));
     }
+#if defined(CE_RECORD_HELPER)
+    // "Record a program…": the same live view, lanes from the OS, the flowchart answered.
+    void recordsAProgramThroughTheWindow()
+    {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        QString error;
+        QVERIFY2(w.startRecording({QStringLiteral(CE_RECORD_HELPER), QStringLiteral("--threads"), QStringLiteral("3"), QStringLiteral("--spin"),
+                                   QStringLiteral("--seconds"), QStringLiteral("0.6")},
+                                  &error),
+                 qPrintable(error));
+        QVERIFY(!w.startRecording({QStringLiteral("true")}, &error)); // one at a time
+        QVERIFY(done.wait(60000));
+        const RunSnapshot& r = w.lastRun();
+        QVERIFY(r.record.active);
+        QVERIFY2(r.status == RunStatus::Completed, toString(r.status).data());
+        QCOMPARE(r.lanes, 3);
+        QVERIFY(!w.flowchart()->highlightedPath().empty());
+        QVERIFY(!w.startRecording({QStringLiteral("/no/such/program")}, &error));
+        QVERIFY(error.contains(QStringLiteral("does not exist")));
+        if (const QString shot = qEnvironmentVariable("CE_RECORD_SHOT"); !shot.isEmpty()) {
+            QTest::qWait(100); // let the summary's new text be laid out
+            QVERIFY(w.exportWindow(shot, &error));
+        }
+    }
+#endif
 };
 
 QTEST_MAIN(TestMainWindow)

@@ -64,7 +64,7 @@ QString CompareView::legendHtml()
         html += QStringLiteral("<span style='color:%1'>&#9632;</span>&nbsp;%2&nbsp;&nbsp; ").arg(c.name(), text.toHtmlEscaped());
     };
     for (State s : StatePalette::drawOrder()) {
-        if (s != State::Queued)
+        if (StatePalette::inLegend(s, false))
             swatch(StatePalette::color(s), StatePalette::label(s));
     }
     swatch(TimelineModel::blend(100, 100), tr("core: this run"));

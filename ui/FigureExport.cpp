@@ -19,12 +19,32 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 QString figureTitle(const RunSnapshot& run)
 {
+    if (run.record.active) {
+        QStringList command;
+        for (const auto& c : run.record.command)
+            command << q(c);
+        return QStringLiteral("Recorded: ") + command.join(QLatin1Char(' ')) + QStringLiteral("  —  %1 thread%2 in %3 process%4, measured from /proc")
+                                                                                .arg(run.record.lanes.size())
+                                                                                .arg(run.record.lanes.size() == 1 ? QString() : QStringLiteral("s"))
+                                                                                .arg(run.record.processes)
+                                                                                .arg(run.record.processes == 1 ? QString() : QStringLiteral("es"));
+    }
     return q(describeWorkload(run.config)) + QStringLiteral("  —  ") + q(describeModel(run.config));
 }
 
 QString figureFooter(const RunSnapshot& run)
 {
     const Summary& s = run.summary;
+    if (run.record.active) {
+        QString text = QStringLiteral("wall time %1 s · CPU time %2 s · busy cores %3 of %4 · threads running at once: max %5, mean %6 · "
+                                      "sampled every %7 ms")
+                           .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.cores)
+                           .arg(run.record.busyThreads.max).arg(run.record.busyThreads.mean, 0, 'f', 2).arg(run.record.sampleMsMeasured, 0, 'f', 1);
+        if (run.status != RunStatus::Completed)
+            text += QStringLiteral(" · ") + QString::fromUtf8(toString(run.status).data()).toUpper();
+        return text + QStringLiteral("\n") + q(run.machine) + QStringLiteral(" · Concurrency Explorer · ")
+             + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"));
+    }
     QString text = QStringLiteral("makespan %1 s · CPU time %2 s · busy cores %3 · bound %4 s")
                        .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.boundS, 0, 'f', 3);
     if (run.config.gil)
@@ -123,7 +143,7 @@ void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& run
             x += fm.horizontalAdvance(text) + 18;
         };
         for (State s : StatePalette::drawOrder()) {
-            if (s != State::Queued)
+            if (StatePalette::inLegend(s, false))
                 swatch(StatePalette::color(s), StatePalette::label(s));
         }
         swatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));

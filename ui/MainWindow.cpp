@@ -15,9 +15,14 @@
 #include "Theme.h"
 #include "TimelinePlot.h"
 
+#include "record/Recording.h"
 #include <QAction>
 #include <QFontDatabase>
 #include <QPlainTextEdit>
+#include <QDir>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QProcess>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
@@ -126,6 +131,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     m_compareAction->setToolTip(tr("Run the workload under every model, with and without the emulated GIL (or the preset's own "
                                    "list), and compare them on one time scale (Ctrl+K)"));
+    m_recordAction = toolbar->addAction(tr("Record a program…"), this, &MainWindow::recordDialog);
+    m_recordAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_recordAction->setToolTip(Recording::supported()
+                                   ? tr("Run a program of yours (e.g. python3 my_job.py) and record every thread of it and of its "
+                                        "child processes from the OS, live, until it exits or you cancel (Ctrl+Shift+R)")
+                                   : QString::fromStdString(Recording::unsupportedReason()));
+    m_recordAction->setEnabled(Recording::supported());
     m_cancelAction = toolbar->addAction(tr("Cancel"), this, &MainWindow::cancelRun);
     // Esc is shared with presentation mode (it leaves that first): see escape().
     m_cancelAction->setToolTip(tr("Stop the run; what was recorded is kept (Esc; when presenting, Esc first leaves presentation mode)"));
@@ -192,9 +204,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_presentAction, &QAction::toggled, this, [this](bool on) { setPresentation(on); });
     m_replayAction = lecture->addAction(tr("Replay"));
     m_replayAction->setCheckable(true);
-    m_replayAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_replayAction->setShortcut(QKeySequence(Qt::Key_F8));
     m_replayAction->setToolTip(tr("Replay the run or comparison shown, with a playhead: Space plays and pauses, comma and period "
-                                  "step, [ and ] change the speed, drag the slider to scrub (Ctrl+Shift+R)"));
+                                  "step, [ and ] change the speed, drag the slider to scrub (F8)"));
     m_replayAction->setEnabled(false);
     connect(m_replayAction, &QAction::triggered, this, [this](bool on) {
         if (on)
@@ -298,6 +310,8 @@ void MainWindow::validateForm()
     const bool ok = m_form->config(&problem).has_value();
     m_problem->setText(ok ? QString() : problem);
     m_runAction->setEnabled(ok && !m_controller->isRunning() && !m_comparing);
+    if (m_recordAction)
+        m_recordAction->setEnabled(Recording::supported() && !m_controller->isRunning() && !m_comparing);
     m_compareAction->setEnabled(ok && !m_controller->isRunning() && !m_comparing);
 }
 
@@ -440,6 +454,55 @@ void MainWindow::startRun()
                            .arg(QString::fromStdString(describeWorkload(*config)), QString::fromStdString(describeModel(withDefaults(*config)))));
 }
 
+void MainWindow::recordDialog()
+{
+    if (m_comparing || m_controller->isRunning())
+        return;
+    if (!Recording::supported()) {
+        QMessageBox::information(this, tr("Record a program"), QString::fromStdString(Recording::unsupportedReason()));
+        return;
+    }
+    QSettings settings;
+    QString command = settings.value(QStringLiteral("record/command"), QStringLiteral("python3 my_job.py")).toString();
+    for (;;) {
+        bool ok = false;
+        command = QInputDialog::getText(this, tr("Record a program"),
+                                        tr("Command line to run and record until it exits (Esc in the window stops it, keeping what "
+                                           "was recorded).\nIt runs in %1.")
+                                            .arg(QDir::currentPath()),
+                                        QLineEdit::Normal, command, &ok);
+        if (!ok)
+            return;
+        QString problem;
+        if (startRecording(QProcess::splitCommand(command), &problem)) {
+            settings.setValue(QStringLiteral("record/command"), command);
+            return;
+        }
+        QMessageBox::warning(this, tr("Record a program"), problem);
+    }
+}
+
+bool MainWindow::startRecording(const QStringList& command, QString* error)
+{
+    Recording::Options options;
+    for (const QString& a : command)
+        options.command.push_back(a.toStdString());
+    QString problem;
+    if (!m_controller->startRecording(options, &problem)) {
+        m_problem->setText(problem);
+        if (error)
+            *error = problem;
+        return false;
+    }
+    m_flowchart->clearAdvice();
+    m_problem->clear();
+    m_stack->setCurrentIndex(0);
+    setBusy(true);
+    m_progress->setRange(0, 0); // no tasks to count: a busy indicator
+    m_summary->setText(tr("Recording %1… (Esc stops it)").arg(command.join(QLatin1Char(' ')).toHtmlEscaped()));
+    return true;
+}
+
 void MainWindow::cancelRun()
 {
     if (!m_controller->isRunning())
@@ -482,6 +545,22 @@ void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
 QString MainWindow::summaryHtml(const RunSnapshot& r) const
 {
     const Summary& s = r.summary;
+    if (r.record.active) {
+        QStringList command;
+        for (const auto& c : r.record.command)
+            command << QString::fromStdString(c);
+        QString html = tr("Recorded <b>%1</b> — <b>%2</b>").arg(command.join(QLatin1Char(' ')).toHtmlEscaped(), QString::fromUtf8(toString(r.status).data()));
+        if (r.record.exitCode >= 0)
+            html += tr(", exit status %1").arg(r.record.exitCode);
+        html += tr("<br>Wall time <b>%1 s</b> · CPU time %2 s · busy cores <b>%3</b> of %4 · %5 thread(s) in %6 process(es) · sampled every %7 ms "
+                   "(sampler: %8 % of one core)")
+                    .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.cores)
+                    .arg(r.record.lanes.size()).arg(r.record.processes).arg(r.record.sampleMsMeasured, 0, 'f', 1)
+                    .arg(s.makespanS > 0 ? 100.0 * r.record.samplerCpuS / s.makespanS : 0.0, 0, 'f', 1);
+        for (const auto& e : r.errors)
+            html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
+        return html;
+    }
     QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b>, %4/%5 tasks done<br>")
                        .arg(QString::fromStdString(describeWorkload(r.config)).toHtmlEscaped(),
                             QString::fromStdString(describeModel(r.config)).toHtmlEscaped(), QString::fromUtf8(toString(r.status).data()))
@@ -640,6 +719,15 @@ void MainWindow::showResult(const RunSnapshot& run, const QString& preface)
     m_timeline->setRun(run);
     m_exportAction->setEnabled(true);
     m_saveAction->setEnabled(true);
+    if (run.record.active) {
+        const RecordVerdict verdict = judgeRecording(run);
+        m_flowchart->setAdvice(verdict.advice);
+        QString findings;
+        for (const auto& f : verdict.findings)
+            findings += QStringLiteral("<br>· ") + QString::fromStdString(f).toHtmlEscaped();
+        m_summary->setText(preface + summaryHtml(run) + findings + QStringLiteral("<br>") + QString::fromStdString(verdict.advice.summary).toHtmlEscaped());
+        return;
+    }
     WorkloadMeasure m = measureFromRun(run);
     m.concurrency = run.config.tasks;
     m.gil = run.config.gil;

@@ -66,6 +66,10 @@ public:
 public Q_SLOTS:
     void startRun();
     void startCompare();
+    // Records a real program (a command line, e.g. "python3 my_job.py") with the same live
+    // view; false with the problem in `error` when it cannot start.
+    bool startRecording(const QStringList& command, QString* error);
+    void recordDialog();
     void cancelRun();
     void openSweep();
     bool exportPng(const QString& path, QSize size, QString* error);
@@ -131,6 +135,7 @@ private:
     QStackedWidget* m_stack = nullptr;
     CompareView* m_compareView = nullptr;
     QAction* m_compareAction = nullptr;
+    QAction* m_recordAction = nullptr;
     bool m_comparing = false;
     std::vector<RunConfig> m_compareQueue;
     std::vector<RunSnapshot> m_compareRuns;

@@ -43,7 +43,7 @@ ReplayBar::ReplayBar(QWidget* parent) : QWidget(parent)
     m_speed->setToolTip(tr("Replay speed: 1x is real time; slower with [, faster with ]"));
     m_time = new QLabel;
     m_time->setToolTip(tr("Playhead / length of the replay, in seconds of the recorded run"));
-    auto* close = button(tr("Leave replay"), tr("Leave the replay and show the whole run (Ctrl+Shift+R)"));
+    auto* close = button(tr("Leave replay"), tr("Leave the replay and show the whole run (F8)"));
     rows->addWidget(m_slider);
     rows->addLayout(layout);
     layout->addWidget(back);

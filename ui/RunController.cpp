@@ -25,6 +25,28 @@ bool RunController::start(const RunConfig& config, QString* error)
         return false;
     }
     m_run = std::move(run);
+    m_recording.reset();
+    ++m_job;
+    m_timer.start();
+    return true;
+}
+
+bool RunController::startRecording(const Recording::Options& options, QString* error)
+{
+    if (isRunning()) {
+        if (error)
+            *error = QStringLiteral("a run is already going: cancel it first");
+        return false;
+    }
+    auto recording = std::make_unique<Recording>();
+    std::string why;
+    if (!recording->start(options, &why)) {
+        if (error)
+            *error = QString::fromStdString(why);
+        return false;
+    }
+    m_recording = std::move(recording);
+    m_run.reset();
     ++m_job;
     m_timer.start();
     return true;
@@ -34,16 +56,19 @@ void RunController::cancel()
 {
     if (m_run)
         m_run->cancel();
+    if (m_recording)
+        m_recording->cancel();
 }
 
-bool RunController::isRunning() const { return m_run && !m_run->isFinished(); }
+bool RunController::isRunning() const { return (m_run && !m_run->isFinished()) || (m_recording && !m_recording->isFinished()); }
 
 void RunController::poll()
 {
-    if (!m_run)
+    if (!m_run && !m_recording)
         return;
-    const bool done = m_run->isFinished();
-    const RunSnapshot snapshot = m_run->snapshot(); // copies; the workers never wait for it
+    const bool done = m_run ? m_run->isFinished() : m_recording->isFinished();
+    // copies; the workers (or the sampler) never wait for it
+    const RunSnapshot snapshot = m_run ? m_run->snapshot() : m_recording->snapshot();
     Q_EMIT snapshotAvailable(m_job, snapshot);
     if (done) {
         m_timer.stop();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Engine.h"
+#include "record/Recording.h"
 
 #include <QObject>
 #include <QTimer>
@@ -20,6 +21,8 @@ public:
 
     // Starts a run; false with one sentence in `error` if it cannot start.
     bool start(const RunConfig& config, QString* error);
+    // Starts recording a real program (Linux); the same snapshots and signals as a run.
+    bool startRecording(const Recording::Options& options, QString* error);
     void cancel();
     bool isRunning() const;
     int job() const { return m_job; }
@@ -32,6 +35,7 @@ private:
     void poll();
 
     std::unique_ptr<Run> m_run;
+    std::unique_ptr<Recording> m_recording; // instead of m_run while a program is recorded
     QTimer m_timer;
     int m_job = 0;
 };

@@ -15,6 +15,11 @@ QColor StatePalette::color(State s)
     case State::Ipc: return QColor(230, 159, 0);      // orange
     case State::Queued: return QColor(190, 190, 190); // grey
     case State::LockWait: return QColor(210, 190, 20); // dark yellow
+    // A recorded program's states (the OS's view of its threads).
+    case State::Runnable: return QColor(230, 60, 60);   // red: wanted a core, had none
+    case State::Sleeping: return QColor(86, 180, 233);  // sky blue
+    case State::DiskWait: return QColor(120, 80, 20);   // brown
+    case State::Stopped: return QColor(60, 60, 60);     // dark grey
     }
     return Qt::black;
 }
@@ -29,14 +34,27 @@ QString StatePalette::label(State s)
     case State::Ipc: return QStringLiteral("sending data to/from a process");
     case State::Queued: return QStringLiteral("queued");
     case State::LockWait: return QStringLiteral("waiting for a lock");
+    case State::Runnable: return QStringLiteral("runnable, waiting for a core");
+    case State::Sleeping: return QStringLiteral("sleeping (waiting on I/O, a lock, a timer)");
+    case State::DiskWait: return QStringLiteral("disk wait (uninterruptible)");
+    case State::Stopped: return QStringLiteral("stopped");
     }
     return {};
 }
 
 const std::array<State, kStateCount>& StatePalette::drawOrder()
 {
-    static const std::array<State, kStateCount> order{State::Cpu, State::GilWait, State::IoWait, State::Spawn, State::Ipc, State::Queued, State::LockWait};
+    static const std::array<State, kStateCount> order{State::Cpu,      State::GilWait,  State::IoWait,   State::Spawn,   State::Ipc,     State::LockWait,
+                                                    State::Runnable, State::Sleeping, State::DiskWait, State::Stopped, State::Queued};
     return order;
+}
+
+bool StatePalette::inLegend(State s, bool recorded)
+{
+    const bool osState = s == State::Runnable || s == State::Sleeping || s == State::DiskWait || s == State::Stopped;
+    if (recorded)
+        return s == State::Cpu || osState;
+    return s != State::Queued && !osState;
 }
 
 QRgb TimelineModel::blendRgb(float totalPct, float runPct, QRgb idleColor)

@@ -19,6 +19,8 @@ struct StatePalette {
     static QColor color(State s);
     static QString label(State s);
     static const std::array<State, kStateCount>& drawOrder();
+    // Whether a legend lists `s`: a recorded program has the OS's states, a run the engine's.
+    static bool inLegend(State s, bool recorded);
 };
 
 // What the timeline draws, derived from a snapshot once per update, with no painting code,

@@ -206,7 +206,7 @@ void TimelinePlot::rebuildLayout()
     const bool gil = m_model.hasGilTrack();
     const bool lag = m_model.hasLagTrack();
     const int key = (gil ? 1 : 0) | (lag ? 2 : 0) | (m_titleText.isEmpty() ? 0 : 4) | (m_footerText.isEmpty() ? 0 : 8)
-                  | (m_legendVisible ? 16 : 0) | (m_coreLines ? 32 : 0);
+                  | (m_legendVisible ? 16 : 0) | (m_coreLines ? 32 : 0) | (m_model.run().record.active ? 64 : 0);
     if (key == m_layoutKey)
         return;
     m_layoutKey = key;
@@ -246,7 +246,8 @@ void TimelinePlot::rebuildLayout()
         return rect;
     };
     m_coresRect = addRect(m_coreLines ? QStringLiteral("cores\n(% busy)") : QStringLiteral("cores"), 2);
-    m_lanesRect = addRect(QStringLiteral("workers"), 5);
+    // A recorded program's lanes are its threads (and those of its child processes).
+    m_lanesRect = addRect(m_model.run().record.active ? QStringLiteral("threads") : QStringLiteral("workers"), 5);
     if (gil)
         m_gilRect = addRect(QStringLiteral("GIL"), 1);
     if (lag)
@@ -357,7 +358,7 @@ void TimelinePlot::addLegend(int row, const QFont& small)
         bars->addToLegend(m_legend);
     };
     for (State s : StatePalette::drawOrder()) {
-        if (s != State::Queued)
+        if (StatePalette::inLegend(s, m_model.run().record.active))
             legendSwatch(StatePalette::color(s), StatePalette::label(s));
     }
     legendSwatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));

@@ -10,6 +10,7 @@
 #include "Presets.h"
 #include "RunFile.h"
 #include "Sweep.h"
+#include "RecordCli.h"
 #include "Verdict.h"
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
@@ -105,6 +106,8 @@ Usage:
   concurrency-explorer demo    [--out DIR]                 a short comparison that writes its files
   concurrency-explorer open    FILE [--present] [--code]   the window on a saved run or comparison
   concurrency-explorer window  [--preset NAME] [--present] [--code]   the window on a preset
+  concurrency-explorer record  [--json F] [--png F] [--trace F] [--sample-ms MS] -- PROGRAM ARGS...
+                               run a real program and record its threads and processes (Linux)
   concurrency-explorer --help | --version
 
 Workload and model options:
@@ -121,11 +124,11 @@ void printUsage(std::ostream& os)
             left += "\n" + std::string(30, ' ');
         os << left << o.help << "\n";
     }
+    os << "  --no-gil                    The GIL off (to override a preset that turns it on)\n";
     os << R"(
 Files:
   --json FILE    the whole run (config, summary, tasks with phases, core samples); see docs/run-format.md
   --csv FILE     phases, core samples and loop lag, one row each
-  --no-gil       the GIL off (to override a preset that turns it on)
   --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
   --png FILE     the timeline (run) or the small multiples and speedups (compare), stamped
                  with the parameters and the machine; drawn offscreen, no display needed
@@ -142,6 +145,7 @@ Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments or a damaged file
 130 cancelled (Ctrl+C, SIGTERM, SIGHUP).
 The GIL is emulated: C++ has none; --gil runs CPython's switching algorithm around real threads.
 )";
+    os << recordHelp();
 }
 
 std::vector<std::string> split(const std::string& s, char sep)
@@ -731,6 +735,10 @@ int cmdList(const CliOptions& o)
             kernels.append(QString::fromUtf8(toString(k).data()));
         root[QStringLiteral("models")] = models;
         root[QStringLiteral("kernels")] = kernels;
+        QJsonArray waits;
+        for (IoKind w : {IoKind::Sleep, IoKind::File, IoKind::Net})
+            waits.append(QString::fromUtf8(toString(w).data()));
+        root[QStringLiteral("waits")] = waits;
         std::cout << QJsonDocument(root).toJson().toStdString();
     } else {
         std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
@@ -858,6 +866,14 @@ int main(int argc, char** argv, const Hooks& hooks)
 #if defined(SIGHUP)
     std::signal(SIGHUP, onInterrupt); // a closed terminal: cancel and keep what was recorded, as SIGTERM
 #endif
+    if (argc >= 2 && std::string(argv[1]) == "record")
+        return recordMain(argc, argv, hooks);
+    if (argc >= 2 && std::string(argv[1]) == "--man") { // hidden: the build writes the man page with it
+        std::ostringstream help;
+        printUsage(help);
+        std::cout << manPage(help.str(), QCoreApplication::applicationVersion().toStdString());
+        return kExitOk;
+    }
     const std::string exe = QCoreApplication::applicationFilePath().toStdString();
     try {
         if (argc >= 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
@@ -888,10 +904,10 @@ int main(int argc, char** argv, const Hooks& hooks)
         if (o.command == "render")
             return cmdRender(o);
         if (o.command.empty() && argc > 1)
-            usage("no command: options need one of run, compare, advise, sweep, render, list, serve, demo before them (see --help)");
+            usage("no command: options need one of run, compare, advise, sweep, render, record, list, serve, demo before them (see --help)");
         if (o.command == "demo" || o.command.empty())
             return cmdDemo(o, exe);
-        usage("unknown command '" + o.command + "' (commands: run, compare, advise, sweep, render, list, serve, demo)");
+        usage("unknown command '" + o.command + "' (commands: run, compare, advise, sweep, render, record, list, serve, demo, open, window)");
     } catch (const UsageError& e) {
         std::cerr << "concurrency-explorer: " << printable(e.message) << "\n";
         return kExitUsage;
