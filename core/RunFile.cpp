@@ -331,7 +331,10 @@ RunSnapshot readRun(const QJsonObject& o, const std::string& where)
         Reader::bad(Reader::at(where, "summary.tasks_not_run"), "does not match the tasks that did not run");
 
     const std::string lanePhasesAt = Reader::at(where, "lane_phases");
-    const QJsonArray lanePhases = Reader::array(o, "lane_phases", where, false, 2 * (qsizetype(run.lanes) + config.tasks) + 16);
+    // Under the GIL the event loop's thread records a CPU slice and a wait for the lock around
+    // every callback (timers included), so their count follows the run's length, not its tasks
+    // or lanes: like a task's phases, it is bounded by the file's size.
+    const QJsonArray lanePhases = Reader::array(o, "lane_phases", where, false, std::numeric_limits<int>::max());
     for (qsizetype i = 0; i < lanePhases.size(); ++i) {
         const std::string at = Reader::at(lanePhasesAt, i);
         const QJsonObject po = Reader::element(lanePhases, i, lanePhasesAt);
