@@ -411,10 +411,11 @@ RunSnapshot readRun(const QJsonObject& o, const std::string& where)
         Reader::bad(Reader::at(where, "summary.tasks_not_run"), "does not match the tasks that did not run");
 
     const std::string lanePhasesAt = Reader::at(where, "lane_phases");
-    // A recording's lanes change state at most once per sample (one per millisecond at most).
-    const qsizetype maxLanePhases = recording ? qsizetype(std::min(double(run.lanes) * (double(endNs) / 1e6 + 2), 1e9))
-                                              : 2 * (qsizetype(run.lanes) + config.tasks) + 16;
-    const QJsonArray lanePhases = Reader::array(o, "lane_phases", where, false, maxLanePhases);
+    // Under the GIL the event loop's thread records a CPU slice and a wait for the lock around
+    // every callback (timers included), so their count follows the run's length, not its tasks
+    // or lanes: like a task's phases, it is bounded by the file's size. So is a recording's
+    // (a lane changes state at most once per sample).
+    const QJsonArray lanePhases = Reader::array(o, "lane_phases", where, false, std::numeric_limits<int>::max());
     for (qsizetype i = 0; i < lanePhases.size(); ++i) {
         const std::string at = Reader::at(lanePhasesAt, i);
         const QJsonObject po = Reader::element(lanePhases, i, lanePhasesAt);

@@ -76,6 +76,29 @@ private Q_SLOTS:
         QCOMPARE(back.size(), std::size_t(2));
     }
 
+    // Under the GIL an event loop's thread records a slice around every callback on its own
+    // lane: many more lane phases than lanes or tasks. Such a file must open again.
+    void manyLanePhasesRoundTrip()
+    {
+        RunSnapshot run = m_run;
+        const std::int64_t end = std::max<std::int64_t>(run.elapsedNs, 1000);
+        const int extra = 50 * (run.lanes + run.config.tasks) + 100;
+        for (int i = 0; i < extra; ++i) {
+            PhaseRecord p;
+            p.task = -1;
+            p.lane = 0;
+            p.startNs = end * i / (extra + 1);
+            p.endNs = end * (i + 1) / (extra + 1);
+            p.state = i % 2 ? State::GilWait : State::Cpu;
+            run.phases.push_back(p);
+        }
+        std::string error;
+        QVERIFY2(writeRunJson(path("lane-phases.json"), run, &error), error.c_str());
+        std::vector<RunSnapshot> back;
+        QVERIFY2(readRunsJson(path("lane-phases.json"), back, &error), error.c_str());
+        QCOMPARE(back.front().phases.size(), run.phases.size());
+    }
+
     void damagedFilesAreRefusedWithAReason()
     {
         const QByteArray good = [&] {

@@ -160,8 +160,12 @@ void CompareView::fitSpeedupFonts()
         axis->setTickLabelFont(small);
         axis->setLabelFont(small);
     }
+    // The caption under the bars (two lines, see fillSpeedupPlot).
+    auto* layout = m_speedups->plotLayout();
+    if (auto* caption = layout->hasElement(1, 0) ? qobject_cast<QCPTextElement*>(layout->element(1, 0)) : nullptr)
+        caption->setFont(small);
     const int line = QFontInfo(small).pixelSize();
-    m_speedups->setMinimumHeight(std::max(150, static_cast<int>(m_runs.size()) * line * 2 + 4 * line));
+    m_speedups->setMinimumHeight(std::max(150, static_cast<int>(m_runs.size()) * line * 2 + 5 * line));
     m_speedups->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -2,6 +2,7 @@
 
 #include <QFontInfo>
 #include <QFontMetricsF>
+#include <QStringList>
 
 #include <algorithm>
 #include <cmath>
@@ -64,12 +65,38 @@ FlowchartLayout layoutAt(const Flowchart& chart, const Advice* advice, int known
     l.titleFont = l.boxFont;
     l.titleFont.setBold(true);
     const double line = QFontMetricsF(l.boxFont).height();
-    const double indent = std::round(line * 1.4);
     const double padX = std::round(line * 0.45), padY = std::round(line * 0.3);
     l.padX = padX;
     l.padY = padY;
     const double gap = std::round(line * 0.45);
     const double maxWidth = line * 26; // a box wider than this reads as a banner
+    const std::vector<Visit> order = preorder(chart);
+
+    // Word wrap cannot break a word: each row needs room for its longest word. The indent
+    // shrinks (down to a width where the trunks still clear the boxes) before a deep row's
+    // word would stick out; if even that is too little, the fonts shrink (wordsFit = false).
+    const QFontMetricsF boxMetrics(l.boxFont), labelMetrics(l.labelFont);
+    auto widestWord = [](const QFontMetricsF& fm, const QString& text) {
+        double w = 0;
+        for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts))
+            w = std::max(w, fm.horizontalAdvance(word));
+        return std::ceil(w) + 1;
+    };
+    std::vector<double> need(order.size());
+    double indent = std::round(line * 1.4);
+    const double minIndent = std::round(line * 0.7);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const Visit& v = order[i];
+        need[i] = std::max({line * 4, widestWord(boxMetrics, QString::fromStdString(v.node->label)) + 2 * padX,
+                            v.edge ? widestWord(labelMetrics, QString::fromStdString(v.edge->label)) : 0.0});
+        if (v.depth > 0)
+            indent = std::min(indent, std::floor((area.width() - need[i]) / v.depth));
+    }
+    indent = std::max(indent, minIndent);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (order[i].depth * indent + need[i] > area.width() + 0.5)
+            l.wordsFit = false;
+    }
 
     // The path's steps known so far: which edges carry their measured reason.
     std::map<std::pair<std::string, std::string>, std::string> reasons;
@@ -87,9 +114,10 @@ FlowchartLayout layoutAt(const Flowchart& chart, const Advice* advice, int known
     l.titleWrapWidth = area.width();
     y += t.height() + gap;
 
-    for (const Visit& v : preorder(chart)) {
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const Visit& v = order[i];
         const double x = area.left() + v.depth * indent;
-        const double w = std::max(line * 4, std::min(area.right() - x, maxWidth));
+        const double w = std::max(need[i], std::min(area.right() - x, maxWidth));
         if (v.edge) {
             QString text = QString::fromStdString(v.edge->label);
             const auto r = reasons.find({v.edge->from, v.edge->to});
@@ -108,7 +136,7 @@ FlowchartLayout layoutAt(const Flowchart& chart, const Advice* advice, int known
     }
     // Lines: from the parent's trunk (half an indent right of its left edge) down to the
     // child's middle, then across into it.
-    for (const Visit& v : preorder(chart)) {
+    for (const Visit& v : order) {
         if (!v.edge)
             continue;
         const auto* parent = l.box(v.edge->from);
@@ -134,7 +162,7 @@ FlowchartLayout FlowchartLayout::compute(const Flowchart& chart, const Advice* a
     const double minScale = labelPx >= 18 ? std::max(kMinFontScale, 18.0 / labelPx) : kMinFontScale;
     for (double scale = 1.0; scale >= minScale - 1e-9; scale -= 0.05) {
         l = layoutAt(chart, advice, knownSteps, area, font, scale);
-        if (l.fits)
+        if (l.fits && l.wordsFit)
             break;
     }
     return l;

@@ -57,6 +57,7 @@ struct FlowchartLayout {
     double padY = 0;
     double bottom = 0;  // the lowest point used
     bool fits = true;   // everything inside the area
+    bool wordsFit = true; // every word fits the width of its row (else it sticks out)
 
     static constexpr double kMinFontScale = 0.8;
     static constexpr int kTextFlags = Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap;

@@ -682,6 +682,9 @@ bool MainWindow::openRun(const QString& path, QString* error)
         return false;
     }
     stopReplay();
+    // The form beside the picture describes it: the preset the file was recorded from, if any.
+    if (!file.runs.front().config.preset.empty())
+        m_form->selectPreset(QString::fromStdString(file.runs.front().config.preset));
     if (file.comparison) {
         // The advice saved with the comparison is shown as it was, and judged again here.
         m_compareRuns = std::move(file.runs);

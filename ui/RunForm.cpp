@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QStyledItemDelegate>
 #include <QVBoxLayout>
 
 namespace ce::ui {
@@ -15,6 +16,29 @@ namespace ce::ui {
 namespace {
 // Testing aids of the command line that have no place in the window.
 bool hiddenOption(const std::string& name) { return name == "crash-task"; }
+
+// The default delegate sizes a wrapped row at a width a few pixels wider than the one it
+// paints at, so a title that only just wraps lost its last line. This one measures the
+// title a little narrower than the row is drawn, so every line of it always has room.
+class WrappingTitleDelegate : public QStyledItemDelegate {
+public:
+    WrappingTitleDelegate(QListView* view) : QStyledItemDelegate(view), m_view(view) {}
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        QSize size = QStyledItemDelegate::sizeHint(option, index);
+        const int width = m_view->viewport()->width();
+        const QFontMetrics fm(option.font);
+        const QString text = index.data(Qt::DisplayRole).toString();
+        const int textHeight = fm.boundingRect(QRect(0, 0, std::max(1, width - 12), 100000), Qt::TextWordWrap, text).height();
+        size.setWidth(std::min(size.width(), width));
+        size.setHeight(std::max(size.height(), textHeight + fm.height() / 2));
+        return size;
+    }
+
+private:
+    QListView* m_view;
+};
 } // namespace
 
 RunForm::RunForm(QWidget* parent) : QWidget(parent)
@@ -28,6 +52,7 @@ RunForm::RunForm(QWidget* parent) : QWidget(parent)
     m_presets->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_presets->setResizeMode(QListView::Adjust);
     m_presets->setUniformItemSizes(false);
+    m_presets->setItemDelegate(new WrappingTitleDelegate(m_presets));
     m_presets->setMinimumHeight(150);
     m_presets->setMaximumHeight(300);
     for (const Preset& p : presets()) {

@@ -1,5 +1,7 @@
 #include "TimelinePlot.h"
 
+#include <QFontMetricsF>
+
 #include <QFontInfo>
 #include <QToolTip>
 
@@ -194,6 +196,28 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
             const double line = QFontMetricsF(axis->tickLabelFont()).height();
             if (auto ticker = qSharedPointerDynamicCast<QCPAxisTickerFixed>(axis->ticker()))
                 ticker->setTickCount(std::max(2, static_cast<int>(r->height() / line)));
+        }
+    });
+    // The lag track is short (shorter still in a comparison, with projector-sized text): only
+    // as many tick labels as fit its height, once it is known. With room for one or two, they
+    // name the worst lag, the number a lecturer points at.
+    connect(this, &QCustomPlot::afterLayout, this, [this] {
+        if (!m_lagRect || !m_lag)
+            return;
+        QCPAxis* axis = m_lagRect->axis(QCPAxis::atLeft);
+        const double labelHeight = QFontMetricsF(axis->tickLabelFont()).height();
+        const int labels = std::clamp(1 + static_cast<int>(m_lagRect->height() / (1.5 * labelHeight)), 1, 5);
+        axis->setSubTicks(false);
+        if (labels <= 2) {
+            QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+            if (labels == 2)
+                ticker->addTick(0, QStringLiteral("0"));
+            ticker->addTick(m_lagWorst, QString::number(m_lagWorst, 'f', 0));
+            axis->setTicker(ticker);
+        } else {
+            QSharedPointer<QCPAxisTicker> ticker(new QCPAxisTicker);
+            ticker->setTickCount(labels - 1);
+            axis->setTicker(ticker);
         }
     });
     rebuildLayout();
@@ -442,6 +466,7 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
         }
         m_lag->setData(keys, values, true);
         m_lagRect->axis(QCPAxis::atLeft)->setRange(0, worst * 1.1);
+        m_lagWorst = worst;
     }
     const bool idle = showingPlaceholder();
     for (QCPAxisRect* r : axisRects()) {

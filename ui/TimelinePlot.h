@@ -80,6 +80,7 @@ private:
     PhaseLanes* m_lanes = nullptr;
     PhaseLanes* m_gil = nullptr;
     QCPGraph* m_lag = nullptr;
+    double m_lagWorst = 1; // ms: the lag track's highest tick
     QCPMarginGroup* m_margins = nullptr;
     double m_fixedRange = 0;
     bool m_followRun = true;

@@ -1,6 +1,8 @@
 // The `record` command: run a real program and record its threads and processes.
 #include "RecordCli.h"
 
+#include <QFileInfo>
+
 #include "Export.h"
 #include "record/Recording.h"
 
@@ -217,12 +219,13 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
         problem = Recording::checkCommand(a.command, nullptr);
     if (problem.empty() && !a.figures.empty() && !hooks.writeFigure)
         problem = "--png, --svg and --pdf need the desktop build (this one has no figure export)";
-    for (const QString& path : std::vector<QString>{a.json, a.csv, a.trace}) {
+    std::vector<QString> outputs{a.json, a.csv, a.trace};
+    outputs.insert(outputs.end(), a.figures.begin(), a.figures.end());
+    for (const QString& path : outputs) {
+        // The recorded program shares this terminal's standard output: files only.
+        if (problem.empty() && path == QLatin1String("-"))
+            problem = "record: outputs must be files (the recorded program writes to standard output), not -";
         if (problem.empty() && !path.isNull())
-            problem = checkWritable(path);
-    }
-    for (const QString& path : a.figures) {
-        if (problem.empty())
             problem = checkWritable(path);
     }
     if (!problem.empty()) {
@@ -289,7 +292,7 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
     if (!a.trace.isNull())
         report(writeTrace(a.trace, {r}, &error), a.trace);
     for (const QString& path : a.figures)
-        report(hooks.writeFigure({r}, nullptr, path, a.size, &error), path);
+        report(hooks.writeFigure({r}, nullptr, FigureTarget{path, QFileInfo(path).suffix().toLower(), a.size, 1.0}, &error), path);
     if (r.status == RunStatus::Cancelled)
         return 130;
     if (!filesOk || r.status != RunStatus::Completed)
