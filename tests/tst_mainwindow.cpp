@@ -445,7 +445,9 @@ private Q_SLOTS:
         const RunSnapshot& r = w.lastRun();
         QVERIFY(r.record.active);
         QVERIFY2(r.status == RunStatus::Completed, toString(r.status).data());
-        QCOMPARE(r.lanes, 3);
+        // The helper's 3 threads; a sanitizer runtime may add a thread of its own at exit
+        // (LeakSanitizer's tracer), which the OS rightly shows.
+        QVERIFY2(r.lanes >= 3 && r.lanes <= 4, qPrintable(QString::number(r.lanes)));
         QVERIFY(!w.flowchart()->highlightedPath().empty());
         QVERIFY(!w.startRecording({QStringLiteral("/no/such/program")}, &error));
         QVERIFY(error.contains(QStringLiteral("does not exist")));
