@@ -499,19 +499,20 @@ std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base
     return out;
 }
 
-int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnapshot>* keep = nullptr)
+int cmdCompare(const CliOptions& o, const std::string& exe)
 {
     const RunConfig base = buildConfig(o, exe);
-    const std::vector<RunConfig> configs = compareConfigs(o, base);
+    ComparisonSession session(compareConfigs(o, base));
     checkOutputs(o);
-    std::vector<RunSnapshot> runs;
-    for (const auto& c : configs) {
-        if (g_interrupted.load())
+    while (const RunConfig* c = session.next()) {
+        if (g_interrupted.load()) {
+            session.cancel();
             break;
-        runs.push_back(execute(c, o.quiet, describeModel(withDefaults(c))));
+        }
+        session.record(execute(*c, o.quiet, describeModel(withDefaults(*c))));
     }
-    // Speedup against the sequential run, when there is one.
-    const double sequential = applyBaselines(runs);
+    std::vector<RunSnapshot>& runs = session.runs();
+    const ComparisonConclusion conclusion = concludeComparison(runs);
 
     std::cout << "Workload: " << describeWorkload(base) << "\n\n";
     std::printf("%-44s %10s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "latency", "speedup", "effic", "busy", "gil-wait",
@@ -526,39 +527,16 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         for (const auto& e : r.errors)
             std::printf("    error: %s\n", e.c_str());
     }
-    if (sequential <= 0)
+    if (conclusion.sequentialS <= 0)
         std::cout << "(no sequential run in this comparison: speedup and efficiency are left at 0)\n";
     std::fflush(stdout);
 
-    Advice advice;
-    if (!runs.empty()) {
-        // Measure the workload's CPU share from the run least disturbed by contention.
-        const RunSnapshot* measured = &runs.front();
-        for (const auto& r : runs) {
-            if (r.config.model == Model::Sequential)
-                measured = &r;
-        }
-        WorkloadMeasure m = measureFromRun(*measured);
-        m.gil = base.gil || o.withAndWithoutGil;
-        for (const auto& r : runs) {
-            // The loop's lag with CPU parts on threads under the GIL: what offloading to
-            // processes avoids.
-            if (r.config.model == Model::EventLoop && r.config.gil && r.config.offload > 0 && r.config.offloadTo == OffloadTarget::Threads) {
-                m.onEventLoop = true;
-                m.maxLoopLagMs = r.summary.maxLoopLagMs;
-                m.lagSource = "with the CPU parts offloaded to threads";
-            }
-        }
-        m.releasesGil = base.releasesGil;
-        measureTaskCost(m, runs);
-        advice = advise(m);
+    if (conclusion.concluded()) {
         std::cout << "\n";
-        printAdvice(advice);
-        std::cout << judge(runs, advice, m.gil).text << "\n";
+        printAdvice(conclusion.advice);
+        std::cout << conclusion.verdict.text << "\n";
     }
-    const bool filesOk = writeOutputs(o, runs, &advice);
-    if (keep)
-        *keep = runs;
+    const bool filesOk = writeOutputs(o, runs, &conclusion.advice);
     return exitCodeFor(runs, filesOk);
 }
 
