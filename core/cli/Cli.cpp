@@ -830,7 +830,7 @@ int main(int argc, char** argv, const Hooks& hooks)
     if (!QCoreApplication::instance())
         ownApp = std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("concurrency-explorer"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
 #if defined(SIGHUP)
@@ -839,7 +839,7 @@ int main(int argc, char** argv, const Hooks& hooks)
     const std::string exe = QCoreApplication::applicationFilePath().toStdString();
     try {
         if (argc >= 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
-            std::cout << "concurrency-explorer 0.1.0\n";
+            std::cout << "concurrency-explorer " CE_VERSION "\n";
             return kExitOk;
         }
         if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help")) {
