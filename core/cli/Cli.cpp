@@ -481,7 +481,7 @@ std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base
     for (const auto& name : o.models) {
         const auto m = modelFromString(name);
         if (!m)
-            usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+            usage("--models: '" + name + "' is not one of " + modelNames());
         request.models.push_back(*m);
     }
     if (request.models.empty()) {
@@ -625,7 +625,7 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
     for (const auto& name : modelNames) {
         const auto m = modelFromString(name);
         if (!m)
-            usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+            usage("--models: '" + name + "' is not one of " + ce::modelNames());
         sweep.models.push_back(*m);
     }
     for (const auto& w : split(workersText, ',')) {
@@ -714,10 +714,10 @@ int cmdList(const CliOptions& o)
         std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
         for (const auto& p : all)
             std::cout << "  " << p.name << "\n      " << p.title << "\n";
-        std::cout << "\nModels:  sequential, threads, tbb, processes, eventloop\nKernels:";
+        std::cout << "\nModels:  " << modelNames() << "\nKernels:";
         for (Kernel k : allKernels())
             std::cout << " " << toString(k) << " (" << kernelInfo(k).unit << ")" << (k == Kernel::Sha256 ? "\n" : ";");
-        std::cout << "Waits:   sleep, file, net\n";
+        std::cout << "Waits:   " << ioNames() << "\n";
     }
     for (const auto& e : errors)
         std::cerr << "concurrency-explorer: " << e << "\n";
