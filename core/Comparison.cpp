@@ -93,4 +93,64 @@ double applyBaselines(std::vector<RunSnapshot>& runs)
     return sequential;
 }
 
+ComparisonSession::ComparisonSession(std::vector<RunConfig> configs) : m_configs(std::move(configs)) {}
+
+const RunConfig* ComparisonSession::next() const
+{
+    if (m_cancelled || m_runs.size() >= m_configs.size())
+        return nullptr;
+    return &m_configs[m_runs.size()];
+}
+
+void ComparisonSession::record(RunSnapshot finished)
+{
+    if (finished.status == RunStatus::Cancelled)
+        m_cancelled = true;
+    m_runs.push_back(std::move(finished));
+}
+
+void ComparisonSession::cancel() { m_cancelled = true; }
+
+int measuredRunIndex(const std::vector<RunSnapshot>& runs)
+{
+    if (runs.empty())
+        return -1;
+    int index = 0;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (runs[i].config.model == Model::Sequential && runs[i].status == RunStatus::Completed)
+            index = static_cast<int>(i);
+    }
+    return index;
+}
+
+bool comparisonUnderGil(const std::vector<RunSnapshot>& runs)
+{
+    return std::any_of(runs.begin(), runs.end(), [](const RunSnapshot& r) { return r.config.gil; });
+}
+
+ComparisonConclusion concludeComparison(std::vector<RunSnapshot>& runs)
+{
+    ComparisonConclusion c;
+    c.sequentialS = applyBaselines(runs);
+    c.measuredRun = measuredRunIndex(runs);
+    if (c.measuredRun < 0)
+        return c;
+    WorkloadMeasure& m = c.measure;
+    m = measureFromRun(runs[static_cast<std::size_t>(c.measuredRun)]);
+    m.gil = comparisonUnderGil(runs);
+    for (const auto& r : runs) {
+        // The loop's lag with CPU parts on threads under the GIL: what offloading to
+        // processes avoids.
+        if (r.config.model == Model::EventLoop && r.config.gil && r.config.offload > 0 && r.config.offloadTo == OffloadTarget::Threads) {
+            m.onEventLoop = true;
+            m.maxLoopLagMs = r.summary.maxLoopLagMs;
+            m.lagSource = "with the CPU parts offloaded to threads";
+        }
+    }
+    measureTaskCost(m, runs);
+    c.advice = advise(m);
+    c.verdict = judge(runs, c.advice, m.gil);
+    return c;
+}
+
 } // namespace ce

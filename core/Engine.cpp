@@ -104,7 +104,7 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
     // (for CPU work: a core each; for waits: one wait each, overlapped).
     int usable = 1;
     if (config.model == Model::EventLoop)
-        usable = config.offload > 0 ? config.offload : (config.workers == 0 ? config.tasks : std::min(config.workers, config.tasks));
+        usable = config.offload > 0 ? config.offload : busyWorkers(config);
     else if (config.model != Model::Sequential)
         usable = config.spawnPerTask && config.model == Model::Threads ? config.tasks : std::min(std::max(1, config.workers), config.tasks);
     if (config.model == Model::EventLoop && config.offload == 0 && config.awaitMode == AwaitMode::Gather)
@@ -251,9 +251,9 @@ std::string checkMachineLimits(const RunConfig& c, std::int64_t fileLimit, std::
         if (c.model == Model::Sequential)
             inFlight = 1;
         else if (c.model == Model::EventLoop)
-            inFlight = c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
+            inFlight = busyWorkers(c);
         else if (!(c.model == Model::Threads && c.spawnPerTask))
-            inFlight = std::min(c.workers, c.tasks);
+            inFlight = busyWorkers(c);
         if (c.awaitMode == AwaitMode::Gather)
             inFlight *= c.rounds; // every gathered wait is a connection of its own
         const bool waits = c.workload != WorkloadKind::Cpu;

@@ -79,22 +79,22 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
     if (name == "workload") {
         const auto v = workloadFromString(value);
         if (!v)
-            return bad(name, value, "one of cpu, io, mixed, convoy, counter");
+            return bad(name, value, "one of " + workloadNames());
         c.workload = *v;
     } else if (name == "kernel") {
         const auto v = kernelFromString(value);
         if (!v)
-            return bad(name, value, "one of spin, sumsq, primes, mandelbrot, sha256");
+            return bad(name, value, "one of " + kernelNames());
         c.kernel = *v;
     } else if (name == "io") {
         const auto v = ioFromString(value);
         if (!v)
-            return bad(name, value, "one of sleep, file, net");
+            return bad(name, value, "one of " + ioNames());
         c.io = *v;
     } else if (name == "model") {
         const auto v = modelFromString(value);
         if (!v)
-            return bad(name, value, "one of sequential, threads, tbb, processes, eventloop");
+            return bad(name, value, "one of " + modelNames());
         c.model = *v;
     } else if (name == "tasks" || name == "rounds" || name == "offload" || name == "crash-task") {
         long long v = 0;

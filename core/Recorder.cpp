@@ -6,17 +6,6 @@
 
 namespace ce {
 
-std::string_view toString(RunStatus s)
-{
-    switch (s) {
-    case RunStatus::Running: return "running";
-    case RunStatus::Completed: return "completed";
-    case RunStatus::Cancelled: return "cancelled";
-    case RunStatus::Failed: return "failed";
-    }
-    return "unknown";
-}
-
 Recorder::Recorder(int lanes, int tasks, std::int64_t startNs)
     : m_startNs(startNs)
     , m_taskCount(tasks)

@@ -5,6 +5,12 @@
 #include <algorithm>
 
 namespace ce {
+namespace {
+// A CPU part runs in slices of about 50 us: between slices it checks for cancel and the
+// emulated GIL's drop request. Short enough that a 5 ms switch interval is honoured closely,
+// long enough that the checks cost nothing measurable.
+constexpr double kSliceMs = 0.05;
+} // namespace
 
 WorkSizes computeWorkSizes(const RunConfig& c)
 {
@@ -12,7 +18,7 @@ WorkSizes computeWorkSizes(const RunConfig& c)
     const bool needsCpu = c.workload != WorkloadKind::Io && c.workload != WorkloadKind::Counter;
     if (needsCpu) {
         s.cpuUnits = c.iterations > 0 ? c.iterations : unitsForMs(c.kernel, c.taskMs);
-        s.sliceUnits = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(unitsPerMs(c.kernel) * 0.05));
+        s.sliceUnits = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(unitsPerMs(c.kernel) * kSliceMs));
     }
     return s;
 }

@@ -15,6 +15,18 @@ std::optional<E> lookup(const std::array<std::string_view, N>& names, std::strin
     return std::nullopt;
 }
 
+template <std::size_t N>
+std::string join(const std::array<std::string_view, N>& names, std::string_view separator)
+{
+    std::string out;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (i > 0)
+            out += separator;
+        out += names[i];
+    }
+    return out;
+}
+
 constexpr std::array<std::string_view, 5> kModelNames{"sequential", "threads", "tbb", "processes", "eventloop"};
 constexpr std::array<std::string_view, 5> kWorkloadNames{"cpu", "io", "mixed", "convoy", "counter"};
 constexpr std::array<std::string_view, 5> kKernelNames{"spin", "sumsq", "primes", "mandelbrot", "sha256"};
@@ -35,6 +47,11 @@ std::string_view toString(State s) { return kStateNames[static_cast<std::size_t>
 std::string_view toString(TaskStatus s) { return kStatusNames[static_cast<std::size_t>(s)]; }
 std::string_view toString(LockKind k) { return kLockNames[static_cast<std::size_t>(k)]; }
 std::string_view toString(AwaitMode a) { return kAwaitNames[static_cast<std::size_t>(a)]; }
+
+std::string modelNames(std::string_view separator) { return join(kModelNames, separator); }
+std::string workloadNames(std::string_view separator) { return join(kWorkloadNames, separator); }
+std::string kernelNames(std::string_view separator) { return join(kKernelNames, separator); }
+std::string ioNames(std::string_view separator) { return join(kIoNames, separator); }
 
 std::optional<Model> modelFromString(std::string_view s) { return lookup<Model>(kModelNames, s); }
 std::optional<WorkloadKind> workloadFromString(std::string_view s) { return lookup<WorkloadKind>(kWorkloadNames, s); }

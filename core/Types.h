@@ -37,6 +37,13 @@ std::string_view toString(TaskStatus s);
 std::string_view toString(LockKind k);
 std::string_view toString(AwaitMode a);
 
+// Every name of the enum in declaration order, joined by `separator`: for help text and
+// error messages, so that they list exactly what the parsers accept.
+std::string modelNames(std::string_view separator = ", ");
+std::string workloadNames(std::string_view separator = ", ");
+std::string kernelNames(std::string_view separator = ", ");
+std::string ioNames(std::string_view separator = ", ");
+
 std::optional<Model> modelFromString(std::string_view s);
 std::optional<WorkloadKind> workloadFromString(std::string_view s);
 std::optional<Kernel> kernelFromString(std::string_view s);

@@ -12,6 +12,16 @@ std::string seconds(double s)
     return buf;
 }
 
+// Why the recommended run lost, first cause that applies. Each share is of the run's
+// worker-time (makespan times workers), so it reads the same for 2 workers or 16.
+// A quarter of the workers' time queued for the GIL: the lock, not the work, set the pace.
+constexpr double kGilWaitShare = 0.25;
+// A fifth of the time starting processes and moving data: tasks too small for processes.
+constexpr double kSpawnIpcShare = 0.2;
+// A loop stuck this long is visibly unresponsive (asyncio's debug mode warns from 100 ms;
+// half of that already shows as a stutter in a UI or a slow request).
+constexpr double kBlockedLoopMs = 50;
+
 bool matchesRecommendation(Model run, Model recommended)
 {
     // "Threads or TBB tasks" is one answer of the chart.
@@ -25,12 +35,12 @@ std::string why(const RunSnapshot& rec, const RunSnapshot& fast)
     const Summary& s = rec.summary;
     const std::string name = describeModel(rec.config);
     const int workers = std::max(1, rec.lanes);
-    if (s.gilWaitS > 0.25 * s.makespanS * workers)
+    if (s.gilWaitS > kGilWaitShare * s.makespanS * workers)
         return name + " waited " + seconds(s.gilWaitS) + " for the GIL in all";
-    if ((s.spawnS + s.ipcS) / workers > 0.2 * s.makespanS)
+    if ((s.spawnS + s.ipcS) / workers > kSpawnIpcShare * s.makespanS)
         return "starting worker processes and moving data cost " + name + " " + seconds(s.spawnS + s.ipcS)
              + " summed over its workers: the tasks are too small for processes";
-    if (s.maxLoopLagMs > 50)
+    if (s.maxLoopLagMs > kBlockedLoopMs)
         return "CPU work blocked " + name + "'s loop for up to " + std::to_string(static_cast<int>(s.maxLoopLagMs)) + " ms";
     if (rec.config.model == Model::Threads && rec.config.workload != WorkloadKind::Cpu && !rec.config.spawnPerTask
         && rec.config.workers < rec.config.tasks)

@@ -339,6 +339,27 @@ private Q_SLOTS:
         QVERIFY(ce::test::eventuallyNoChildren());
     }
 
+    // An event loop's offload worker that goes silent is killed after the same deadline as a
+    // lane's: the run fails that task and ends, instead of waiting for it forever.
+    void silentOffloadWorkerIsKilledAfterItsDeadline()
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("CE_WORKER_FAULT"), QStringLiteral("silent@3"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(CE_EXECUTABLE),
+                {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("eventloop"), QStringLiteral("--workload"), QStringLiteral("mixed"),
+                 QStringLiteral("--offload"), QStringLiteral("2"), QStringLiteral("--offload-to"), QStringLiteral("processes"),
+                 QStringLiteral("--task-ms"), QStringLiteral("5"), QStringLiteral("--wait-ms"), QStringLiteral("10"), QStringLiteral("--tasks"),
+                 QStringLiteral("8"), QStringLiteral("--worker-timeout-s"), QStringLiteral("1"), QStringLiteral("--quiet")});
+        QVERIFY(p.waitForFinished(120000));
+        const QByteArray out = p.readAllStandardOutput() + p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 1); // a task failed
+        QVERIFY2(out.contains("stopped responding") && out.contains("and was killed"), out.constData());
+        QVERIFY(ce::test::eventuallyNoChildren());
+    }
+
     // The run reserves the descriptors it will use, not a fixed 256.
     void openFileCheckReservesWhatTheRunUses()
     {

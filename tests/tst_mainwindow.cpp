@@ -263,6 +263,16 @@ private Q_SLOTS:
         QCOMPARE(w.compareView()->plots(), 3);
         QCOMPARE(w.lastComparison().size(), std::size_t(3));
         QVERIFY(!w.flowchart()->highlightedPath().empty());
+        // Switching the theme keeps the verdict and recolours the small multiples already drawn.
+        w.resize(1300, 800);
+        w.show();
+        const QString header = w.compareView()->headerText();
+        QVERIFY(header.contains(QStringLiteral("flowchart")));
+        w.setTheme(Theme::dark());
+        QCOMPARE(w.compareView()->headerText(), header);
+        QVERIFY(qGray(w.compareView()->plot(0)->grab().toImage().pixel(3, 3)) < 80);
+        w.setTheme(Theme::light());
+        QVERIFY(qGray(w.compareView()->plot(0)->grab().toImage().pixel(3, 3)) > 240);
         const QString again = dir.filePath(QStringLiteral("again.json"));
         QVERIFY2(w.saveRun(again, &error), qPrintable(error));
         RunFile back;

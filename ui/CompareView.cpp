@@ -57,6 +57,16 @@ void CompareView::clear()
     m_header->setText(tr("Comparing: the models run one after another…") + legendHtml());
 }
 
+void CompareView::setTheme(const Theme& theme)
+{
+    for (auto* p : m_plots)
+        p->setTheme(theme);
+    styleCustomPlot(*m_speedups, theme);
+    m_speedups->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString CompareView::headerText() const { return m_header->text(); }
+
 QString CompareView::legendHtml()
 {
     QString html = QStringLiteral("<br>");

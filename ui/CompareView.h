@@ -14,6 +14,7 @@ class QVBoxLayout;
 namespace ce::ui {
 
 class TimelinePlot;
+struct Theme;
 
 // A comparison: the runs' timelines as small multiples on one time scale, the speedups
 // against sequential with this machine's ideal, and whether the flowchart's choice won.
@@ -27,6 +28,8 @@ public:
     // All runs done: speedups and the verdict.
     void finish(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& verdict);
     void clear();
+    // Redraws every small multiple and the speedup chart in `theme` (QCustomPlot ignores the palette).
+    void setTheme(const Theme& theme);
     int plots() const { return static_cast<int>(m_plots.size()); }
     TimelinePlot* plot(int index) const { return m_plots.at(static_cast<std::size_t>(index)); }
     // Replay: every run revealed up to `seconds` on the shared time axis; a run's makespan,
@@ -36,6 +39,7 @@ public:
     // The audience's guess against the measurement (empty: none), shown with the verdict.
     void setPrediction(const QString& text);
     bool verdictShown() const { return m_verdictShown; }
+    QString headerText() const;
 
 Q_SIGNALS:
     // A drag on any run's tracks during a replay: where the playhead should go.

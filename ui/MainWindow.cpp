@@ -344,16 +344,18 @@ void MainWindow::startCompare()
     else
         request.withAndWithoutGil = true;   // every model, with and without the GIL
     std::string why;
-    m_compareQueue = comparisonConfigs(request, &why);
-    if (m_compareQueue.empty()) {
+    std::vector<RunConfig> configs = comparisonConfigs(request, &why);
+    if (configs.empty()) {
         m_problem->setText(QString::fromStdString(why));
         return;
     }
+    m_session = ComparisonSession(std::move(configs));
     if (m_predictAction->isChecked() && !askPrediction())
         return; // the audience's guess was cancelled: no comparison
     stopReplay();
     m_compareRuns.clear();
     m_compareHasAdvice = false;
+    m_compareVerdict.clear();
     m_comparing = true;
     m_compareView->clear();
     if (m_prediction.valid()) {
@@ -371,10 +373,10 @@ void MainWindow::startCompare()
 
 bool MainWindow::startNextCompareRun()
 {
-    const std::size_t i = m_compareRuns.size();
-    if (i >= m_compareQueue.size())
+    const RunConfig* next = m_session.next();
+    if (!next)
         return false;
-    RunConfig c = m_compareQueue[i];
+    RunConfig c = *next;
     c.workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
     QString problem;
     if (!m_controller->start(c, &problem)) {
@@ -383,32 +385,23 @@ bool MainWindow::startNextCompareRun()
     }
     m_progress->setRange(0, c.tasks);
     m_progress->setValue(0);
-    statusBar()->showMessage(tr("Comparison: run %1 of %2, %3").arg(i + 1).arg(m_compareQueue.size()).arg(QString::fromStdString(describeModel(withDefaults(c)))));
+    statusBar()->showMessage(tr("Comparison: run %1 of %2, %3").arg(m_session.position() + 1).arg(m_session.size()).arg(QString::fromStdString(describeModel(withDefaults(c)))));
     return true;
 }
 
 void MainWindow::finishCompare()
 {
     m_comparing = false;
+    m_compareRuns = std::move(m_session.runs());
+    m_session = ComparisonSession();
     setBusy(false);
     if (m_compareRuns.empty())
         return;
-    applyBaselines(m_compareRuns);
-    // The workload's CPU share, measured where it is least disturbed: the sequential run.
-    const RunSnapshot* measured = &m_compareRuns.front();
-    for (const auto& r : m_compareRuns) {
-        if (r.config.model == Model::Sequential && r.status == RunStatus::Completed)
-            measured = &r;
-    }
-    WorkloadMeasure m = measureFromRun(*measured);
-    m.concurrency = measured->config.tasks;
-    const bool gil = std::any_of(m_compareRuns.begin(), m_compareRuns.end(), [](const RunSnapshot& r) { return r.config.gil; });
-    m.gil = gil;
-    measureTaskCost(m, m_compareRuns);
-    m_compareAdvice = advise(m);
+    const ComparisonConclusion conclusion = concludeComparison(m_compareRuns);
+    m_compareAdvice = conclusion.advice;
     m_compareHasAdvice = true;
-    const Verdict verdict = judge(m_compareRuns, m_compareAdvice, gil);
-    m_compareView->finish(m_compareRuns, &m_compareAdvice, QString::fromStdString(verdict.text));
+    m_compareVerdict = QString::fromStdString(conclusion.verdict.text);
+    m_compareView->finish(m_compareRuns, &m_compareAdvice, m_compareVerdict);
     m_predictionResult = PredictionResult{};
     if (m_prediction.valid()) {
         m_predictionResult = judgePrediction(m_compareRuns, m_prediction);
@@ -507,7 +500,7 @@ void MainWindow::cancelRun()
 {
     if (!m_controller->isRunning())
         return;
-    m_compareQueue.resize(m_compareRuns.size() + 1); // no further comparison runs
+    m_session.cancel(); // no further comparison runs
     m_controller->cancel();
     m_summary->setText(tr("Cancelling: joining threads and reaping worker processes…"));
 }
@@ -517,7 +510,7 @@ void MainWindow::showSnapshot(int job, const RunSnapshot& snapshot)
     if (job != m_controller->job())
         return; // an older run: drop it
     if (m_comparing)
-        m_compareView->showRun(static_cast<int>(m_compareRuns.size()), snapshot);
+        m_compareView->showRun(m_session.position(), snapshot);
     else
         m_timeline->setRun(snapshot);
     int finished = 0;
@@ -531,9 +524,9 @@ void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
     if (job != m_controller->job())
         return;
     if (m_comparing) {
-        m_compareRuns.push_back(snapshot);
-        m_compareView->showRun(static_cast<int>(m_compareRuns.size()) - 1, snapshot);
-        if (snapshot.status == RunStatus::Cancelled || !startNextCompareRun())
+        m_compareView->showRun(m_session.position(), snapshot);
+        m_session.record(snapshot);
+        if (!startNextCompareRun())
             finishCompare();
         return;
     }
@@ -618,10 +611,11 @@ void MainWindow::setTheme(const Theme& theme)
 {
     applyTheme(theme);
     m_timeline->setTheme(theme);
+    m_compareView->setTheme(theme);
     m_flowchart->update();
     QSettings().setValue(QStringLiteral("view/theme"), theme.name);
     if (!m_compareRuns.empty() && !m_comparing)
-        m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, QString());
+        m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, m_compareVerdict);
     if (replaying())
         showReplayPosition(m_replayBar->replay().position()); // redrawn: hide the future again
 }
@@ -690,19 +684,18 @@ bool MainWindow::openRun(const QString& path, QString* error)
         m_compareRuns = std::move(file.runs);
         m_compareHasAdvice = file.advice.has_value();
         m_compareAdvice = file.advice.value_or(Advice{});
-        m_compareQueue.clear();
+        m_session = ComparisonSession();
         m_prediction = Prediction{};
         m_compareView->clear();
         m_stack->setCurrentWidget(m_compareView);
-        QString verdict;
+        m_compareVerdict.clear();
         if (m_compareHasAdvice) {
-            const bool gil = std::any_of(m_compareRuns.begin(), m_compareRuns.end(), [](const RunSnapshot& r) { return r.config.gil; });
-            verdict = QString::fromStdString(judge(m_compareRuns, m_compareAdvice, gil).text);
+            m_compareVerdict = QString::fromStdString(judge(m_compareRuns, m_compareAdvice, comparisonUnderGil(m_compareRuns)).text);
             m_flowchart->setAdvice(m_compareAdvice);
         } else {
             m_flowchart->clearAdvice();
         }
-        m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, verdict);
+        m_compareView->finish(m_compareRuns, m_compareHasAdvice ? &m_compareAdvice : nullptr, m_compareVerdict);
         m_exportAction->setEnabled(true);
         m_saveAction->setEnabled(true);
         updateLectureActions();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Comparison.h"
+
 #include "Flowchart.h"
 #include "Prediction.h"
 #include "RunData.h"
@@ -137,10 +139,11 @@ private:
     QAction* m_compareAction = nullptr;
     QAction* m_recordAction = nullptr;
     bool m_comparing = false;
-    std::vector<RunConfig> m_compareQueue;
+    ComparisonSession m_session;          // the comparison being run
     std::vector<RunSnapshot> m_compareRuns;
     Advice m_compareAdvice;
     bool m_compareHasAdvice = false;
+    QString m_compareVerdict;
 
     QScrollArea* m_formScroll = nullptr;
     QSplitter* m_splitter = nullptr;

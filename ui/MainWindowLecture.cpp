@@ -40,13 +40,7 @@ bool MainWindow::replaying() const { return !m_replayBar->isHidden(); }
 
 int MainWindow::measuredRunIndex() const
 {
-    // As finishCompare(): the workload's CPU share comes from the sequential run.
-    int index = 0;
-    for (std::size_t i = 0; i < m_compareRuns.size(); ++i) {
-        if (m_compareRuns[i].config.model == Model::Sequential && m_compareRuns[i].status == RunStatus::Completed)
-            index = static_cast<int>(i);
-    }
-    return index;
+    return std::max(0, ce::measuredRunIndex(m_compareRuns)); // the run the advice was measured on
 }
 
 void MainWindow::updateLectureActions()
@@ -264,8 +258,8 @@ bool MainWindow::askPrediction()
     auto* layout = new QVBoxLayout(&dialog);
     layout->addWidget(new QLabel(tr("<b>Which will be fastest?</b> Ask the room before the runs.")));
     auto* group = new QButtonGroup(&dialog);
-    for (std::size_t i = 0; i < m_compareQueue.size(); ++i) {
-        auto* b = new QRadioButton(QString::fromStdString(describeModel(withDefaults(m_compareQueue[i]))));
+    for (std::size_t i = 0; i < m_session.configs().size(); ++i) {
+        auto* b = new QRadioButton(QString::fromStdString(describeModel(withDefaults(m_session.configs()[i]))));
         group->addButton(b, static_cast<int>(i));
         layout->addWidget(b);
         if (i == 0)
@@ -294,7 +288,7 @@ bool MainWindow::askPrediction()
     m_prediction = Prediction{};
     if (!skipped && group->checkedId() >= 0) {
         m_prediction.choice = group->checkedId();
-        m_prediction.label = describeModel(withDefaults(m_compareQueue[static_cast<std::size_t>(m_prediction.choice)]));
+        m_prediction.label = describeModel(withDefaults(m_session.configs()[static_cast<std::size_t>(m_prediction.choice)]));
         m_prediction.speedup = speedup->value();
     }
     return true;

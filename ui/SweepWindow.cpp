@@ -23,7 +23,7 @@ SweepWindow::SweepWindow(const RunConfig& base, const QString& models, const QSt
     auto* layout = new QVBoxLayout(this);
     auto* form = new QFormLayout;
     m_models = new QLineEdit(models);
-    m_models->setToolTip(tr("Models to sweep, separated by commas: sequential, threads, tbb, processes, eventloop"));
+    m_models->setToolTip(tr("Models to sweep, separated by commas: %1").arg(QString::fromStdString(modelNames())));
     m_workers = new QLineEdit(workers);
     m_workers->setToolTip(tr("Worker counts (tasks in flight for the event loop), separated by commas, in the order to run them"));
     form->addRow(tr("models"), m_models);

@@ -29,13 +29,6 @@ const Theme& Theme::highContrast()
     return t;
 }
 
-const Theme& Theme::byName(const QString& name)
-{
-    if (name == QStringLiteral("contrast"))
-        return highContrast();
-    return name == QStringLiteral("dark") ? dark() : light();
-}
-
 namespace {
 const Theme* g_current = &Theme::light();
 } // namespace

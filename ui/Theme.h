@@ -25,7 +25,6 @@ struct Theme {
     static const Theme& dark();
     // For projectors: black on white, dark grid and muted text, thicker lines.
     static const Theme& highContrast();
-    static const Theme& byName(const QString& name);
 };
 
 // The window's current theme (figures for export always use the light one).

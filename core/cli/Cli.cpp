@@ -485,7 +485,7 @@ std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base
     for (const auto& name : o.models) {
         const auto m = modelFromString(name);
         if (!m)
-            usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+            usage("--models: '" + name + "' is not one of " + modelNames());
         request.models.push_back(*m);
     }
     if (request.models.empty()) {
@@ -503,19 +503,20 @@ std::vector<RunConfig> compareConfigs(const CliOptions& o, const RunConfig& base
     return out;
 }
 
-int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnapshot>* keep = nullptr)
+int cmdCompare(const CliOptions& o, const std::string& exe)
 {
     const RunConfig base = buildConfig(o, exe);
-    const std::vector<RunConfig> configs = compareConfigs(o, base);
+    ComparisonSession session(compareConfigs(o, base));
     checkOutputs(o);
-    std::vector<RunSnapshot> runs;
-    for (const auto& c : configs) {
-        if (g_interrupted.load())
+    while (const RunConfig* c = session.next()) {
+        if (g_interrupted.load()) {
+            session.cancel();
             break;
-        runs.push_back(execute(c, o.quiet, describeModel(withDefaults(c))));
+        }
+        session.record(execute(*c, o.quiet, describeModel(withDefaults(*c))));
     }
-    // Speedup against the sequential run, when there is one.
-    const double sequential = applyBaselines(runs);
+    std::vector<RunSnapshot>& runs = session.runs();
+    const ComparisonConclusion conclusion = concludeComparison(runs);
 
     std::cout << "Workload: " << describeWorkload(base) << "\n\n";
     std::printf("%-44s %10s %10s %8s %6s %6s %9s %9s %9s  %s\n", "model", "makespan", "latency", "speedup", "effic", "busy", "gil-wait",
@@ -530,39 +531,16 @@ int cmdCompare(const CliOptions& o, const std::string& exe, std::vector<RunSnaps
         for (const auto& e : r.errors)
             std::printf("    error: %s\n", e.c_str());
     }
-    if (sequential <= 0)
+    if (conclusion.sequentialS <= 0)
         std::cout << "(no sequential run in this comparison: speedup and efficiency are left at 0)\n";
     std::fflush(stdout);
 
-    Advice advice;
-    if (!runs.empty()) {
-        // Measure the workload's CPU share from the run least disturbed by contention.
-        const RunSnapshot* measured = &runs.front();
-        for (const auto& r : runs) {
-            if (r.config.model == Model::Sequential)
-                measured = &r;
-        }
-        WorkloadMeasure m = measureFromRun(*measured);
-        m.gil = base.gil || o.withAndWithoutGil;
-        for (const auto& r : runs) {
-            // The loop's lag with CPU parts on threads under the GIL: what offloading to
-            // processes avoids.
-            if (r.config.model == Model::EventLoop && r.config.gil && r.config.offload > 0 && r.config.offloadTo == OffloadTarget::Threads) {
-                m.onEventLoop = true;
-                m.maxLoopLagMs = r.summary.maxLoopLagMs;
-                m.lagSource = "with the CPU parts offloaded to threads";
-            }
-        }
-        m.releasesGil = base.releasesGil;
-        measureTaskCost(m, runs);
-        advice = advise(m);
+    if (conclusion.concluded()) {
         std::cout << "\n";
-        printAdvice(advice);
-        std::cout << judge(runs, advice, m.gil).text << "\n";
+        printAdvice(conclusion.advice);
+        std::cout << conclusion.verdict.text << "\n";
     }
-    const bool filesOk = writeOutputs(o, runs, &advice);
-    if (keep)
-        *keep = runs;
+    const bool filesOk = writeOutputs(o, runs, &conclusion.advice);
     return exitCodeFor(runs, filesOk);
 }
 
@@ -651,7 +629,7 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
     for (const auto& name : modelNames) {
         const auto m = modelFromString(name);
         if (!m)
-            usage("--models: '" + name + "' is not one of sequential, threads, tbb, processes, eventloop");
+            usage("--models: '" + name + "' is not one of " + ce::modelNames());
         sweep.models.push_back(*m);
     }
     for (const auto& w : split(workersText, ',')) {
@@ -744,10 +722,10 @@ int cmdList(const CliOptions& o)
         std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
         for (const auto& p : all)
             std::cout << "  " << p.name << "\n      " << p.title << "\n";
-        std::cout << "\nModels:  sequential, threads, tbb, processes, eventloop\nKernels:";
+        std::cout << "\nModels:  " << modelNames() << "\nKernels:";
         for (Kernel k : allKernels())
             std::cout << " " << toString(k) << " (" << kernelInfo(k).unit << ")" << (k == Kernel::Sha256 ? "\n" : ";");
-        std::cout << "Waits:   sleep, file, net\n";
+        std::cout << "Waits:   " << ioNames() << "\n";
     }
     for (const auto& e : errors)
         std::cerr << "concurrency-explorer: " << e << "\n";
@@ -860,7 +838,7 @@ int main(int argc, char** argv, const Hooks& hooks)
     if (!QCoreApplication::instance())
         ownApp = std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("concurrency-explorer"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CE_VERSION));
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
 #if defined(SIGHUP)
@@ -877,7 +855,7 @@ int main(int argc, char** argv, const Hooks& hooks)
     const std::string exe = QCoreApplication::applicationFilePath().toStdString();
     try {
         if (argc >= 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
-            std::cout << "concurrency-explorer 0.1.0\n";
+            std::cout << "concurrency-explorer " CE_VERSION "\n";
             return kExitOk;
         }
         if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help")) {

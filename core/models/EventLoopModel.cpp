@@ -35,7 +35,7 @@ class EventLoopRun : public QObject {
 public:
     explicit EventLoopRun(ModelContext& ctx)
         : m_ctx(ctx)
-        , m_limit(ctx.config.workers == 0 ? ctx.config.tasks : std::min(ctx.config.workers, ctx.config.tasks))
+        , m_limit(busyWorkers(ctx.config))
         , m_loopRunner(runnerContext(ctx))
     {
         for (int i = 0; i < eventLoopTaskLanes(ctx.config); ++i)

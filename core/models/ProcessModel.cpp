@@ -102,6 +102,135 @@ std::string seconds(double ms)
     return buf;
 }
 
+// A worker's greeting is its pid and a tag: anything longer is not a greeting.
+constexpr std::uint64_t kHelloBytes = 64;
+
+// A pipe end as protocol::readFrame/writeFrame take it.
+template <typename H>
+std::intptr_t pipeHandle(H h)
+{
+    if constexpr (std::is_pointer_v<H>)
+        return reinterpret_cast<std::intptr_t>(h); // a Windows HANDLE
+    else
+        return static_cast<std::intptr_t>(h);      // a POSIX descriptor
+}
+
+// One worker process and its two pipes, started and reaped alike by a lane of the processes
+// model and by the event loop's process pool. The callers keep the registry, the sampler and
+// the protocol; this keeps the spawn and the reap, which must not differ between them.
+class WorkerProcess {
+public:
+    WorkerProcess() = default;
+    WorkerProcess(const WorkerProcess&) = delete;
+    WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+    struct Exit {
+        bool reaped = false;         // the exit status below is the child's (POSIX)
+        int status = 0;
+        bool ignoredRequest = false; // asked to leave, it did not within the grace, and was killed
+        std::string text = "ended";  // "exited with code 0", "was killed by signal 9"
+    };
+
+    // Starts `exe worker` with stdin and stdout on fresh pipes; false with one sentence.
+    bool start(const std::string& exe, std::string* error)
+    {
+        try {
+            // Pipes are created inheritable. If another worker was spawned between our pipe()
+            // and our spawn, it would inherit our ends and our child would never see EOF on
+            // stdin. So create and spawn under one lock, and close our ends on exec before
+            // letting the next spawn. (vfork: the lock is held until the exec, not during the
+            // worker's start-up.)
+            std::lock_guard spawnLock(spawnMutex());
+            m_toChild = std::make_unique<bp::pipe>();
+            m_fromChild = std::make_unique<bp::pipe>();
+#if defined(_WIN32)
+            m_child = std::make_unique<bp::child>(bp::exe = exe, bp::args = {"worker"}, bp::std_in < *m_toChild, bp::std_out > *m_fromChild);
+#else
+            // The worker gets a process group of its own, set before it execs: a terminal's
+            // Ctrl+C or hang-up (sent to the whole foreground group) then reaches only the
+            // parent, which cancels and ends its workers itself. A parent that dies takes its
+            // workers along (dieWithParent in the worker).
+            m_child = std::make_unique<bp::child>(bp::exe = exe, bp::args = {"worker"}, bp::std_in < *m_toChild,
+                                                  bp::std_out > *m_fromChild, bp::posix::use_vfork,
+                                                  bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); });
+            ::fcntl(m_toChild->native_sink(), F_SETFD, FD_CLOEXEC);
+            ::fcntl(m_fromChild->native_source(), F_SETFD, FD_CLOEXEC);
+#endif
+        } catch (const std::exception& e) {
+            m_toChild.reset();
+            m_fromChild.reset();
+            m_child.reset();
+            *error = "cannot start worker process " + exe + ": " + e.what();
+            return false;
+        }
+        m_pid = m_child->id();
+        return true;
+    }
+
+    bool running() const { return m_child != nullptr; }
+    std::int64_t pid() const { return m_pid; }
+    bp::child::native_handle_t handle() const { return m_child->native_handle(); }
+    std::intptr_t toChild() const { return pipeHandle(m_toChild->native_sink()); }
+    std::intptr_t fromChild() const { return pipeHandle(m_fromChild->native_source()); }
+
+    // Closes its pipes (closing stdin is how a worker is asked to leave), gives it
+    // kLeaveGrace when `askFirst`, kills it if it is still there, and reaps it.
+    Exit reap(bool askFirst)
+    {
+        Exit exit;
+        if (!m_child)
+            return exit;
+        if (m_toChild)
+            m_toChild->close();
+        if (m_fromChild)
+            m_fromChild->close();
+        const auto polls = kLeaveGrace / kReapPoll;
+#if !defined(_WIN32)
+        // Reap it ourselves: Boost 1.74's terminate() reaps without keeping the exit status,
+        // and its wait_for is broken, so poll waitpid.
+        const pid_t pid = static_cast<pid_t>(m_pid);
+        int status = 0;
+        pid_t reaped = 0;
+        for (int i = 0; askFirst && i < polls && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
+            std::this_thread::sleep_for(kReapPoll);
+        if (reaped == 0) {
+            exit.ignoredRequest = askFirst;
+            ::kill(pid, SIGKILL);
+            while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+            }
+        }
+        exit.reaped = reaped == pid;
+        exit.status = status;
+        exit.text = exit.reaped ? describeStatus(status) : "ended";
+        m_child->detach(); // reaped already: its destructor must not touch the pid again
+#else
+        std::error_code ec;
+        for (int i = 0; askFirst && i < polls && m_child->running(ec); ++i)
+            std::this_thread::sleep_for(kReapPoll);
+        if (m_child->running(ec)) {
+            exit.ignoredRequest = askFirst;
+            m_child->terminate(ec);
+        }
+        m_child->wait(ec);
+        exit.text = "exited with code " + std::to_string(m_child->exit_code());
+#endif
+        m_child.reset();
+        m_toChild.reset();
+        m_fromChild.reset();
+        return exit;
+    }
+
+private:
+    // How long a worker asked to leave may take, and how often we look.
+    static constexpr std::chrono::milliseconds kLeaveGrace{2000};
+    static constexpr std::chrono::milliseconds kReapPoll{10};
+
+    std::unique_ptr<bp::pipe> m_toChild;
+    std::unique_ptr<bp::pipe> m_fromChild;
+    std::unique_ptr<bp::child> m_child;
+    std::int64_t m_pid = 0;
+};
+
 // How long a worker may stay silent, and how long a frame may be: fixed for a run.
 struct Deadlines {
     double msPerUnit = 0;      // of the run's kernel, as calibrated in the parent
@@ -192,7 +321,7 @@ private:
     void abandon(const std::string& why) noexcept
     {
         try {
-            if (m_child)
+            if (m_process.running())
                 killWorker(why);
             for (int t = m_task; t >= 0 && t < m_task + m_taskCount; ++t) {
                 m_ctx.recorder.setTaskStatus(t, m_ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
@@ -205,16 +334,8 @@ private:
     }
 
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
-    template <typename H>
-    static std::intptr_t asHandle(H h)
-    {
-        if constexpr (std::is_pointer_v<H>)
-            return reinterpret_cast<std::intptr_t>(h); // a Windows HANDLE
-        else
-            return static_cast<std::intptr_t>(h);      // a POSIX descriptor
-    }
-    std::intptr_t toChild() const { return asHandle(m_toChild->native_sink()); }
-    std::intptr_t fromChild() const { return asHandle(m_fromChild->native_source()); }
+    std::intptr_t toChild() const { return m_process.toChild(); }
+    std::intptr_t fromChild() const { return m_process.fromChild(); }
     std::string who() const { return "worker process " + std::to_string(m_pid); }
 
     bool spawn(int task)
@@ -222,42 +343,17 @@ private:
         const std::int64_t t0 = now();
         const auto core = static_cast<std::int16_t>(platform::currentCpu());
         m_killReason.clear();
-        try {
-            // Pipes are created inheritable. If another lane spawned between our pipe() and
-            // our spawn, its child would inherit our ends and our child would never see EOF
-            // on stdin. So create and spawn under one lock, and close our ends on exec before
-            // letting the next lane spawn. (vfork: the lock is held until the exec, not
-            // during the worker's start-up.)
-            std::lock_guard spawnLock(spawnMutex());
-            m_toChild = std::make_unique<bp::pipe>();
-            m_fromChild = std::make_unique<bp::pipe>();
-#if defined(_WIN32)
-            m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
-                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild);
-#else
-            // The worker gets a process group of its own, set before it execs: a terminal's
-            // Ctrl+C or hang-up (sent to the whole foreground group) then reaches only the
-            // parent, which cancels and ends its workers itself. A parent that dies takes its
-            // workers along (dieWithParent in the worker).
-            m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
-                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild, bp::posix::use_vfork,
-                                                  bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); });
-            ::fcntl(m_toChild->native_sink(), F_SETFD, FD_CLOEXEC);
-            ::fcntl(m_fromChild->native_source(), F_SETFD, FD_CLOEXEC);
-#endif
-        } catch (const std::exception& e) {
-            m_toChild.reset();
-            m_fromChild.reset();
-            m_child.reset();
-            m_ctx.recorder.addError("cannot start worker process " + m_ctx.config.workerExecutable + ": " + e.what());
+        std::string error;
+        if (!m_process.start(m_ctx.config.workerExecutable, &error)) {
+            m_ctx.recorder.addError(error);
             return false;
         }
-        m_pid = m_child->id();
-        m_registry.add(m_lane, m_child->native_handle());
+        m_pid = m_process.pid();
+        m_registry.add(m_lane, m_process.handle());
         m_ctx.sampler.addProcess(m_pid);
         std::string frame;
         std::int64_t helloPid = 0;
-        const auto r = protocol::readFrame(fromChild(), frame, 64, m_deadlines.forStart());
+        const auto r = protocol::readFrame(fromChild(), frame, kHelloBytes, m_deadlines.forStart());
         if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
             if (r.status == protocol::FrameStatus::TimedOut)
                 killWorker("stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed");
@@ -445,50 +541,19 @@ private:
     // Ends the current child: politely (close its stdin and give it a moment) or not.
     void finishChild(bool polite)
     {
-        if (!m_child)
+        if (!m_process.running())
             return;
         m_registry.remove(m_lane);
         const bool askFirst = polite && !m_ctx.cancel.isCancelled();
-        // Closing stdin is how a worker is asked to leave.
-        if (m_toChild)
-            m_toChild->close();
-        if (m_fromChild)
-            m_fromChild->close();
-#if !defined(_WIN32)
-        // Reap it ourselves: Boost 1.74's terminate() reaps without keeping the exit status,
-        // and its wait_for is broken, so poll waitpid.
-        const pid_t pid = static_cast<pid_t>(m_pid);
-        int status = 0;
-        pid_t reaped = 0;
-        for (int i = 0; askFirst && i < 200 && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (reaped == 0) {
-            if (askFirst)
-                m_ctx.recorder.addError(who() + " did not exit within 2 s of its input closing and was killed");
-            ::kill(pid, SIGKILL);
-            while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-            }
-        }
-        m_reaped = reaped == pid;
-        m_status = status;
+        const WorkerProcess::Exit exit = m_process.reap(askFirst);
+        if (exit.ignoredRequest)
+            m_ctx.recorder.addError(who() + " did not exit within 2 s of its input closing and was killed");
+        m_reaped = exit.reaped;
+        m_status = exit.status;
         m_killedByUs = !m_killReason.empty();
-        m_lastExit = m_killedByUs ? m_killReason : m_reaped ? describeStatus(status) : "ended";
-        m_child->detach(); // reaped already: its destructor must not touch the pid again
-#else
-        std::error_code ec;
-        for (int i = 0; askFirst && i < 200 && m_child->running(ec); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (m_child->running(ec))
-            m_child->terminate(ec);
-        m_child->wait(ec);
-        m_killedByUs = !m_killReason.empty();
-        m_lastExit = m_killedByUs ? m_killReason : "exited with code " + std::to_string(m_child->exit_code());
-#endif
+        m_lastExit = m_killedByUs ? m_killReason : exit.text;
         m_killReason.clear();
         m_ctx.sampler.removeProcess(m_pid);
-        m_child.reset();
-        m_toChild.reset();
-        m_fromChild.reset();
     }
 
     ModelContext& m_ctx;
@@ -496,9 +561,7 @@ private:
     std::atomic<int>& m_next;
     const Deadlines& m_deadlines;
     const int m_lane;
-    std::unique_ptr<bp::pipe> m_toChild;
-    std::unique_ptr<bp::pipe> m_fromChild;
-    std::unique_ptr<bp::child> m_child;
+    WorkerProcess m_process;
     std::int64_t m_pid = 0;
     int m_task = -1;                 // the first task in hand, for abandon()
     int m_taskCount = 1;             // how many from m_task (a chunk)
@@ -560,126 +623,76 @@ namespace {
 thread_local char t_poolThreadState;
 
 // One worker process: spawn (and wait for its hello), one request/reply at a time, reap.
+// Frames go through the same deadline-bound protocol::readFrame/writeFrame as the lanes',
+// so a hung worker is killed after the deadline instead of hanging the run.
 class WorkerChild {
 public:
-    WorkerChild(ModelContext& ctx, ChildRegistry& registry, int slot) : m_ctx(ctx), m_registry(registry), m_slot(slot) {}
+    WorkerChild(ModelContext& ctx, ChildRegistry& registry, const Deadlines& deadlines, int slot)
+        : m_ctx(ctx), m_registry(registry), m_deadlines(deadlines), m_slot(slot)
+    {
+    }
     ~WorkerChild() { finish(false); }
     WorkerChild(const WorkerChild&) = delete;
     WorkerChild& operator=(const WorkerChild&) = delete;
 
-    bool alive() const { return m_child != nullptr; }
+    bool alive() const { return m_process.running(); }
     std::int64_t pid() const { return m_pid; }
     const std::string& lastExit() const { return m_lastExit; }
 
     bool spawn(std::string* error)
     {
-        try {
-            // As in Lane::spawn: pipes and spawn under one lock, our ends closed on exec.
-            std::lock_guard spawnLock(spawnMutex());
-            m_toChild = std::make_unique<bp::opstream>();
-            m_fromChild = std::make_unique<bp::ipstream>();
-#if defined(_WIN32)
-            m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
-                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild);
-#else
-            m_child = std::make_unique<bp::child>(bp::exe = m_ctx.config.workerExecutable, bp::args = {"worker"},
-                                                  bp::std_in < *m_toChild, bp::std_out > *m_fromChild, bp::posix::use_vfork);
-            ::fcntl(m_toChild->pipe().native_sink(), F_SETFD, FD_CLOEXEC);
-            ::fcntl(m_fromChild->pipe().native_source(), F_SETFD, FD_CLOEXEC);
-#endif
-        } catch (const std::exception& e) {
-            *error = "cannot start worker process " + m_ctx.config.workerExecutable + ": " + e.what();
-            m_child.reset();
+        if (!m_process.start(m_ctx.config.workerExecutable, error))
             return false;
-        }
-        m_pid = m_child->id();
-        m_registry.add(m_slot, m_child->native_handle());
+        m_pid = m_process.pid();
+        m_registry.add(m_slot, m_process.handle());
         m_ctx.sampler.addProcess(m_pid);
         std::string frame;
         std::int64_t helloPid = 0;
-        if (!read(frame) || !protocol::decodeHello(frame, helloPid)) {
+        const auto r = protocol::readFrame(fromChild(), frame, kHelloBytes, m_deadlines.forStart());
+        if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
             finish(false);
+            if (r.status == protocol::FrameStatus::TimedOut)
+                m_lastExit = "stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed";
             *error = "worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit;
             return false;
         }
         return true;
     }
 
-    // One request out, one reply in (the caller encodes and decodes, under its lock if any).
-    bool send(const std::string& frame) { return write(frame); }
-    bool receive(std::string& frame) { return read(frame); }
+    // One request out, one reply in within `limit` of silence (the caller encodes and
+    // decodes, under its lock if any). False when the worker ended, hung or broke the protocol.
+    bool exchange(const std::string& request, std::string& reply, std::chrono::milliseconds limit)
+    {
+        auto r = protocol::writeFrame(toChild(), request, limit);
+        if (r.status == protocol::FrameStatus::Ok)
+            r = protocol::readFrame(fromChild(), reply, m_deadlines.maxReply, limit);
+        if (r.status == protocol::FrameStatus::TimedOut) {
+            finish(false);
+            m_lastExit = "stopped responding (silent for " + seconds(limit.count()) + ", more than the CPU part can take plus --worker-timeout-s "
+                       + seconds(m_deadlines.graceMs) + "), and was killed";
+        }
+        return r.status == protocol::FrameStatus::Ok;
+    }
 
     // Politely (close its input, give it 2 s) or not (kill); then reap.
     void finish(bool polite)
     {
-        if (!m_child)
+        if (!m_process.running())
             return;
         m_registry.remove(m_slot);
-        if (m_toChild)
-            m_toChild->pipe().close();
-        if (m_fromChild)
-            m_fromChild->pipe().close();
-#if !defined(_WIN32)
-        const pid_t pid = static_cast<pid_t>(m_pid);
-        int status = 0;
-        pid_t reaped = 0;
-        for (int i = 0; polite && i < 200 && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (reaped == 0) {
-            ::kill(pid, SIGKILL);
-            while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-            }
-        }
-        m_lastExit = reaped == pid ? describeStatus(status) : "ended";
-        m_child->detach();
-#else
-        std::error_code ec;
-        for (int i = 0; polite && i < 200 && m_child->running(ec); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (m_child->running(ec))
-            m_child->terminate(ec);
-        m_child->wait(ec);
-        m_lastExit = "exited with code " + std::to_string(m_child->exit_code());
-#endif
+        m_lastExit = m_process.reap(polite).text;
         m_ctx.sampler.removeProcess(m_pid);
-        m_child.reset();
-        m_toChild.reset();
-        m_fromChild.reset();
     }
 
 private:
-    bool write(const std::string& frame)
-    {
-        try {
-            const std::uint64_t n = frame.size();
-            m_toChild->write(reinterpret_cast<const char*>(&n), sizeof n);
-            m_toChild->write(frame.data(), static_cast<std::streamsize>(n));
-            m_toChild->flush();
-            return m_toChild->good();
-        } catch (const std::exception&) {
-            return false;
-        }
-    }
-
-    bool read(std::string& frame)
-    {
-        try {
-            std::uint64_t n = 0;
-            if (!m_fromChild->read(reinterpret_cast<char*>(&n), sizeof n) || n > protocol::kMaxFrame)
-                return false;
-            frame.resize(n);
-            return n == 0 || static_cast<bool>(m_fromChild->read(frame.data(), static_cast<std::streamsize>(n)));
-        } catch (const std::exception&) {
-            return false;
-        }
-    }
+    std::intptr_t toChild() const { return m_process.toChild(); }
+    std::intptr_t fromChild() const { return m_process.fromChild(); }
 
     ModelContext& m_ctx;
     ChildRegistry& m_registry;
+    const Deadlines& m_deadlines;
     const int m_slot;
-    std::unique_ptr<bp::opstream> m_toChild;
-    std::unique_ptr<bp::ipstream> m_fromChild;
-    std::unique_ptr<bp::child> m_child;
+    WorkerProcess m_process;
     std::int64_t m_pid = 0;
     std::string m_lastExit = "ended";
 };
@@ -706,7 +719,9 @@ struct ProcessOffloadPool::Impl {
 
     bool isCancelled() const { return cancelled.load() || ctx.cancel.isCancelled(); }
 
-    explicit Impl(ModelContext& c) : ctx(c) {}
+    const Deadlines deadlines;
+
+    explicit Impl(ModelContext& c) : ctx(c), deadlines(Deadlines::forRun(c.config)) {}
 
     void serve(int slot)
     {
@@ -716,7 +731,7 @@ struct ProcessOffloadPool::Impl {
             std::atomic<int>& n;
             ~Leave() { n.fetch_sub(1); }
         } leave{serving};
-        WorkerChild child(ctx, registry, slot);
+        WorkerChild child(ctx, registry, deadlines, slot);
         for (;;) {
             Job job;
             {
@@ -783,7 +798,7 @@ struct ProcessOffloadPool::Impl {
         const std::string out = protocol::encode(req);
         dropGil();
         std::string in;
-        const bool exchanged = child.send(out) && child.receive(in);
+        const bool exchanged = child.exchange(out, in, deadlines.forTask(ctx.config, req.phases));
         const std::int64_t receivedNs = rec.nowNs();
         protocol::Reply reply;
         std::vector<PhaseRecord> afterReply;
