@@ -199,15 +199,6 @@ private:
             m_loop->quit();
     }
 
-    // A task awaiting run_in_executor's future resumes one loop iteration after the result
-    // arrives: the loop sets the future from call_soon_threadsafe's callback, which schedules
-    // the task's wake-up with call_soon. Between the two the loop polls again (select with no
-    // timeout), and under the GIL that poll lets the lock go: the loop must win it back.
-    void resumeSoon(int task)
-    {
-        QMetaObject::invokeMethod(this, [this, task] { advance(task); }, Qt::QueuedConnection);
-    }
-
     void advance(int task)
     {
         enterCallback();
@@ -283,7 +274,7 @@ private:
                 if (outcome != TaskRunner::Outcome::Done)
                     finish(task, TaskStatus::Cancelled);
                 else
-                    resumeSoon(task);
+                    advance(task);
             }, Qt::QueuedConnection);
         });
     }
