@@ -21,8 +21,13 @@ bool Gil::take(const void* who)
     {
         std::lock_guard switchLock(m_switchMutex);
         m_locked = true;
-        m_lastHolder = who;
-        ++m_switchNumber;
+        // As take_gil: only a change of holder is a switch. A thread taking back the lock it
+        // dropped does not count, so it does not reset the interval of a thread waiting
+        // for a switch (that one still asks for the lock when its interval runs out).
+        if (m_lastHolder != who) {
+            m_lastHolder = who;
+            ++m_switchNumber;
+        }
     }
     m_switchCond.notify_all();
     // Whoever takes the lock satisfies any pending request.

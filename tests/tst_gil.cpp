@@ -76,7 +76,13 @@ private Q_SLOTS:
         QVERIFY(holders.size() >= 4);
         QCOMPARE(holders[0], 'a');
         QCOMPARE(holders[1], 'b');
-        QVERIFY(gil.switchCount() >= 4);
+        // A switch is a change of holder (CPython's switch_number): at least every change
+        // the log shows (it misses a's last take, which can only add one).
+        std::uint64_t changes = 1;
+        for (std::size_t i = 1; i < holders.size(); ++i)
+            changes += holders[i] != holders[i - 1] ? 1 : 0;
+        QVERIFY2(gil.switchCount() >= changes, qPrintable(QString::number(gil.switchCount())));
+        QVERIFY(changes >= 2);
         QVERIFY(!gil.dropRequested());
     }
 
@@ -89,7 +95,8 @@ private Q_SLOTS:
             QVERIFY(!gil.dropRequested());
             gil.drop(&a);
         }
-        QCOMPARE(gil.switchCount(), std::uint64_t(1000));
+        // One thread taking back its own lock is not a hand-over (CPython's switch_number).
+        QCOMPARE(gil.switchCount(), std::uint64_t(1));
     }
 };
 

@@ -208,6 +208,14 @@ private Q_SLOTS:
         // 180 ms of CPU under the lock on other threads, and a heartbeat every 10 ms.
         QVERIFY(loopWaits > 0);
         QVERIFY(loopHolds > 0);
+        // Each beat is armed from the previous one, as asyncio's call_later(0.01, beat): never
+        // sooner than 10 ms after it (a repeating timer catches up early after a late beat,
+        // and the lag would then miss part of a run of delays).
+        QVERIFY(r.lagSamples.size() >= 2); // the loop runs for 180 ms at least
+        for (std::size_t i = 1; i < r.lagSamples.size(); ++i) {
+            const double gapMs = double(r.lagSamples[i].timeNs - r.lagSamples[i - 1].timeNs) / 1e6;
+            QVERIFY2(gapMs >= 9.5, qPrintable(QStringLiteral("beat %1 came %2 ms after the previous one").arg(i).arg(gapMs)));
+        }
         const QString e = cpuNeverOverlaps(r);
         QVERIFY2(e.isEmpty(), qPrintable(e));
     }

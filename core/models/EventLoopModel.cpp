@@ -77,15 +77,21 @@ public:
                 awake = QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, this, [this] { loopTakesGil(); }, Qt::DirectConnection);
             }
         }
+        // The heartbeat re-arms itself from each beat, as asyncio's loop.call_later(0.01, beat)
+        // does: a beat is due 10 ms after the previous one ran. A repeating QTimer keeps its
+        // phase instead (the beat after a late one comes early), which hides part of a run of
+        // consecutive delays from the lag, so the two would not measure the same thing.
         QTimer heartbeat;
         heartbeat.setTimerType(Qt::PreciseTimer);
+        heartbeat.setSingleShot(true);
         m_lastBeatNs = platform::monotonicNs();
-        QObject::connect(&heartbeat, &QTimer::timeout, this, [this] {
+        QObject::connect(&heartbeat, &QTimer::timeout, this, [this, &heartbeat] {
             enterCallback(); // the lag includes waiting for the lock, as a Python callback's would
             const std::int64_t now = platform::monotonicNs();
             const double lateMs = double(now - m_lastBeatNs - std::int64_t(kHeartbeatMs) * 1000000) / 1e6;
             m_ctx.recorder.addLag(LagSample{now - m_ctx.recorder.startNs(), static_cast<float>(std::max(0.0, lateMs))});
             m_lastBeatNs = now;
+            heartbeat.start(kHeartbeatMs);
         });
         heartbeat.start(kHeartbeatMs);
         QTimer cancelPoll;
