@@ -1,5 +1,6 @@
 // Linux: /proc/stat for the cores, /proc/<pid>/task/<tid>/{schedstat,stat} for threads.
 #include "CpuCounters.h"
+#include "Platform.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <thread>
 
 namespace ce::platform {
-namespace {
 
 // Reads a small /proc file with plain syscalls (no streams: this runs every sample).
 bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t* length)
@@ -36,6 +36,9 @@ bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t
     *length = used;
     return used > 0;
 }
+
+namespace {
+
 
 class LinuxCounters final : public CpuCounters {
 public:

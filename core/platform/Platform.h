@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 // Small OS queries used on hot paths. Qt-free, one implementation file per OS family.
@@ -34,5 +35,11 @@ void dieWithParent();
 void setBinaryStdio();
 // Flush file contents to the device.
 bool syncFile(int fd);
+
+#if defined(__linux__)
+// Reads a small /proc file with plain syscalls (no streams: samplers call it many times a
+// second) into `buffer`, NUL-terminated. False when it cannot be opened or is empty.
+bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t* length);
+#endif
 
 } // namespace ce::platform

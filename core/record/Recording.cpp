@@ -31,25 +31,6 @@ namespace ce {
 
 namespace {
 
-bool readSmall(const char* path, char* buffer, std::size_t size, std::size_t* length)
-{
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    std::size_t used = 0;
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer + used, size - 1 - used);
-        if (n <= 0)
-            break;
-        used += static_cast<std::size_t>(n);
-        if (used >= size - 1)
-            break;
-    }
-    ::close(fd);
-    buffer[used] = '\0';
-    *length = used;
-    return used > 0;
-}
 
 // One thread as /proc shows it at one instant.
 struct ThreadRead {
@@ -67,7 +48,7 @@ bool readThread(std::int64_t pid, std::int64_t tid, ThreadRead& out)
     char buf[1024];
     std::size_t len = 0;
     std::snprintf(path, sizeof path, "/proc/%lld/task/%lld/stat", static_cast<long long>(pid), static_cast<long long>(tid));
-    if (!readSmall(path, buf, sizeof buf, &len))
+    if (!platform::readSmallFile(path, buf, sizeof buf, &len))
         return false;
     const char* open = std::strchr(buf, '(');
     const char* close = std::strrchr(buf, ')');
@@ -91,7 +72,7 @@ bool readThread(std::int64_t pid, std::int64_t tid, ThreadRead& out)
     }
     out.core = field == 39 ? static_cast<int>(std::strtol(p, nullptr, 10)) : -1;
     std::snprintf(path, sizeof path, "/proc/%lld/task/%lld/schedstat", static_cast<long long>(pid), static_cast<long long>(tid));
-    if (!readSmall(path, buf, sizeof buf, &len))
+    if (!platform::readSmallFile(path, buf, sizeof buf, &len))
         return false;
     char* q = nullptr;
     out.execNs = std::strtoll(buf, &q, 10);
@@ -120,7 +101,7 @@ void readChildren(std::int64_t pid, std::int64_t tid, std::vector<std::int64_t>&
     char buf[4096];
     std::size_t len = 0;
     std::snprintf(path, sizeof path, "/proc/%lld/task/%lld/children", static_cast<long long>(pid), static_cast<long long>(tid));
-    if (!readSmall(path, buf, sizeof buf, &len))
+    if (!platform::readSmallFile(path, buf, sizeof buf, &len))
         return;
     char* p = buf;
     while (*p) {
@@ -140,7 +121,7 @@ double processCpuSeconds(std::int64_t pid)
     char buf[1024];
     std::size_t len = 0;
     std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
-    if (!readSmall(path, buf, sizeof buf, &len))
+    if (!platform::readSmallFile(path, buf, sizeof buf, &len))
         return -1;
     const char* close = std::strrchr(buf, ')');
     if (!close)
@@ -166,7 +147,7 @@ std::uint64_t startTimeOf(std::int64_t pid, char* state = nullptr)
     char buf[1024];
     std::size_t len = 0;
     std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
-    if (!readSmall(path, buf, sizeof buf, &len))
+    if (!platform::readSmallFile(path, buf, sizeof buf, &len))
         return 0;
     const char* p = std::strrchr(buf, ')');
     if (!p || !p[1])
