@@ -421,17 +421,26 @@ void MainWindow::finishCompare()
     Q_EMIT runFinished();
 }
 
-void MainWindow::startRun()
+std::optional<RunConfig> MainWindow::runnableConfig()
 {
-    if (m_comparing)
-        return;
     QString problem;
     auto config = m_form->config(&problem);
     if (!config) {
         m_problem->setText(problem);
-        return;
+        return std::nullopt;
     }
     config->workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
+    return config;
+}
+
+void MainWindow::startRun()
+{
+    if (m_comparing)
+        return;
+    auto config = runnableConfig();
+    if (!config)
+        return;
+    QString problem;
     stopReplay();
     if (!m_controller->start(*config, &problem)) {
         m_problem->setText(problem);
@@ -818,13 +827,9 @@ void MainWindow::exportDialog()
 
 void MainWindow::openSweep()
 {
-    QString problem;
-    auto config = m_form->config(&problem);
-    if (!config) {
-        m_problem->setText(problem);
+    const auto config = runnableConfig();
+    if (!config)
         return;
-    }
-    config->workerExecutable = (m_workerExecutable.isEmpty() ? QCoreApplication::applicationFilePath() : m_workerExecutable).toStdString();
     QString models = QStringLiteral("threads,eventloop");
     QString workers = QStringLiteral("1,10,100,1000");
     if (const auto preset = findPreset(m_form->presetName().toStdString()); preset && !preset->sweepModels.empty()) {

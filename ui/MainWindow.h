@@ -6,6 +6,7 @@
 #include "Prediction.h"
 #include "RunData.h"
 
+#include <optional>
 #include <vector>
 
 #include <QMainWindow>
@@ -101,6 +102,8 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // The form's config with this program as the worker, or nothing (the problem shown).
+    std::optional<RunConfig> runnableConfig();
     QPointer<SweepWindow> m_sweep;
     void validateForm();
     void showSnapshot(int job, const RunSnapshot& snapshot);
