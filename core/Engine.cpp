@@ -3,6 +3,9 @@
 #include "CoreSampler.h"
 #include "LoopbackService.h"
 #include "ModelContext.h"
+#include "models/EventLoopModel.h"
+#include "models/InProcessModels.h"
+#include "models/ProcessModel.h"
 #include "platform/Platform.h"
 
 #include <QCoreApplication>
@@ -61,8 +64,8 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
     sum.gilSwitches = gilSwitches;
     double latencySum = 0;
     for (const auto& t : s.tasks) {
-        if (t.status == TaskStatus::Done && t.endNs >= t.queuedNs) {
-            const double latency = double(t.endNs - t.queuedNs) / 1e9;
+        if (t.status == TaskStatus::Done && t.endNs >= 0) {
+            const double latency = double(t.endNs) / 1e9; // every task was queued at the start
             latencySum += latency;
             sum.maxLatencyS = std::max(sum.maxLatencyS, latency);
         }
@@ -106,7 +109,7 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
     if (config.model == Model::EventLoop)
         usable = config.offload > 0 ? config.offload : busyWorkers(config);
     else if (config.model != Model::Sequential)
-        usable = config.spawnPerTask && config.model == Model::Threads ? config.tasks : std::min(std::max(1, config.workers), config.tasks);
+        usable = config.spawnPerTask && config.model == Model::Threads ? config.tasks : busyWorkers(config);
     if (config.model == Model::EventLoop && config.offload == 0 && config.awaitMode == AwaitMode::Gather)
         usable *= config.rounds; // each task has all its waits out at once
     summary.efficiency = summary.speedup / usable;

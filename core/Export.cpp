@@ -221,14 +221,14 @@ QJsonObject toJson(const RunSnapshot& run)
         to[key("id")] = t.id;
         to[key("lane")] = t.lane;
         to[key("status")] = qs(toString(t.status));
-        to[key("queued_ns")] = static_cast<double>(t.queuedNs);
+        to[key("queued_ns")] = 0; // every task is handed to its model when the run starts
         to[key("start_ns")] = static_cast<double>(t.startNs);
         to[key("end_ns")] = static_cast<double>(t.endNs);
         QJsonArray phases;
-        if (t.startNs > t.queuedNs) {
+        if (t.startNs > 0) {
             QJsonObject q;
             q[key("state")] = qs(toString(State::Queued));
-            q[key("start_ns")] = static_cast<double>(t.queuedNs);
+            q[key("start_ns")] = 0;
             q[key("end_ns")] = static_cast<double>(t.startNs);
             q[key("core")] = -1;
             q[key("os_id")] = 0;

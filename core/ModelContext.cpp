@@ -8,11 +8,6 @@
 
 namespace ce {
 
-int busyWorkers(const RunConfig& c)
-{
-    return c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
-}
-
 int laneCount(const RunConfig& c)
 {
     switch (c.model) {

@@ -68,20 +68,10 @@ bool startThread(ModelContext& ctx, std::vector<std::thread>& threads, const cha
 // The TaskRunner settings for a thread of this run (its os id is the calling thread's).
 TaskRunner::Context runnerContext(const ModelContext& ctx);
 
-// How many workers can hold a task at once: min(workers, tasks), where 0 workers (the event
-// loop's "unlimited") means one per task. For a config after withDefaults().
-int busyWorkers(const RunConfig& config);
 // How many lanes (workers drawn as rows) a model uses for a config.
 int laneCount(const RunConfig& config);
 // The event loop's lanes for tasks in flight; under the GIL one more lane follows them, the
 // loop thread's own (its waits for the lock between callbacks).
 int eventLoopTaskLanes(const RunConfig& config);
-
-void runSequential(ModelContext& ctx);
-void runThreads(ModelContext& ctx);
-void runTbb(ModelContext& ctx);
-void runProcesses(ModelContext& ctx);
-// Returns false with `error` set when no QCoreApplication exists.
-bool runEventLoop(ModelContext& ctx, std::string* error);
 
 } // namespace ce

@@ -37,6 +37,11 @@ RunConfig withDefaults(RunConfig c)
     return c;
 }
 
+int busyWorkers(const RunConfig& c)
+{
+    return c.workers == 0 ? c.tasks : std::min(c.workers, c.tasks);
+}
+
 int effectiveChunksize(const RunConfig& c)
 {
     if (c.chunksize != RunConfig::kAutoChunksize)

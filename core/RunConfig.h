@@ -83,6 +83,10 @@ struct Limits {
 // (threads: min(32, cores + 4); tbb and processes: cores; eventloop: unlimited).
 RunConfig withDefaults(RunConfig config);
 
+// How many workers can hold a task at once: min(workers, tasks), where 0 workers (the event
+// loop's "unlimited") means one per task. For a config after withDefaults().
+int busyWorkers(const RunConfig& config);
+
 // The chunksize in effect: --chunksize auto resolved as Pool.map does, at least 1.
 int effectiveChunksize(const RunConfig& config);
 // Read-modify-write steps of one counter task (--iterations, or the default).

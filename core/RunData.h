@@ -35,11 +35,12 @@ struct LagSample {
     float lagMs = 0;          // how late the event loop's heartbeat fired
 };
 
+// Every task is handed to its model when the run starts (time 0): it is queued from 0 until
+// startNs.
 struct TaskRecord {
     int id = 0;
     int lane = -1;
     TaskStatus status = TaskStatus::Pending;
-    std::int64_t queuedNs = 0;  // when it was handed to the model
     std::int64_t startNs = -1;  // first phase start
     std::int64_t endNs = -1;    // last phase end
 };
@@ -50,7 +51,7 @@ struct Summary {
     double meanBusyCores = 0;  // cpuTimeS / makespanS
     double cpuWorkS = 0;       // CPU time spent in CPU phases (thread CPU clocks, not wall time)
     double longestTaskS = 0;   // longest task's own work (CPU + waits, no queueing)
-    double meanLatencyS = 0;   // mean over finished tasks of (end - queued): what a caller waits
+    double meanLatencyS = 0;   // mean over finished tasks of end - 0 (all queued at the start): what a caller waits
     double maxLatencyS = 0;
     double boundS = 0;         // physical lower bound: max(cpuWork / cores, longest task)
     int cores = 0;

@@ -70,7 +70,7 @@ SweepPoint runSweepPoint(const RunConfig& base, Model model, int workers, const 
     // The OS said no (threads, descriptors, memory): a refusal, with its reason.
     if (r.status == RunStatus::Failed && p.reason.find("refused") != std::string::npos)
         p.refused = true;
-    const int used = model == Model::EventLoop && workers == 0 ? c.tasks : std::min(workers, c.tasks);
+    const int used = busyWorkers(c);
     p.memoryPerWorkerBytes = double(std::max<std::int64_t>(0, p.peakMemoryBytes - p.baseMemoryBytes)) / std::max(1, used);
     return p;
 }

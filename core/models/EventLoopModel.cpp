@@ -5,6 +5,8 @@
 // (run_in_executor with a ProcessPoolExecutor). A heartbeat timer measures how late the loop
 // is. Under --gil the loop's thread holds the emulated lock whenever it runs, as asyncio's
 // (Python) loop does, and lets go only while it blocks waiting for events.
+#include "models/EventLoopModel.h"
+
 #include "ModelContext.h"
 #include "ProcessOffload.h"
 #include "TaskRunner.h"

@@ -1,4 +1,6 @@
 // The models that run whole tasks on threads of this process: sequential, threads, tbb.
+#include "models/InProcessModels.h"
+
 #include "ModelContext.h"
 #include "TaskRunner.h"
 #include "platform/Platform.h"

@@ -2,6 +2,8 @@
 // started with Boost.Process, tasks and results crossing pipes. This is the only file that
 // includes Boost.Process (its headers are slow and heavy to compile).
 #include "Kernels.h"
+#include "models/ProcessModel.h"
+
 #include "ModelContext.h"
 #include "TaskRunner.h"
 #include "WorkerProtocol.h"
@@ -249,17 +251,28 @@ struct Deadlines {
         d.maxReply = c.payloadBytes + protocol::kFrameHeadroom;
         return d;
     }
-    // What a task can take at worst, three times over (a busy machine), plus the grace.
+    // A shared machine (the tests run beside two spinning processes) can stretch any part
+    // this many times over before a worker counts as hung.
+    static constexpr double kBusyMachineFactor = 3;
+    // A net or file wait is its --wait-ms plus the round trip itself: a connect, an fsync on a
+    // slow disk. A second covers it with room; a sleep needs nothing more.
+    static constexpr double kIoOverheadMs = 1000;
+    // The slowest pipe we allow for: 20 MB/s (20e3 bytes per ms), far below any real pipe.
+    static constexpr double kSlowPipeBytesPerMs = 20e3;
+    // Loading the executable and its libraries on a busy machine, cold caches included.
+    static constexpr double kStartMs = 10000;
+
+    // What a task can take at worst, kBusyMachineFactor times over, plus the grace.
     std::chrono::milliseconds forTask(const RunConfig& c, const std::vector<PhaseSpec>& phases) const
     {
         double ms = 0;
         for (const auto& p : phases)
-            ms += p.kind == PhaseSpec::Kind::Cpu ? p.units * msPerUnit * contention : p.ms + (c.io == IoKind::Sleep ? 0 : 1000);
-        ms += 2.0 * static_cast<double>(c.payloadBytes) / 20e3; // both ways at 20 MB/s, a slow pipe
-        return std::chrono::milliseconds(static_cast<std::int64_t>(3 * ms + graceMs));
+            ms += p.kind == PhaseSpec::Kind::Cpu ? p.units * msPerUnit * contention : p.ms + (c.io == IoKind::Sleep ? 0 : kIoOverheadMs);
+        ms += 2.0 * static_cast<double>(c.payloadBytes) / kSlowPipeBytesPerMs; // there and back
+        return std::chrono::milliseconds(static_cast<std::int64_t>(kBusyMachineFactor * ms + graceMs));
     }
-    // A worker's start-up: loading the executable on a busy machine.
-    std::chrono::milliseconds forStart() const { return std::chrono::milliseconds(static_cast<std::int64_t>(10000 + graceMs)); }
+    // A worker's start-up.
+    std::chrono::milliseconds forStart() const { return std::chrono::milliseconds(static_cast<std::int64_t>(kStartMs + graceMs)); }
 };
 
 class Lane {

@@ -41,7 +41,7 @@ RunSnapshot largeRun(bool smoke, int cores)
             at += d;
         }
         r.phases.push_back(PhaseRecord{at, end, 1, t, lane, -1, State::IoWait});
-        r.tasks.push_back(TaskRecord{t, lane, TaskStatus::Done, 0, (t / lanes) * perLane, end});
+        r.tasks.push_back(TaskRecord{t, lane, TaskStatus::Done, (t / lanes) * perLane, end});
     }
     std::uniform_real_distribution<float> u(0, 100);
     for (std::int64_t at = 50'000'000; at <= lengthNs; at += 50'000'000) {
