@@ -1,16 +1,13 @@
 #include "Verdict.h"
 
+#include "RunSummary.h"
+
 #include <cstdio>
 
 namespace ce {
 namespace {
 
-std::string seconds(double s)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f s", s);
-    return buf;
-}
+std::string seconds(double s) { return fixed(s) + " s"; }
 
 // Why the recommended run lost, first cause that applies. Each share is of the run's
 // worker-time (makespan times workers), so it reads the same for 2 workers or 16.
@@ -88,7 +85,7 @@ Verdict judge(const std::vector<RunSnapshot>& runs, const Advice& advice, bool g
     v.recommendedWasFastest = rec.summary.makespanS <= fast.summary.makespanS * (1.0 + kSameSpeed);
     if (v.recommendedWasFastest) {
         v.text = "The flowchart's choice, " + describeModel(rec.config) + ", was the fastest here (" + seconds(rec.summary.makespanS)
-               + (v.recommended == v.fastest ? ")." : ", within 10% of the fastest).");
+               + (v.recommended == v.fastest ? ")." : ", within " + std::to_string(static_cast<int>(kSameSpeed * 100 + 0.5)) + "% of the fastest).");
     } else {
         v.text = "The flowchart's choice, " + describeModel(rec.config) + ", took " + seconds(rec.summary.makespanS) + "; "
                + describeModel(fast.config) + " took " + seconds(fast.summary.makespanS) + ". Why: " + why(rec, fast) + ".";

@@ -367,32 +367,13 @@ private Q_SLOTS:
         QVERIFY2(worst < makespanMs / 2, qPrintable(QStringLiteral("GUI thread stalled %1 ms of a %2 ms run").arg(worst).arg(makespanMs)));
     }
 
-    // A snapshot or result of an older job is dropped; the same with the current job number
-    // is shown (the control that proves the check can fail).
-    void staleSnapshotsAreDropped()
-    {
-        MainWindow w;
-        w.form()->selectPreset(QStringLiteral("gil-cpu-threads"));
-        setOption(w, "tasks", QStringLiteral("3"));
-        setOption(w, "task-ms", QStringLiteral("5"));
-        QVERIFY(runThroughWindow(w));
-        const int job = w.controller()->job();
-        QCOMPARE(w.lastRun().config.tasks, 3);
-        RunSnapshot stale = w.lastRun();
-        stale.config.tasks = 99;
-        stale.tasks.resize(99);
-        Q_EMIT w.controller()->snapshotAvailable(job - 1, stale);
-        Q_EMIT w.controller()->finished(job - 1, stale);
-        QCOMPARE(w.lastRun().config.tasks, 3);
-        Q_EMIT w.controller()->finished(job, stale);
-        QCOMPARE(w.lastRun().config.tasks, 99);
-    }
-
+    // The controller holds one run and polls only it: once a second run has started, every
+    // snapshot it delivers is the new run's (the old run's never arrive late).
     void aNewRunsSnapshotsAreNotMixedWithTheOld()
     {
         RunController c;
-        QList<int> jobs;
-        connect(&c, &RunController::snapshotAvailable, [&](int job, const RunSnapshot&) { jobs << job; });
+        QList<int> tasks;
+        connect(&c, &RunController::snapshotAvailable, [&](const RunSnapshot& s) { tasks << s.config.tasks; });
         RunConfig cfg;
         cfg.model = Model::Threads;
         cfg.workers = 2;
@@ -403,13 +384,15 @@ private Q_SLOTS:
         QVERIFY(!c.start(cfg, &error)); // one at a time
         QSignalSpy done(&c, &RunController::finished);
         QVERIFY(done.wait(30000));
+        QCOMPARE(done.takeFirst().at(0).value<RunSnapshot>().config.tasks, 4);
+        const qsizetype firstRun = tasks.size();
+        cfg.tasks = 6;
         QVERIFY(c.start(cfg, &error));
         QVERIFY(done.wait(30000));
-        QVERIFY(!jobs.isEmpty());
-        // Job numbers only ever grow.
-        for (int i = 1; i < jobs.size(); ++i)
-            QVERIFY(jobs[i] >= jobs[i - 1]);
-        QCOMPARE(jobs.last(), 2);
+        QCOMPARE(done.takeFirst().at(0).value<RunSnapshot>().config.tasks, 6);
+        QVERIFY(firstRun > 0 && tasks.size() > firstRun);
+        for (qsizetype i = 0; i < tasks.size(); ++i)
+            QCOMPARE(tasks[i], i < firstRun ? 4 : 6);
     }
 
     void sweepWindowKeepsEveryPointInOrder()

@@ -1,12 +1,20 @@
 // The timeline's data (TimelineModel, no painting) and the exported figures.
 #include "Engine.h"
 #include "FigureExport.h"
+#include "Palette.h"
+#include "Theme.h"
+#include "TimelineGeometry.h"
 #include "TimelineModel.h"
 #include "TimelinePlot.h"
 
 #include <QApplication>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <optional>
 
 using namespace ce;
 using namespace ce::ui;
@@ -31,6 +39,22 @@ RunSnapshot syntheticRun()
         r.coreSamples.push_back(CoreSample{i * 100'000'000LL, 1, 50, 0});
     }
     return r;
+}
+
+// CIE76 difference of two sRGB colours (L*a*b*, D65).
+double deltaE(const QColor& x, const QColor& y)
+{
+    auto lab = [](const QColor& c) {
+        auto linear = [](double v) { return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        const double r = linear(c.redF()), g = linear(c.greenF()), b = linear(c.blueF());
+        const double X = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        const double Y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        const double Z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        auto f = [](double t) { return t > 0.008856 ? std::cbrt(t) : 7.787 * t + 16.0 / 116; };
+        return std::array<double, 3>{116 * f(Y) - 16, 500 * (f(X) - f(Y)), 200 * (f(Y) - f(Z))};
+    };
+    const auto a = lab(x), b = lab(y);
+    return std::hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
 
 bool blank(const QImage& image)
@@ -102,14 +126,98 @@ private Q_SLOTS:
         QCOMPARE(m.coreImage().width(), 10);
     }
 
-    void statesHaveDistinctColours()
+    void statesHaveLabels()
     {
-        for (State a : StatePalette::drawOrder()) {
-            for (State b : StatePalette::drawOrder()) {
-                if (a != b)
-                    QVERIFY(StatePalette::color(a) != StatePalette::color(b));
-            }
+        for (State a : StatePalette::drawOrder())
             QVERIFY(!StatePalette::label(a).isEmpty());
+    }
+
+    // Every entry of a legend (a run's, a recorded program's) is told apart from every other
+    // and from the background of each theme. CIE76 colour differences: about 2.3 is just
+    // noticeable; 20 apart reads as another colour at a glance, 30 from the background as a
+    // swatch that stands out. The CPU state and the grid's "this run" once shared one blue.
+    void legendEntriesAreDistinctAndReadableInEveryTheme()
+    {
+        for (bool recorded : {false, true}) {
+            const auto entries = timelineLegend(recorded);
+            QVERIFY(entries.size() >= 6);
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+                QVERIFY(!entries[i].text.isEmpty());
+                for (std::size_t j = i + 1; j < entries.size(); ++j) {
+                    const double d = deltaE(entries[i].color, entries[j].color);
+                    QVERIFY2(d >= 20, qPrintable(QStringLiteral("'%1' and '%2' are alike (%3)").arg(entries[i].text, entries[j].text).arg(d)));
+                }
+                for (const Theme* theme : {&Theme::light(), &Theme::dark(), &Theme::highContrast()}) {
+                    const double d = deltaE(entries[i].color, theme->background);
+                    QVERIFY2(d >= 30, qPrintable(QStringLiteral("'%1' fades into the %2 background (%3)").arg(entries[i].text, theme->name).arg(d)));
+                }
+            }
+        }
+        // The grid's full-use cell is the legend's colour for it.
+        QCOMPARE(TimelineModel::blend(100, 100), timelineLegend(false)[timelineLegend(false).size() - 2].color);
+        QVERIFY(StatePalette::color(State::Cpu) != TimelineModel::blend(100, 100));
+    }
+
+    // The lag track: a sample of L ms at t becomes a ramp from t - L up to L at t and back to
+    // 0; jitter below the threshold, and a ramp that would reach back over the previous
+    // sample, stay single points.
+    void lagSawtoothTable()
+    {
+        struct Row {
+            std::int64_t timeNs;
+            float lagMs;
+            QVector<double> keys;   // appended by this sample
+            QVector<double> values;
+        };
+        const Row rows[] = {
+            {10'000'000, 0.5f, {0.010}, {0.5}},                                   // jitter: a point
+            {100'000'000, 40.f, {0.060, 0.100, 0.100}, {0, 40, 0}},               // stuck from 60 ms to 100 ms
+            {110'000'000, 1.75f, {0.110}, {1.75}},                                // just under the threshold
+            {120'000'000, 2.f, {0.118, 0.120, 0.120}, {0, 2, 0}},                 // at it
+            {130'000'000, 50.f, {0.130}, {50}},                                   // would reach back past 120 ms
+        };
+        LagSawtooth line;
+        QCOMPARE(line.worstMs(), 1.0);
+        for (const Row& row : rows) {
+            const qsizetype before = line.keys().size();
+            line.add(LagSample{row.timeNs, row.lagMs});
+            QCOMPARE(line.keys().size() - before, row.keys.size());
+            for (qsizetype i = 0; i < row.keys.size(); ++i) {
+                QVERIFY(std::abs(line.keys()[before + i] - row.keys[i]) < 1e-9);
+                QCOMPARE(line.values()[before + i], row.values[i]);
+            }
+        }
+        QCOMPARE(line.worstMs(), 50.0);
+        QCOMPARE(line.keys().size(), line.values().size());
+        QVERIFY(std::is_sorted(line.keys().begin(), line.keys().end()));
+    }
+
+    // Phase bars in pixels: a bar of a pixel or more is drawn as it is; a narrower one is
+    // widened to one pixel, unless its column is already painted.
+    void pixelBarsTable()
+    {
+        struct Row {
+            double left, right;
+            std::optional<std::pair<double, double>> drawn;
+        };
+        const Row rows[] = {
+            {10.2, 10.4, std::pair{10.2, 11.2}}, // sub-pixel: one pixel wide
+            {10.5, 10.7, std::nullopt},          // same column 10: merged into the first
+            {10.9, 11.0, std::nullopt},          // still column 10
+            {11.1, 11.3, std::pair{11.1, 12.1}}, // the next column
+            {12.0, 20.5, std::pair{12.0, 20.5}}, // wide: as it is, ends in column 20
+            {20.6, 20.8, std::nullopt},          // column 20 is painted by the wide bar
+            {21.0, 21.2, std::pair{21.0, 22.0}},
+        };
+        PixelBars bars;
+        for (const Row& row : rows) {
+            const auto placed = bars.place(QRectF(QPointF(row.left, 0), QPointF(row.right, 8)));
+            QCOMPARE(placed.has_value(), row.drawn.has_value());
+            if (placed) {
+                QCOMPARE(placed->left(), row.drawn->first);
+                QVERIFY(std::abs(placed->right() - row.drawn->second) < 1e-9);
+                QCOMPARE(placed->height(), 8.0);
+            }
         }
     }
 

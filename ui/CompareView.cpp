@@ -1,6 +1,7 @@
 #include "CompareView.h"
 
 #include "FigureExport.h"
+#include "Palette.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
 
@@ -73,12 +74,8 @@ QString CompareView::legendHtml()
     auto swatch = [&](const QColor& c, const QString& text) {
         html += QStringLiteral("<span style='color:%1'>&#9632;</span>&nbsp;%2&nbsp;&nbsp; ").arg(c.name(), text.toHtmlEscaped());
     };
-    for (State s : StatePalette::drawOrder()) {
-        if (StatePalette::inLegend(s, false))
-            swatch(StatePalette::color(s), StatePalette::label(s));
-    }
-    swatch(TimelineModel::blend(100, 100), tr("core: this run"));
-    swatch(TimelineModel::blend(100, 0), tr("core: other processes"));
+    for (const LegendEntry& e : timelineLegend(false))
+        swatch(e.color, e.text);
     return html;
 }
 

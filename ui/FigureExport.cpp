@@ -1,5 +1,7 @@
 #include "FigureExport.h"
 
+#include "Palette.h"
+#include "RunSummary.h"
 #include "TimelinePlot.h"
 
 #include <QDateTime>
@@ -45,16 +47,13 @@ QString figureFooter(const RunSnapshot& run)
         return text + QStringLiteral("\n") + q(run.machine) + QStringLiteral(" · Concurrency Explorer · ")
              + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"));
     }
-    QString text = QStringLiteral("makespan %1 s · CPU time %2 s · busy cores %3 · bound %4 s")
-                       .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.boundS, 0, 'f', 3);
-    if (run.config.gil)
-        text += QStringLiteral(" · GIL wait %1 s (the GIL is emulated: C++ has none)").arg(s.gilWaitS, 0, 'f', 3);
-    if (run.config.workload == WorkloadKind::Counter)
-        text += QStringLiteral(" · counter %1 of %2 increments, %3 lost updates").arg(s.counterFinal).arg(s.counterExpected).arg(s.lostUpdates);
-    if (run.config.model == Model::EventLoop)
-        text += QStringLiteral(" · worst loop lag %1 ms").arg(s.maxLoopLagMs, 0, 'f', 1);
-    if (run.status != RunStatus::Completed)
-        text += QStringLiteral(" · ") + QString::fromUtf8(toString(run.status).data()).toUpper();
+    // The brief forms of the CLI's summary lines (core/RunSummary), on one line.
+    QStringList facts;
+    for (const SummaryLine& line : summaryLines(run)) {
+        if (!line.brief.empty())
+            facts << q(line.brief);
+    }
+    QString text = facts.join(QStringLiteral(" · "));
     text += QStringLiteral("\n") + q(run.machine) + QStringLiteral(" · Concurrency Explorer · ")
           + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"));
     return text;
@@ -78,7 +77,7 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
     plot.clearItems();
     plot.setBackground(Qt::white);
     auto* bars = new QCPBars(plot.yAxis, plot.xAxis); // horizontal bars: one row per run
-    bars->setBrush(QColor(0, 114, 178));
+    bars->setBrush(QColor::fromRgb(okabeIto::blue));
     bars->setPen(Qt::NoPen);
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     double best = 1;
@@ -113,7 +112,7 @@ void fillSpeedupPlot(QCustomPlot& plot, const std::vector<RunSnapshot>& runs, co
     auto* ideal = new QCPItemStraightLine(&plot);
     ideal->point1->setCoords(cores, 0);
     ideal->point2->setCoords(cores, 1);
-    ideal->setPen(QPen(QColor(213, 94, 0), 1.5, Qt::DashLine));
+    ideal->setPen(QPen(QColor::fromRgb(okabeIto::vermillion), 1.5, Qt::DashLine));
     plot.replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -153,12 +152,8 @@ void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& run
             painter.drawText(QRect(x, y, fm.horizontalAdvance(text) + 4, 20), Qt::AlignLeft | Qt::AlignVCenter, text);
             x += fm.horizontalAdvance(text) + 18;
         };
-        for (State s : StatePalette::drawOrder()) {
-            if (StatePalette::inLegend(s, false))
-                swatch(StatePalette::color(s), StatePalette::label(s));
-        }
-        swatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));
-        swatch(TimelineModel::blend(100, 0), QStringLiteral("core: others"));
+        for (const LegendEntry& e : timelineLegend(false))
+            swatch(e.color, e.text);
         painter.setFont(font);
         y += 24;
     }

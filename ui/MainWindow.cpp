@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "RunSummary.h"
+
 #include "Comparison.h"
 #include "CompareView.h"
 #include "Export.h"
@@ -514,10 +516,8 @@ void MainWindow::cancelRun()
     m_summary->setText(tr("Cancelling: joining threads and reaping worker processes…"));
 }
 
-void MainWindow::showSnapshot(int job, const RunSnapshot& snapshot)
+void MainWindow::showSnapshot(const RunSnapshot& snapshot)
 {
-    if (job != m_controller->job())
-        return; // an older run: drop it
     if (m_comparing)
         m_compareView->showRun(m_session.position(), snapshot);
     else
@@ -528,10 +528,8 @@ void MainWindow::showSnapshot(int job, const RunSnapshot& snapshot)
     m_progress->setValue(finished);
 }
 
-void MainWindow::showFinished(int job, const RunSnapshot& snapshot)
+void MainWindow::showFinished(const RunSnapshot& snapshot)
 {
-    if (job != m_controller->job())
-        return;
     if (m_comparing) {
         m_compareView->showRun(m_session.position(), snapshot);
         m_session.record(snapshot);
@@ -563,20 +561,14 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
             html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
         return html;
     }
-    QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b>, %4/%5 tasks done<br>")
-                       .arg(QString::fromStdString(describeWorkload(r.config)).toHtmlEscaped(),
-                            QString::fromStdString(describeModel(r.config)).toHtmlEscaped(), QString::fromUtf8(toString(r.status).data()))
-                       .arg(s.tasksDone)
-                       .arg(r.config.tasks);
-    html += tr("Makespan <b>%1 s</b> (physical bound %2 s) · mean latency %3 s · CPU time %4 s · busy cores %5")
-                .arg(s.makespanS, 0, 'f', 3).arg(s.boundS, 0, 'f', 3).arg(s.meanLatencyS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3)
-                .arg(s.meanBusyCores, 0, 'f', 2);
-    if (r.config.gil)
-        html += tr("<br>GIL (emulated: C++ has none): waited %1 s, %2 hand-overs").arg(s.gilWaitS, 0, 'f', 3).arg(s.gilSwitches);
-    if (r.config.model == Model::Processes)
-        html += tr("<br>Processes: spawn %1 s, transfer %2 s (summed over workers)").arg(s.spawnS, 0, 'f', 3).arg(s.ipcS, 0, 'f', 3);
-    if (r.config.model == Model::EventLoop)
-        html += tr("<br>Event loop: worst lag %1 ms").arg(s.maxLoopLagMs, 0, 'f', 1);
+    // The CLI's lines (core/RunSummary): what ran and its status in bold on the first line,
+    // the figures after it, each fact on a line of its own.
+    const std::vector<SummaryLine> lines = summaryLines(r);
+    auto text = [](const SummaryLine& l) { return QString::fromStdString(l.text).toHtmlEscaped(); };
+    QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b>").arg(text(lines[0]), text(lines[1]), text(lines[2]));
+    for (std::size_t i = 3; i < lines.size(); ++i)
+        html += (i == 3 ? QStringLiteral("<br>") : i < 6 ? QStringLiteral(" · ") : QStringLiteral("<br>"))
+              + QString::fromStdString(lines[i].label).toHtmlEscaped() + QStringLiteral(" ") + text(lines[i]);
     // A run where every task failed can carry thousands: a label of them all would take seconds to lay out.
     constexpr std::size_t kShownErrors = 10;
     for (std::size_t i = 0; i < std::min(r.errors.size(), kShownErrors); ++i)

@@ -106,8 +106,8 @@ private:
     std::optional<RunConfig> runnableConfig();
     QPointer<SweepWindow> m_sweep;
     void validateForm();
-    void showSnapshot(int job, const RunSnapshot& snapshot);
-    void showFinished(int job, const RunSnapshot& snapshot);
+    void showSnapshot(const RunSnapshot& snapshot);
+    void showFinished(const RunSnapshot& snapshot);
     void exportDialog();
     void saveDialog();
     void openDialog();

@@ -26,7 +26,6 @@ bool RunController::start(const RunConfig& config, QString* error)
     }
     m_run = std::move(run);
     m_recording.reset();
-    ++m_job;
     m_timer.start();
     return true;
 }
@@ -47,7 +46,6 @@ bool RunController::startRecording(const Recording::Options& options, QString* e
     }
     m_recording = std::move(recording);
     m_run.reset();
-    ++m_job;
     m_timer.start();
     return true;
 }
@@ -69,11 +67,11 @@ void RunController::poll()
     const bool done = m_run ? m_run->isFinished() : m_recording->isFinished();
     // copies; the workers (or the sampler) never wait for it
     const RunSnapshot snapshot = m_run ? m_run->snapshot() : m_recording->snapshot();
-    Q_EMIT snapshotAvailable(m_job, snapshot);
-    if (done) {
-        m_timer.stop();
-        Q_EMIT finished(m_job, snapshot);
-    }
+    if (done)
+        m_timer.stop(); // before anyone hears of it: a slot may start the next run
+    Q_EMIT snapshotAvailable(snapshot);
+    if (done)
+        Q_EMIT finished(snapshot);
 }
 
 } // namespace ce::ui

@@ -11,8 +11,9 @@
 namespace ce::ui {
 
 // Owns the engine's current run for the window. Pulls a snapshot about 30 times a second
-// (the GUI thread never waits on the engine) and numbers its runs: a snapshot of an older
-// run is never delivered after a newer one started.
+// (the GUI thread never waits on the engine). It holds one run at a time and polls only that
+// one, on the GUI thread, so a snapshot of an older run cannot arrive after a newer started:
+// no job numbers are needed to drop stale ones.
 class RunController : public QObject {
     Q_OBJECT
 public:
@@ -25,11 +26,10 @@ public:
     bool startRecording(const Recording::Options& options, QString* error);
     void cancel();
     bool isRunning() const;
-    int job() const { return m_job; }
 
 Q_SIGNALS:
-    void snapshotAvailable(int job, const ce::RunSnapshot& snapshot);
-    void finished(int job, const ce::RunSnapshot& snapshot);
+    void snapshotAvailable(const ce::RunSnapshot& snapshot);
+    void finished(const ce::RunSnapshot& snapshot);
 
 private:
     void poll();
@@ -37,7 +37,6 @@ private:
     std::unique_ptr<Run> m_run;
     std::unique_ptr<Recording> m_recording; // instead of m_run while a program is recorded
     QTimer m_timer;
-    int m_job = 0;
 };
 
 } // namespace ce::ui

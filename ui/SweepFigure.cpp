@@ -1,6 +1,7 @@
 #include "SweepFigure.h"
 
 #include "FigureExport.h"
+#include "Palette.h"
 
 #include <qcustomplot.h>
 
@@ -19,10 +20,10 @@ QString q(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<q
 QColor modelColor(Model m)
 {
     switch (m) {
-    case Model::Threads: return QColor(0, 114, 178);
-    case Model::EventLoop: return QColor(0, 158, 115);
-    case Model::Tbb: return QColor(204, 121, 167);
-    case Model::Processes: return QColor(213, 94, 0);
+    case Model::Threads: return QColor::fromRgb(okabeIto::blue);
+    case Model::EventLoop: return QColor::fromRgb(okabeIto::bluishGreen);
+    case Model::Tbb: return QColor::fromRgb(okabeIto::reddishPurple);
+    case Model::Processes: return QColor::fromRgb(okabeIto::vermillion);
     case Model::Sequential: return QColor(90, 90, 90);
     }
     return Qt::black;

@@ -1,5 +1,7 @@
 #include "Theme.h"
 
+#include "Palette.h"
+
 #include <QApplication>
 #include <QPalette>
 #include <QStyleFactory>
@@ -53,7 +55,7 @@ void applyTheme(const Theme& theme)
         p.setColor(QPalette::ToolTipBase, QColor(50, 52, 58));
         p.setColor(QPalette::ToolTipText, theme.foreground);
         p.setColor(QPalette::PlaceholderText, theme.muted);
-        p.setColor(QPalette::Highlight, QColor(0, 114, 178));
+        p.setColor(QPalette::Highlight, QColor::fromRgb(okabeIto::blue));
         p.setColor(QPalette::HighlightedText, Qt::white);
         p.setColor(QPalette::Disabled, QPalette::Text, theme.muted);
         p.setColor(QPalette::Disabled, QPalette::ButtonText, theme.muted);

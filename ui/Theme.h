@@ -8,7 +8,7 @@ class QCustomPlot;
 namespace ce::ui {
 
 // Colours for what QCustomPlot and our own painting draw: they ignore the widget palette, so
-// a theme sets them here. The state colours (Okabe-Ito) are the same in both themes.
+// a theme sets them here. The state colours (Palette.h) are the same in every theme.
 struct Theme {
     QString name;
     QColor background;

@@ -1,5 +1,7 @@
 #include "TimelineModel.h"
 
+#include "Palette.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -8,18 +10,18 @@ namespace ce::ui {
 QColor StatePalette::color(State s)
 {
     switch (s) {
-    case State::Cpu: return QColor(0, 114, 178);      // blue
-    case State::GilWait: return QColor(213, 94, 0);   // vermillion
-    case State::IoWait: return QColor(0, 158, 115);   // bluish green
-    case State::Spawn: return QColor(204, 121, 167);  // reddish purple
-    case State::Ipc: return QColor(230, 159, 0);      // orange
-    case State::Queued: return QColor(190, 190, 190); // grey
-    case State::LockWait: return QColor(210, 190, 20); // dark yellow
-    // A recorded program's states (the OS's view of its threads).
+    case State::Cpu: return QColor::fromRgb(okabeIto::blue);
+    case State::GilWait: return QColor::fromRgb(okabeIto::vermillion);
+    case State::IoWait: return QColor::fromRgb(okabeIto::bluishGreen);
+    case State::Spawn: return QColor::fromRgb(okabeIto::reddishPurple);
+    case State::Ipc: return QColor::fromRgb(okabeIto::orange);
+    case State::Queued: return QColor(190, 190, 190); // grey, never in a legend
+    case State::LockWait: return QColor(210, 190, 20); // Okabe-Ito's yellow darkened: readable on white
+    // A recorded program's states (the OS's view of its threads). Sky blue is the core grid's.
     case State::Runnable: return QColor(230, 60, 60);   // red: wanted a core, had none
-    case State::Sleeping: return QColor(86, 180, 233);  // sky blue
+    case State::Sleeping: return QColor::fromRgb(okabeIto::bluishGreen); // a wait, as a run's I/O wait
     case State::DiskWait: return QColor(120, 80, 20);   // brown
-    case State::Stopped: return QColor(60, 60, 60);     // dark grey
+    case State::Stopped: return QColor::fromRgb(okabeIto::reddishPurple); // a run's spawn is never beside it
     }
     return Qt::black;
 }
@@ -59,13 +61,14 @@ bool StatePalette::inLegend(State s, bool recorded)
 
 QRgb TimelineModel::blendRgb(float totalPct, float runPct, QRgb idleColor)
 {
-    // Integer mix of white (idle), the CPU blue (this run) and grey (others): called for every
-    // core sample on every frame, so no QColor arithmetic here.
+    // Integer mix of the idle colour, this run's and others' (Palette.h): called for every core
+    // sample on every frame, so no QColor arithmetic here.
     const int run = std::clamp(static_cast<int>(runPct * 2.56f), 0, 256);
     const int other = std::clamp(static_cast<int>((totalPct - runPct) * 2.56f), 0, 256 - run);
     const int idle = 256 - run - other;
-    auto mix = [&](int base, int blue, int grey) { return (idle * base + run * blue + other * grey) >> 8; };
-    return qRgb(mix(qRed(idleColor), 0, 140), mix(qGreen(idleColor), 114, 140), mix(qBlue(idleColor), 178, 140));
+    auto mix = [&](int base, int mine, int others) { return (idle * base + run * mine + other * others) >> 8; };
+    return qRgb(mix(qRed(idleColor), qRed(kCoreThisRun), qRed(kCoreOthers)), mix(qGreen(idleColor), qGreen(kCoreThisRun), qGreen(kCoreOthers)),
+                mix(qBlue(idleColor), qBlue(kCoreThisRun), qBlue(kCoreOthers)));
 }
 
 QColor TimelineModel::blend(float totalPct, float runPct, QRgb idle)

@@ -12,9 +12,8 @@
 
 namespace ce::ui {
 
-// Colours of the states: the Okabe-Ito palette, which stays distinguishable with the common
-// colour-vision deficiencies. QCustomPlot ignores the widget palette, so the plots take them
-// from here.
+// Colours of the states, from the Okabe-Ito palette (Palette.h): no two that share a legend
+// are alike. QCustomPlot ignores the widget palette, so the plots take them from here.
 struct StatePalette {
     static QColor color(State s);
     static QString label(State s);
@@ -49,8 +48,8 @@ public:
     bool hasGilTrack() const { return m_run.config.gil && m_run.config.model != Model::Processes; }
     bool hasLagTrack() const { return m_run.config.model == Model::EventLoop; }
 
-    // One pixel per sample interval and per core: this run's share in blue, other processes'
-    // in grey, idle white. Column c covers [c, c+1) * sampleSeconds().
+    // One pixel per sample interval and per core: this run's share in sky blue, other
+    // processes' in grey, idle the theme's background (Palette.h). Column c covers [c, c+1) * sampleSeconds().
     const QImage& coreImage() const { return m_coreImage; }
     double sampleSeconds() const { return m_sampleS; }
     // Figures behind one cell, for tooltips: (total %, this run %), or nothing.

@@ -1,5 +1,8 @@
 #include "TimelinePlot.h"
 
+#include "Palette.h"
+#include "TimelineGeometry.h"
+
 #include <QFontMetricsF>
 
 #include <QFontInfo>
@@ -82,7 +85,8 @@ public:
 
     static QColor holderColor(int lane)
     {
-        static const QColor colors[] = {QColor(0, 114, 178), QColor(86, 180, 233), QColor(0, 79, 124), QColor(120, 160, 210)};
+        // Blues, as the CPU state's: the track says who held the lock while computing.
+        static const QColor colors[] = {QColor::fromRgb(okabeIto::blue), QColor::fromRgb(okabeIto::skyBlue), QColor(0, 79, 124), QColor(120, 160, 210)};
         return colors[lane % 4];
     }
 
@@ -94,23 +98,15 @@ protected:
         painter->setPen(Qt::NoPen);
         const double half = 0.4;
         auto drawRun = [&](const std::vector<PhaseRecord>& phases, std::size_t first, std::size_t last, double row, bool byHolder) {
-            double lastPixel = -1e9;
+            PixelBars bars;
             for (std::size_t i = first; i < last; ++i) {
                 const PhaseRecord& p = phases[i];
-                QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
-                r = r.normalized();
-                if (r.width() < 1.0) {
-                    // Sub-pixel phases: one bar per pixel column (the first one in it); the
-                    // tooltip and zooming in tell the rest.
-                    if (std::floor(r.left()) == lastPixel)
-                        continue;
-                    r.setWidth(1.0);
-                    lastPixel = std::floor(r.left());
-                } else {
-                    lastPixel = std::floor(r.right()); // the column this bar ends in is painted
-                }
+                const QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
+                const auto placed = bars.place(r.normalized());
+                if (!placed)
+                    continue;
                 painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
-                painter->drawRect(r);
+                painter->drawRect(*placed);
             }
         };
         if (m_gilMode) {
@@ -321,7 +317,9 @@ void TimelinePlot::rebuildLayout()
     if (m_lagRect) {
         m_lag = addGraph(m_lagRect->axis(QCPAxis::atBottom), m_lagRect->axis(QCPAxis::atLeft));
         m_lag->setPen(QPen(StatePalette::color(State::GilWait), 1.5 * lineScale()));
-        m_lag->setBrush(QColor(213, 94, 0, 60));
+        QColor fill = StatePalette::color(State::GilWait);
+        fill.setAlpha(60);
+        m_lag->setBrush(fill);
         m_lag->setLineStyle(QCPGraph::lsLine);
     }
 
@@ -381,12 +379,8 @@ void TimelinePlot::addLegend(int row, const QFont& small)
         bars->setName(text);
         bars->addToLegend(m_legend);
     };
-    for (State s : StatePalette::drawOrder()) {
-        if (StatePalette::inLegend(s, m_model.run().record.active))
-            legendSwatch(StatePalette::color(s), StatePalette::label(s));
-    }
-    legendSwatch(TimelineModel::blend(100, 100), QStringLiteral("core: this run"));
-    legendSwatch(TimelineModel::blend(100, 0), QStringLiteral("core: other processes"));
+    for (const LegendEntry& e : timelineLegend(m_model.run().record.active))
+        legendSwatch(e.color, e.text);
 }
 
 void TimelinePlot::setTitleScale(double scale)
@@ -445,28 +439,12 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
         ticker->setTickStep(n <= 16 ? 1 : n <= 64 ? 4 : n <= 256 ? 16 : 64);
     }
     if (m_lag) {
-        // A heartbeat that fired L ms late at time t means the loop could not run anything
-        // from t - L to t: draw the lateness growing over that span (a sawtooth), not a
-        // spike at the moment it was finally measured.
-        QVector<double> keys, values;
-        double worst = 1;
-        double lastKey = 0;
-        for (const auto& l : run.lagSamples) {
-            const double t = double(l.timeNs) / 1e9;
-            const double lagS = double(l.lagMs) / 1e3;
-            if (l.lagMs >= 2.0 && t - lagS > lastKey) {
-                keys << t - lagS << t << t;
-                values << 0 << l.lagMs << 0;
-            } else {
-                keys << t;
-                values << l.lagMs;
-            }
-            lastKey = t;
-            worst = std::max(worst, double(l.lagMs));
-        }
-        m_lag->setData(keys, values, true);
-        m_lagRect->axis(QCPAxis::atLeft)->setRange(0, worst * 1.1);
-        m_lagWorst = worst;
+        LagSawtooth line; // the lateness growing over the span the loop was stuck
+        for (const auto& l : run.lagSamples)
+            line.add(l);
+        m_lag->setData(line.keys(), line.values(), true);
+        m_lagRect->axis(QCPAxis::atLeft)->setRange(0, line.worstMs() * 1.1);
+        m_lagWorst = line.worstMs();
     }
     const bool idle = showingPlaceholder();
     for (QCPAxisRect* r : axisRects()) {
@@ -522,7 +500,7 @@ void TimelinePlot::fillCoreLines(const RunSnapshot& run)
         rv.push_back(sum.first / std::max(1, sum.second));
     }
     auto* mean = m_coreGraphs.back();
-    mean->setPen(QPen(StatePalette::color(State::Cpu), 2.5 * lineScale()));
+    mean->setPen(QPen(QColor::fromRgb(kCoreThisRun), 2.5 * lineScale())); // the grid's colour for this run
     mean->setName(QStringLiteral("this run, mean over cores"));
     mean->setData(rk, rv, true);
     if (m_legend && !m_legend->hasItemWithPlottable(mean))

@@ -11,6 +11,7 @@
 #include "RunFile.h"
 #include "Sweep.h"
 #include "RecordCli.h"
+#include "RunSummary.h"
 #include "Verdict.h"
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
@@ -328,13 +329,6 @@ void checkOutputs(const CliOptions& o)
         keepStdoutForTheFile();
 }
 
-std::string fmt(double v, int decimals = 3)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
 // Runs one config to the end, with progress on stderr and Ctrl+C as cancel.
 RunSnapshot execute(const RunConfig& config, bool quiet, const std::string& label)
 {
@@ -365,38 +359,12 @@ RunSnapshot execute(const RunConfig& config, bool quiet, const std::string& labe
     return run.snapshot();
 }
 
-// The counter workload's outcome in one line: the lesson is in the difference.
-std::string describeCounter(const RunSnapshot& r)
-{
-    const Summary& s = r.summary;
-    std::ostringstream os;
-    os << s.counterExpected << " increments reached " << s.counterFinal << ": " << s.lostUpdates << " lost updates";
-    if (r.config.lock == LockKind::Mutex)
-        os << "; waited " << fmt(s.lockWaitS) << " s for the lock";
-    return os.str();
-}
-
 void printRun(const RunSnapshot& r)
 {
-    const Summary& s = r.summary;
-    std::cout << "Workload:  " << describeWorkload(r.config) << "\n"
-              << "Model:     " << describeModel(r.config) << "\n"
-              << "Status:    " << toString(r.status) << ", " << s.tasksDone << "/" << r.config.tasks << " tasks done";
-    if (s.tasksFailed)
-        std::cout << ", " << s.tasksFailed << " failed";
-    std::cout << "\n"
-              << "Makespan:  " << fmt(s.makespanS) << " s (physical bound " << fmt(s.boundS) << " s: CPU work "
-              << fmt(s.cpuWorkS) << " s over " << s.cores << " cores, longest task " << fmt(s.longestTaskS) << " s)\n"
-              << "Latency:   mean " << fmt(s.meanLatencyS) << " s, worst " << fmt(s.maxLatencyS) << " s (from hand-over to the end of a task)\n"
-              << "CPU time:  " << fmt(s.cpuTimeS) << " s, mean busy cores " << fmt(s.meanBusyCores, 2) << "\n";
-    if (r.config.gil)
-        std::cout << "GIL:       emulated; threads waited " << fmt(s.gilWaitS) << " s for it, " << s.gilSwitches << " hand-overs\n";
-    if (r.config.model == Model::Processes)
-        std::cout << "Processes: spawn " << fmt(s.spawnS) << " s, transfer (ipc) " << fmt(s.ipcS) << " s, summed over workers\n";
-    if (r.config.model == Model::EventLoop)
-        std::cout << "Loop lag:  worst " << fmt(s.maxLoopLagMs, 1) << " ms (heartbeat every 10 ms)\n";
-    if (r.config.workload == WorkloadKind::Counter)
-        std::cout << "Counter:   " << describeCounter(r) << "\n";
+    for (const SummaryLine& line : summaryLines(r)) {
+        const std::string label = line.label + ":";
+        std::cout << label << std::string(label.size() < 11 ? 11 - label.size() : 1, ' ') << line.text << "\n";
+    }
     for (const auto& e : r.errors)
         std::cout << "Error:     " << e << "\n";
 }
@@ -595,7 +563,7 @@ int cmdAdvise(const CliOptions& o, const std::string& exe)
 
 std::string megabytes(double bytes)
 {
-    return fmt(bytes / (1024.0 * 1024.0), 1) + " MiB";
+    return fixed(bytes / (1024.0 * 1024.0), 1) + " MiB";
 }
 
 int cmdSweep(const CliOptions& o, const std::string& exe)
@@ -656,13 +624,13 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
                 std::printf("%-10s %8d  %10s %8s %12s %12s  refused: %s\n", std::string(toString(m)).c_str(), w, "-", "-", "-", "-", p.reason.c_str());
             else
                 std::printf("%-10s %8d  %8.3f s %7.2fx %12s %12s  %s\n", std::string(toString(m)).c_str(), w, p.makespanS, p.speedup,
-                            megabytes(double(p.peakMemoryBytes)).c_str(), (fmt(p.memoryPerWorkerBytes / 1024.0, 1) + " KiB").c_str(),
+                            megabytes(double(p.peakMemoryBytes)).c_str(), (fixed(p.memoryPerWorkerBytes / 1024.0, 1) + " KiB").c_str(),
                             std::string(toString(p.status)).c_str());
             std::fflush(stdout);
         }
         const double share = fitSerialShare(sweep.points, m);
         if (share >= 0)
-            std::cout << "  " << toString(m) << ": Amdahl's law fits a serial share of " << fmt(share * 100, 1) << "% (speedup against "
+            std::cout << "  " << toString(m) << ": Amdahl's law fits a serial share of " << fixed(share * 100, 1) << "% (speedup against "
                       << sweep.workers.front() << " worker" << (sweep.workers.front() == 1 ? "" : "s") << ")\n";
     }
 

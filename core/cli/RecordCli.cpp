@@ -1,5 +1,6 @@
 // The `record` command: run a real program and record its threads and processes.
 #include "RecordCli.h"
+#include "RunSummary.h"
 
 #include <QFileInfo>
 
@@ -46,13 +47,6 @@ struct RecordArgs {
     bool quiet = false;
     bool help = false;
 };
-
-std::string fmt(double v, int decimals = 3)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
 
 // Returns "" or the problem with the arguments.
 std::string parseRecordArgs(int argc, char** argv, RecordArgs& a)
@@ -137,12 +131,12 @@ void printRecording(const RunSnapshot& r)
     else if (rec.exitCode >= 0)
         std::cout << ", exit status " << rec.exitCode;
     std::cout << "\n"
-              << "Wall time: " << fmt(s.makespanS) << " s\n"
-              << "CPU time:  " << fmt(s.cpuTimeS) << " s measured per thread";
+              << "Wall time: " << fixed(s.makespanS) << " s\n"
+              << "CPU time:  " << fixed(s.cpuTimeS) << " s measured per thread";
     if (rec.osCpuS >= 0)
-        std::cout << " (the OS's total for the program at exit: " << fmt(rec.osCpuS, 2) << " s)";
+        std::cout << " (the OS's total for the program at exit: " << fixed(rec.osCpuS, 2) << " s)";
     std::cout << "\n"
-              << "Busy:      " << fmt(s.meanBusyCores, 2) << " cores on average, of " << s.cores << "\n"
+              << "Busy:      " << fixed(s.meanBusyCores, 2) << " cores on average, of " << s.cores << "\n"
               << "Threads:   " << rec.lanes.size() << " in " << rec.processes << " process" << (rec.processes == 1 ? "" : "es") << "\n";
     // Per-core means: the program against everyone else.
     std::vector<double> run(static_cast<std::size_t>(std::max(1, s.cores)), 0.0), total(run.size(), 0.0);
@@ -158,14 +152,14 @@ void printRecording(const RunSnapshot& r)
     for (std::size_t i = 0; i < run.size(); ++i) {
         if (n[i] == 0)
             continue;
-        std::cout << (i ? "; " : "") << "core " << i << " program " << fmt(run[i] / n[i], 0) << " %, others " << fmt((total[i] - run[i]) / n[i], 0)
+        std::cout << (i ? "; " : "") << "core " << i << " program " << fixed(run[i] / n[i], 0) << " %, others " << fixed((total[i] - run[i]) / n[i], 0)
                   << " %";
     }
     std::cout << "\n";
     const double wall = s.makespanS > 0 ? s.makespanS : 1;
-    std::cout << "Sampler:   every " << fmt(rec.sampleMsMeasured, 2) << " ms (" << fmt(1000.0 / std::max(0.001, rec.sampleMsMeasured), 0)
-              << " Hz, asked " << fmt(rec.sampleMsRequested, 1) << " ms), " << rec.samples << " samples; its own CPU time " << fmt(rec.samplerCpuS)
-              << " s = " << fmt(100.0 * rec.samplerCpuS / wall, 1) << " % of one core\n";
+    std::cout << "Sampler:   every " << fixed(rec.sampleMsMeasured, 2) << " ms (" << fixed(1000.0 / std::max(0.001, rec.sampleMsMeasured), 0)
+              << " Hz, asked " << fixed(rec.sampleMsRequested, 1) << " ms), " << rec.samples << " samples; its own CPU time " << fixed(rec.samplerCpuS)
+              << " s = " << fixed(100.0 * rec.samplerCpuS / wall, 1) << " % of one core\n";
     for (const auto& e : r.errors)
         std::cout << "Error:     " << e << "\n";
 

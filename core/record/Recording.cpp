@@ -1,5 +1,7 @@
 #include "Recording.h"
 
+#include "RunSummary.h"
+
 #include "platform/CpuCounters.h"
 #include "platform/Platform.h"
 
@@ -877,12 +879,7 @@ RunSnapshot Recording::snapshot() const
 #endif
 
 namespace {
-std::string fmt2(double v, int decimals = 2)
-{
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
+std::string fmt2(double v, int decimals = 2) { return fixed(v, decimals); }
 } // namespace
 
 RecordVerdict judgeRecording(const RunSnapshot& run)
