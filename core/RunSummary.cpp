@@ -39,7 +39,8 @@ std::vector<SummaryLine> summaryLines(const RunSnapshot& r)
                      fixed(s.makespanS) + " s (physical bound " + fixed(s.boundS) + " s: CPU work " + fixed(s.cpuWorkS) + " s over "
                          + std::to_string(s.cores) + " cores, longest task " + fixed(s.longestTaskS) + " s)",
                      "makespan " + fixed(s.makespanS) + " s (bound " + fixed(s.boundS) + " s)"});
-    lines.push_back({"Latency", "mean " + fixed(s.meanLatencyS) + " s, worst " + fixed(s.maxLatencyS) + " s (from hand-over to the end of a task)", {}});
+    lines.push_back({"Latency", "mean " + fixed(s.meanLatencyS) + " s, worst " + fixed(s.maxLatencyS) + " s (from hand-over to the end of a task)",
+                     "mean latency " + fixed(s.meanLatencyS) + " s"});
     lines.push_back({"CPU time", fixed(s.cpuTimeS) + " s, mean busy cores " + fixed(s.meanBusyCores, 2),
                      "CPU time " + fixed(s.cpuTimeS) + " s · busy cores " + fixed(s.meanBusyCores, 2)});
     if (r.config.gil)

@@ -395,6 +395,32 @@ private Q_SLOTS:
             QCOMPARE(tasks[i], i < firstRun ? 4 : 6);
     }
 
+    // A slot that starts the next run as soon as it hears the last one ended (as a
+    // comparison does) keeps the new run polled to its end.
+    void aRunStartedWhenTheLastEndsIsPolledToItsEnd()
+    {
+        RunController c;
+        RunConfig cfg;
+        cfg.model = Model::Threads;
+        cfg.workers = 2;
+        cfg.tasks = 2;
+        cfg.taskMs = 10;
+        int started = 0;
+        connect(&c, &RunController::snapshotAvailable, [&](const RunSnapshot& s) {
+            if (s.status != RunStatus::Running && started == 0) {
+                QString error;
+                started += c.start(cfg, &error) ? 1 : 0;
+            }
+        });
+        QSignalSpy done(&c, &RunController::finished);
+        QString error;
+        QVERIFY(c.start(cfg, &error));
+        QVERIFY(done.wait(30000));
+        QCOMPARE(started, 1);
+        QVERIFY(done.count() >= 2 || done.wait(30000)); // the second run's end arrives too
+        QVERIFY(!c.isRunning());
+    }
+
     void sweepWindowKeepsEveryPointInOrder()
     {
         RunConfig base;

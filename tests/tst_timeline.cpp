@@ -2,6 +2,7 @@
 #include "Engine.h"
 #include "FigureExport.h"
 #include "Palette.h"
+#include "RunSummary.h"
 #include "Theme.h"
 #include "TimelineGeometry.h"
 #include "TimelineModel.h"
@@ -219,6 +220,35 @@ private Q_SLOTS:
                 QCOMPARE(placed->height(), 8.0);
             }
         }
+    }
+
+    // The CLI, the window and a figure's footer print one list of facts (core/RunSummary):
+    // the footer has every brief form, and the facts follow the model and workload.
+    void summaryIsOneListForEveryView()
+    {
+        RunSnapshot r = syntheticRun();
+        r.summary.makespanS = 0.6;
+        r.summary.gilWaitS = 0.2;
+        r.status = RunStatus::Completed;
+        auto labels = [](const RunSnapshot& run) {
+            QStringList out;
+            for (const auto& l : summaryLines(run))
+                out << QString::fromStdString(l.label);
+            return out;
+        };
+        QCOMPARE(labels(r).join(QLatin1Char('|')), QStringLiteral("Workload|Model|Status|Makespan|Latency|CPU time|GIL"));
+        const QString footer = figureFooter(r);
+        for (const auto& l : summaryLines(r)) {
+            if (!l.brief.empty())
+                QVERIFY2(footer.contains(QString::fromStdString(l.brief)), l.brief.c_str());
+        }
+        QVERIFY(!footer.contains(QStringLiteral("COMPLETED")));
+        r.status = RunStatus::Cancelled;
+        QVERIFY(figureFooter(r).contains(QStringLiteral("CANCELLED")));
+        r.config.gil = false;
+        r.config.model = Model::EventLoop;
+        r.config.workload = WorkloadKind::Counter;
+        QCOMPARE(labels(r).join(QLatin1Char('|')), QStringLiteral("Workload|Model|Status|Makespan|Latency|CPU time|Loop lag|Counter"));
     }
 
     void runFigureHasTheRequestedSizeAndIsNotBlank()

@@ -561,14 +561,20 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
             html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
         return html;
     }
-    // The CLI's lines (core/RunSummary): what ran and its status in bold on the first line,
-    // the figures after it, each fact on a line of its own.
+    // The CLI's lines (core/RunSummary): what ran and its status on the first line, the
+    // figures' brief forms (as a figure's footer has them) on the second, to stay short.
     const std::vector<SummaryLine> lines = summaryLines(r);
     auto text = [](const SummaryLine& l) { return QString::fromStdString(l.text).toHtmlEscaped(); };
-    QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b>").arg(text(lines[0]), text(lines[1]), text(lines[2]));
-    for (std::size_t i = 3; i < lines.size(); ++i)
-        html += (i == 3 ? QStringLiteral("<br>") : i < 6 ? QStringLiteral(" · ") : QStringLiteral("<br>"))
-              + QString::fromStdString(lines[i].label).toHtmlEscaped() + QStringLiteral(" ") + text(lines[i]);
+    QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b><br>").arg(text(lines[0]), text(lines[1]), text(lines[2]));
+    QStringList figures;
+    for (std::size_t i = 3; i < lines.size(); ++i) {
+        if (!lines[i].brief.empty())
+            figures << QString::fromStdString(lines[i].brief).toHtmlEscaped();
+    }
+    QString joined = figures.join(QStringLiteral(" · "));
+    if (!joined.isEmpty())
+        joined[0] = joined[0].toUpper();
+    html += joined;
     // A run where every task failed can carry thousands: a label of them all would take seconds to lay out.
     constexpr std::size_t kShownErrors = 10;
     for (std::size_t i = 0; i < std::min(r.errors.size(), kShownErrors); ++i)
