@@ -5,6 +5,7 @@
 #include "Export.h"
 #include "Flowchart.h"
 #include "Kernels.h"
+#include "ManPage.h"
 #include "LoopbackService.h"
 #include "Options.h"
 #include "Presets.h"

@@ -1,6 +1,6 @@
 // The man page is the --help text turned into roff: --help prints the one option table
 // (core/Options.cpp) and the command-line options, so the page cannot drift from either.
-#include "RecordCli.h"
+#include "ManPage.h"
 
 #include <sstream>
 #include <string>

@@ -13,8 +13,4 @@ int recordMain(int argc, char** argv, const Hooks& hooks);
 // The record command's part of --help.
 const char* recordHelp();
 
-// The man page, in roff, made from the --help text (which lists the option table), so the
-// two cannot drift apart.
-std::string manPage(const std::string& helpText, const std::string& version);
-
 } // namespace ce::cli

@@ -16,27 +16,6 @@
 
 namespace ce::platform {
 
-// Reads a small /proc file with plain syscalls (no streams: this runs every sample).
-bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t* length)
-{
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    std::size_t used = 0;
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer + used, size - 1 - used);
-        if (n <= 0)
-            break;
-        used += static_cast<std::size_t>(n);
-        if (used >= size - 1)
-            break;
-    }
-    ::close(fd);
-    buffer[used] = '\0';
-    *length = used;
-    return used > 0;
-}
-
 namespace {
 
 

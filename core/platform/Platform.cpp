@@ -17,6 +17,7 @@
 #include <unistd.h>
 #endif
 #if defined(__linux__)
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -221,5 +222,27 @@ bool syncFile(int fd)
     return fdatasync(fd) == 0;
 #endif
 }
+
+#if defined(__linux__)
+bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t* length)
+{
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    std::size_t used = 0;
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer + used, size - 1 - used);
+        if (n <= 0)
+            break;
+        used += static_cast<std::size_t>(n);
+        if (used >= size - 1)
+            break;
+    }
+    ::close(fd);
+    buffer[used] = '\0';
+    *length = used;
+    return used > 0;
+}
+#endif
 
 } // namespace ce::platform
