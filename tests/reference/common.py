@@ -89,6 +89,25 @@ class Heartbeat:
         return {"max_loop_lag_ms": max(lags), "mean_loop_lag_ms": sum(lags) / len(lags)}
 
 
+def run_threads(body, count):
+    """Starts `count` threads running `body`, joins them all; returns the seconds it took."""
+    import threading
+
+    threads = [threading.Thread(target=body) for _ in range(count)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+async def offloaded_handler(pool, units, wait_ms):
+    """A handler as in the offload lessons: its CPU part in `pool`, then a wait of wait_ms."""
+    await asyncio.get_running_loop().run_in_executor(pool, spin, units)
+    await asyncio.sleep(wait_ms / 1000.0)
+
+
 def emit(figures):
     figures["python"] = sys.version.split()[0]
     figures["switch_interval_ms"] = sys.getswitchinterval() * 1000.0

@@ -9,15 +9,10 @@ import concurrent.futures as cf
 import sys
 import time
 
-from common import Heartbeat, emit, spin, units_for_ms
+from common import Heartbeat, emit, offloaded_handler, units_for_ms
 
 TASKS, TASK_MS, WAIT_MS = 10, 50, 100
 POOL = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-
-
-async def handler(pool, units):
-    await asyncio.get_running_loop().run_in_executor(pool, spin, units)
-    await asyncio.sleep(WAIT_MS / 1000.0)
 
 
 async def main():
@@ -26,7 +21,7 @@ async def main():
         hb = Heartbeat(asyncio.get_running_loop())
         hb.start()
         t0 = time.perf_counter()
-        await asyncio.gather(*(handler(pool, units) for _ in range(TASKS)))
+        await asyncio.gather(*(offloaded_handler(pool, units, WAIT_MS) for _ in range(TASKS)))
         makespan = time.perf_counter() - t0
         hb.stop()
     return dict(hb.figures(), makespan_s=makespan)

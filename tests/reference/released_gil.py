@@ -8,8 +8,8 @@ pure-Python loop in two threads takes twice as long. Prints seconds for each as 
 import hashlib
 import json
 import sys
-import threading
-import time
+
+from common import run_threads
 
 DATA = b"x" * (64 << 20)
 
@@ -24,18 +24,8 @@ def python_loop():
         n += i
 
 
-def timed(body, threads):
-    ts = [threading.Thread(target=body) for _ in range(threads)]
-    t0 = time.perf_counter()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return time.perf_counter() - t0
-
-
 if __name__ == "__main__":
     for name, body in (("hashlib.sha256 (releases the GIL)", hashing), ("pure-Python loop (holds the GIL)", python_loop)):
-        one, two = timed(body, 1), timed(body, 2)
+        one, two = run_threads(body, 1), run_threads(body, 2)
         print(json.dumps({"case": name, "python": sys.version.split()[0], "one_thread_s": round(one, 3),
                           "two_threads_s": round(two, 3), "ratio": round(two / one, 2)}))

@@ -11,7 +11,8 @@ Prints one JSON line per case: expected, final, lost updates, seconds.
 import json
 import sys
 import threading
-import time
+
+from common import run_threads
 
 THREADS = 4
 STEPS = 100_000
@@ -46,13 +47,7 @@ def split():
 def run(name, body, interval):
     global counter
     counter = 0
-    threads = [threading.Thread(target=body) for _ in range(THREADS)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = run_threads(body, THREADS)
     expected = THREADS * STEPS
     print(json.dumps({"case": name, "python": sys.version.split()[0], "switch_interval_s": interval, "expected": expected,
                       "final": counter, "lost_updates": expected - counter, "seconds": round(elapsed, 3)}))
