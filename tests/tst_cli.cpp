@@ -457,6 +457,19 @@ private Q_SLOTS:
     }
 #endif
 
+    // Every verb reports its files alike: a file on stdout is not announced as "wrote -" (the
+    // sweep said so, the run did not), a real one is.
+    void sweepReportsItsFilesAsARunDoes()
+    {
+        const Result r = run({QStringLiteral("sweep"), QStringLiteral("--models"), QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("1,2"),
+                              QStringLiteral("--tasks"), QStringLiteral("2"), QStringLiteral("--task-ms"), QStringLiteral("2"), QStringLiteral("--json"),
+                              QStringLiteral("-"), QStringLiteral("--csv"), path("sweep-report.csv")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(!r.err.contains("wrote -"), r.err.constData());
+        QVERIFY2(r.err.contains("wrote " + path("sweep-report.csv").toUtf8()), r.err.constData());
+        QVERIFY(r.out.contains("\"points\""));
+    }
+
     void oneOutputCanGoToStdoutAlone()
     {
         // JSON on stdout, nothing else there: the summary goes to stderr.

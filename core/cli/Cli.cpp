@@ -397,25 +397,17 @@ FigureTarget figureTarget(const CliOptions& o, const QString& path)
 
 bool writeOutputs(const CliOptions& o, const std::vector<RunSnapshot>& runs, const Advice* advice)
 {
-    bool ok = true;
+    OutputReport report(o.quiet);
     std::string error;
-    auto report = [&](bool written, const QString& path) {
-        if (!written) {
-            std::cerr << "concurrency-explorer: " << printable(error) << "\n";
-            ok = false;
-        } else if (!o.quiet && path != QLatin1String("-")) {
-            std::cerr << "wrote " << printable(path.toStdString()) << "\n";
-        }
-    };
     if (!o.json.isNull())
-        report(advice ? writeCompareJson(o.json, runs, *advice, &error) : writeRunJson(o.json, runs.front(), &error), o.json);
+        report(advice ? writeCompareJson(o.json, runs, *advice, &error) : writeRunJson(o.json, runs.front(), &error), o.json, error);
     if (!o.csv.isNull())
-        report(writeCsv(o.csv, runs, &error), o.csv);
+        report(writeCsv(o.csv, runs, &error), o.csv, error);
     if (!o.trace.isNull())
-        report(writeTrace(o.trace, runs, &error), o.trace);
+        report(writeTrace(o.trace, runs, &error), o.trace, error);
     for (const QString& path : o.figures)
-        report(g_hooks->writeFigure(runs, advice, figureTarget(o, path), &error), path);
-    return ok;
+        report(g_hooks->writeFigure(runs, advice, figureTarget(o, path), &error), path, error);
+    return report.ok();
 }
 
 int exitCodeFor(const std::vector<RunSnapshot>& runs, bool filesOk)
@@ -635,22 +627,15 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
                       << sweep.workers.front() << " worker" << (sweep.workers.front() == 1 ? "" : "s") << ")\n";
     }
 
-    bool ok = true;
+    OutputReport report(o.quiet);
     std::string error;
-    auto report = [&](bool written, const QString& path) {
-        if (!written) {
-            std::cerr << "concurrency-explorer: " << error << "\n";
-            ok = false;
-        } else if (!o.quiet) {
-            std::cerr << "wrote " << path.toStdString() << "\n";
-        }
-    };
     if (!o.json.isNull())
-        report(writeSweepJson(o.json, sweep, &error), o.json);
+        report(writeSweepJson(o.json, sweep, &error), o.json, error);
     if (!o.csv.isNull())
-        report(writeSweepCsv(o.csv, sweep, &error), o.csv);
+        report(writeSweepCsv(o.csv, sweep, &error), o.csv, error);
     for (const QString& path : o.figures)
-        report(g_hooks->writeSweepFigure(sweep, path, o.size, &error), path);
+        report(g_hooks->writeSweepFigure(sweep, path, o.size, &error), path, error);
+    const bool ok = report.ok();
     if (sweep.cancelled || g_interrupted.load())
         return kExitCancelled;
     return ok ? kExitOk : kExitFailed;
@@ -796,6 +781,16 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
 }
 
 } // namespace
+
+void OutputReport::operator()(bool written, const QString& path, const std::string& error)
+{
+    if (!written) {
+        std::cerr << "concurrency-explorer: " << printable(error) << "\n";
+        m_ok = false;
+    } else if (!m_quiet && path != QLatin1String("-")) {
+        std::cerr << "wrote " << printable(path.toStdString()) << "\n";
+    }
+}
 
 int main(int argc, char** argv, const Hooks& hooks)
 {

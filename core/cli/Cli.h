@@ -35,6 +35,20 @@ struct Hooks {
 // The headless command line: run, compare, advise, render, list, serve, demo (and the hidden worker
 // mode of the processes model). Creates a QCoreApplication unless one exists. Returns the
 // process exit code: 0 success, 1 the run or a file failed, 2 bad arguments, 130 cancelled.
+// Says on stderr that an output file was written (unless quiet, or it went to standard
+// output) or why it was not, and remembers whether every one was. Every verb that writes
+// files reports them through it.
+class OutputReport {
+public:
+    explicit OutputReport(bool quiet) : m_quiet(quiet) {}
+    void operator()(bool written, const QString& path, const std::string& error);
+    bool ok() const { return m_ok; }
+
+private:
+    bool m_quiet;
+    bool m_ok = true;
+};
+
 int main(int argc, char** argv, const Hooks& hooks = {});
 
 } // namespace ce::cli

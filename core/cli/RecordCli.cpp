@@ -270,23 +270,16 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
     }
     printRecording(r);
 
-    bool filesOk = true;
-    auto report = [&](bool ok, const QString& path) {
-        if (!ok) {
-            std::cerr << "concurrency-explorer: " << error << "\n";
-            filesOk = false;
-        } else if (!a.quiet) {
-            std::cerr << "wrote " << path.toStdString() << "\n";
-        }
-    };
+    OutputReport report(a.quiet);
     if (!a.json.isNull())
-        report(writeRunJson(a.json, r, &error), a.json);
+        report(writeRunJson(a.json, r, &error), a.json, error);
     if (!a.csv.isNull())
-        report(writeCsv(a.csv, {r}, &error), a.csv);
+        report(writeCsv(a.csv, {r}, &error), a.csv, error);
     if (!a.trace.isNull())
-        report(writeTrace(a.trace, {r}, &error), a.trace);
+        report(writeTrace(a.trace, {r}, &error), a.trace, error);
     for (const QString& path : a.figures)
-        report(hooks.writeFigure({r}, nullptr, FigureTarget{path, QFileInfo(path).suffix().toLower(), a.size, 1.0}, &error), path);
+        report(hooks.writeFigure({r}, nullptr, FigureTarget{path, QFileInfo(path).suffix().toLower(), a.size, 1.0}, &error), path, error);
+    const bool filesOk = report.ok();
     if (r.status == RunStatus::Cancelled)
         return 130;
     if (!filesOk || r.status != RunStatus::Completed)
