@@ -337,26 +337,19 @@ RunSnapshot execute(const RunConfig& config, bool quiet, const std::string& labe
     std::string error;
     if (!run.start(&error))
         usage(error);
-    const bool tty = CE_ISATTY(CE_FILENO(stderr)) != 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto lastLine = t0;
-    bool printed = false;
-    while (!run.waitFor(std::chrono::milliseconds(100))) {
-        if (g_interrupted.load())
-            run.cancel();
-        const auto now = std::chrono::steady_clock::now();
-        if (quiet || now - t0 < std::chrono::seconds(1))
-            continue;
-        if (!tty && now - lastLine < std::chrono::seconds(2))
-            continue;
-        lastLine = now;
-        const double elapsed = std::chrono::duration<double>(now - t0).count();
-        std::fprintf(stderr, "%s%s: %d/%d tasks, %.1f s%s%s", tty ? "\r" : "", label.c_str(), run.tasksFinished(), run.config().tasks,
-                     elapsed, g_interrupted.load() ? " (cancelling)" : "", tty ? "\033[K" : "\n");
-        printed = true;
+    {
+        // Quiet for the first second (a short run says nothing); every poll on a terminal,
+        // every 2 s in a log.
+        ProgressLine progress(quiet, std::chrono::seconds(1), ProgressLine::Ms(0), std::chrono::seconds(2));
+        while (!run.waitFor(std::chrono::milliseconds(100))) {
+            if (g_interrupted.load())
+                run.cancel();
+            progress.update([&] {
+                return label + ": " + std::to_string(run.tasksFinished()) + "/" + std::to_string(run.config().tasks) + " tasks, "
+                     + fixed(progress.elapsedS(), 1) + " s" + (g_interrupted.load() ? " (cancelling)" : "");
+            });
+        }
     }
-    if (printed && tty)
-        std::fputs("\n", stderr);
     return run.snapshot();
 }
 
@@ -781,6 +774,33 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
 }
 
 } // namespace
+
+ProgressLine::ProgressLine(bool quiet, Ms firstAfter, Ms ttyEvery, Ms pipedEvery)
+    : m_quiet(quiet), m_tty(CE_ISATTY(CE_FILENO(stderr)) != 0), m_firstAfter(firstAfter), m_ttyEvery(ttyEvery), m_pipedEvery(pipedEvery),
+      m_start(std::chrono::steady_clock::now()), m_last(m_start)
+{
+}
+
+ProgressLine::~ProgressLine()
+{
+    if (m_printed && m_tty)
+        std::fputs("\n", stderr);
+}
+
+double ProgressLine::elapsedS() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count(); }
+
+void ProgressLine::update(const std::function<std::string()>& text)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const Ms every = m_tty ? m_ttyEvery : m_pipedEvery;
+    if (m_quiet || (!m_tty && every == Ms(0)))
+        return;
+    if (m_printed ? now - m_last < every : now - m_start < m_firstAfter)
+        return;
+    m_last = now;
+    std::fprintf(stderr, "%s%s%s", m_tty ? "\r" : "", text().c_str(), m_tty ? "\033[K" : "\n");
+    m_printed = true;
+}
 
 void OutputReport::operator()(bool written, const QString& path, const std::string& error)
 {

@@ -7,6 +7,7 @@
 #include <QSize>
 #include <QString>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +36,30 @@ struct Hooks {
 // The headless command line: run, compare, advise, render, list, serve, demo (and the hidden worker
 // mode of the processes model). Creates a QCoreApplication unless one exists. Returns the
 // process exit code: 0 success, 1 the run or a file failed, 2 bad arguments, 130 cancelled.
+// A progress line on stderr while a run or a recording goes on, none when quiet. On a
+// terminal it is rewritten in place, at most once every `ttyEvery`; piped or redirected, it
+// is a new line every `pipedEvery` (zero: never, so a log does not fill up). The first comes
+// after `firstAfter`; the destructor ends a line left open on the terminal.
+class ProgressLine {
+public:
+    using Ms = std::chrono::milliseconds;
+    ProgressLine(bool quiet, Ms firstAfter, Ms ttyEvery, Ms pipedEvery);
+    ~ProgressLine();
+    ProgressLine(const ProgressLine&) = delete;
+    ProgressLine& operator=(const ProgressLine&) = delete;
+
+    // Shows the line `text()` makes, if one is due now.
+    void update(const std::function<std::string()>& text);
+    double elapsedS() const;
+
+private:
+    bool m_quiet;
+    bool m_tty;
+    Ms m_firstAfter, m_ttyEvery, m_pipedEvery;
+    std::chrono::steady_clock::time_point m_start, m_last;
+    bool m_printed = false;
+};
+
 // Says on stderr that an output file was written (unless quiet, or it went to standard
 // output) or why it was not, and remembers whether every one was. Every verb that writes
 // files reports them through it.

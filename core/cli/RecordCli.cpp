@@ -17,14 +17,8 @@
 #include <string>
 #include <vector>
 
-#if defined(_WIN32)
-#include <io.h>
-#define CE_REC_ISATTY _isatty
-#define CE_REC_FILENO _fileno
-#else
+#if !defined(_WIN32)
 #include <unistd.h>
-#define CE_REC_ISATTY isatty
-#define CE_REC_FILENO fileno
 #endif
 
 namespace ce::cli {
@@ -243,24 +237,19 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
         std::cerr << "concurrency-explorer: " << error << "\n";
         return 2;
     }
-    const bool tty = CE_REC_ISATTY(CE_REC_FILENO(stderr)) != 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto lastLine = t0;
-    bool printed = false;
-    while (!recording.waitFor(std::chrono::milliseconds(100))) {
-        if (g_stopSignal.load())
-            recording.cancel();
-        const auto now = std::chrono::steady_clock::now();
-        if (a.quiet || !tty || now - lastLine < std::chrono::seconds(1))
-            continue;
-        lastLine = now;
-        const RunSnapshot live = recording.snapshot();
-        std::fprintf(stderr, "\rrecording: %d threads, %.1f s, %.2f busy cores%s\033[K", live.lanes, double(live.elapsedNs) / 1e9,
-                     live.summary.meanBusyCores, g_stopSignal.load() ? " (stopping)" : "");
-        printed = true;
+    {
+        // On a terminal only, once a second (a snapshot of a recording is not free).
+        ProgressLine progress(a.quiet, std::chrono::seconds(1), std::chrono::seconds(1), ProgressLine::Ms(0));
+        while (!recording.waitFor(std::chrono::milliseconds(100))) {
+            if (g_stopSignal.load())
+                recording.cancel();
+            progress.update([&] {
+                const RunSnapshot live = recording.snapshot();
+                return "recording: " + std::to_string(live.lanes) + " threads, " + fixed(double(live.elapsedNs) / 1e9, 1) + " s, "
+                     + fixed(live.summary.meanBusyCores, 2) + " busy cores" + (g_stopSignal.load() ? " (stopping)" : "");
+            });
+        }
     }
-    if (printed)
-        std::fputs("\n", stderr);
     RunSnapshot r = recording.snapshot();
     if (g_stopSignal.load() && r.status != RunStatus::Cancelled) {
         // Ctrl+C reaches the program too (it shares our terminal): it may have ended of it
