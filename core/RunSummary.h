@@ -20,9 +20,13 @@ struct SummaryLine {
 };
 
 // The facts of a finished (or cancelled) run, in the order they are read: what ran, its
-// status, then the figures that apply to its model and workload. Errors are not among them
-// (each view lists those its own way). Not for a recorded program.
+// status, then the figures that apply to its model and workload; for a recorded program, the
+// command, its status and what was measured of it. Errors are not among them (each view
+// lists those its own way).
 std::vector<SummaryLine> summaryLines(const RunSnapshot& run);
+
+// The lines as the CLI prints them: "Label:     text", the texts aligned, one a line.
+std::string summaryText(const RunSnapshot& run);
 
 // The counter workload's outcome in one line: the lesson is in the difference.
 std::string describeCounter(const RunSnapshot& run);

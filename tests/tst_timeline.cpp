@@ -249,6 +249,16 @@ private Q_SLOTS:
         r.config.model = Model::EventLoop;
         r.config.workload = WorkloadKind::Counter;
         QCOMPARE(labels(r).join(QLatin1Char('|')), QStringLiteral("Workload|Model|Status|Makespan|Latency|CPU time|Loop lag|Counter"));
+        // A recorded program: its own facts, in the footer too.
+        r.record.active = true;
+        r.record.command = {"python3", "job.py"};
+        r.status = RunStatus::Completed;
+        QCOMPARE(labels(r).join(QLatin1Char('|')), QStringLiteral("Recorded|Status|Wall time|CPU time|Busy|Threads|Cores|Sampler"));
+        for (const auto& l : summaryLines(r)) {
+            if (!l.brief.empty())
+                QVERIFY2(figureFooter(r).contains(QString::fromStdString(l.brief)), l.brief.c_str());
+        }
+        QVERIFY(QString::fromStdString(summaryText(r)).startsWith(QStringLiteral("Recorded:  python3 job.py (pid 0)\nStatus:    completed\n")));
     }
 
     void runFigureHasTheRequestedSizeAndIsNotBlank()

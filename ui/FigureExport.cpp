@@ -36,17 +36,6 @@ QString figureTitle(const RunSnapshot& run)
 
 QString figureFooter(const RunSnapshot& run)
 {
-    const Summary& s = run.summary;
-    if (run.record.active) {
-        QString text = QStringLiteral("wall time %1 s · CPU time %2 s · busy cores %3 of %4 · threads running at once: max %5, mean %6 · "
-                                      "sampled every %7 ms")
-                           .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.cores)
-                           .arg(run.record.busyThreads.max).arg(run.record.busyThreads.mean, 0, 'f', 2).arg(run.record.sampleMsMeasured, 0, 'f', 1);
-        if (run.status != RunStatus::Completed)
-            text += QStringLiteral(" · ") + QString::fromUtf8(toString(run.status).data()).toUpper();
-        return text + QStringLiteral("\n") + q(run.machine) + QStringLiteral(" · Concurrency Explorer · ")
-             + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd"));
-    }
     // The brief forms of the CLI's summary lines (core/RunSummary), on one line.
     QStringList facts;
     for (const SummaryLine& line : summaryLines(run)) {

@@ -544,19 +544,20 @@ void MainWindow::showFinished(const RunSnapshot& snapshot)
 
 QString MainWindow::summaryHtml(const RunSnapshot& r) const
 {
-    const Summary& s = r.summary;
     if (r.record.active) {
-        QStringList command;
-        for (const auto& c : r.record.command)
-            command << QString::fromStdString(c);
-        QString html = tr("Recorded <b>%1</b> — <b>%2</b>").arg(command.join(QLatin1Char(' ')).toHtmlEscaped(), QString::fromUtf8(toString(r.status).data()));
-        if (r.record.exitCode >= 0)
-            html += tr(", exit status %1").arg(r.record.exitCode);
-        html += tr("<br>Wall time <b>%1 s</b> · CPU time %2 s · busy cores <b>%3</b> of %4 · %5 thread(s) in %6 process(es) · sampled every %7 ms "
-                   "(sampler: %8 % of one core)")
-                    .arg(s.makespanS, 0, 'f', 3).arg(s.cpuTimeS, 0, 'f', 3).arg(s.meanBusyCores, 0, 'f', 2).arg(s.cores)
-                    .arg(r.record.lanes.size()).arg(r.record.processes).arg(r.record.sampleMsMeasured, 0, 'f', 1)
-                    .arg(s.makespanS > 0 ? 100.0 * r.record.samplerCpuS / s.makespanS : 0.0, 0, 'f', 1);
+        // The CLI's lines (core/RunSummary): the command and its status first, the brief forms after.
+        const std::vector<SummaryLine> lines = summaryLines(r);
+        QString html = tr("Recorded <b>%1</b> — <b>%2</b><br>")
+                           .arg(QString::fromStdString(lines[0].text).toHtmlEscaped(), QString::fromStdString(lines[1].text).toHtmlEscaped());
+        QStringList figures;
+        for (std::size_t i = 2; i < lines.size(); ++i) {
+            if (!lines[i].brief.empty())
+                figures << QString::fromStdString(lines[i].brief).toHtmlEscaped();
+        }
+        QString joined = figures.join(QStringLiteral(" · "));
+        if (!joined.isEmpty())
+            joined[0] = joined[0].toUpper();
+        html += joined;
         for (const auto& e : r.errors)
             html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
         return html;

@@ -355,10 +355,7 @@ RunSnapshot execute(const RunConfig& config, bool quiet, const std::string& labe
 
 void printRun(const RunSnapshot& r)
 {
-    for (const SummaryLine& line : summaryLines(r)) {
-        const std::string label = line.label + ":";
-        std::cout << label << std::string(label.size() < 11 ? 11 - label.size() : 1, ' ') << line.text << "\n";
-    }
+    std::cout << summaryText(r);
     for (const auto& e : r.errors)
         std::cout << "Error:     " << e << "\n";
 }

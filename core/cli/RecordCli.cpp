@@ -111,49 +111,7 @@ std::string parseRecordArgs(int argc, char** argv, RecordArgs& a)
 
 void printRecording(const RunSnapshot& r)
 {
-    const RecordInfo& rec = r.record;
-    const Summary& s = r.summary;
-    std::string cmd;
-    for (const auto& c : rec.command)
-        cmd += (cmd.empty() ? "" : " ") + c;
-    std::cout << "Recorded:  " << cmd << " (pid " << rec.rootPid << ")\n"
-              << "Status:    " << toString(r.status);
-    if (r.status == RunStatus::Cancelled)
-        std::cout << " (stopped; what was recorded is kept)";
-    else if (rec.exitSignal)
-        std::cout << ", ended by signal " << rec.exitSignal;
-    else if (rec.exitCode >= 0)
-        std::cout << ", exit status " << rec.exitCode;
-    std::cout << "\n"
-              << "Wall time: " << fixed(s.makespanS) << " s\n"
-              << "CPU time:  " << fixed(s.cpuTimeS) << " s measured per thread";
-    if (rec.osCpuS >= 0)
-        std::cout << " (the OS's total for the program at exit: " << fixed(rec.osCpuS, 2) << " s)";
-    std::cout << "\n"
-              << "Busy:      " << fixed(s.meanBusyCores, 2) << " cores on average, of " << s.cores << "\n"
-              << "Threads:   " << rec.lanes.size() << " in " << rec.processes << " process" << (rec.processes == 1 ? "" : "es") << "\n";
-    // Per-core means: the program against everyone else.
-    std::vector<double> run(static_cast<std::size_t>(std::max(1, s.cores)), 0.0), total(run.size(), 0.0);
-    std::vector<int> n(run.size(), 0);
-    for (const auto& c : r.coreSamples) {
-        if (c.core < 0 || static_cast<std::size_t>(c.core) >= run.size())
-            continue;
-        run[static_cast<std::size_t>(c.core)] += c.runPct;
-        total[static_cast<std::size_t>(c.core)] += c.totalPct;
-        ++n[static_cast<std::size_t>(c.core)];
-    }
-    std::cout << "Cores:     ";
-    for (std::size_t i = 0; i < run.size(); ++i) {
-        if (n[i] == 0)
-            continue;
-        std::cout << (i ? "; " : "") << "core " << i << " program " << fixed(run[i] / n[i], 0) << " %, others " << fixed((total[i] - run[i]) / n[i], 0)
-                  << " %";
-    }
-    std::cout << "\n";
-    const double wall = s.makespanS > 0 ? s.makespanS : 1;
-    std::cout << "Sampler:   every " << fixed(rec.sampleMsMeasured, 2) << " ms (" << fixed(1000.0 / std::max(0.001, rec.sampleMsMeasured), 0)
-              << " Hz, asked " << fixed(rec.sampleMsRequested, 1) << " ms), " << rec.samples << " samples; its own CPU time " << fixed(rec.samplerCpuS)
-              << " s = " << fixed(100.0 * rec.samplerCpuS / wall, 1) << " % of one core\n";
+    std::cout << summaryText(r);
     for (const auto& e : r.errors)
         std::cout << "Error:     " << e << "\n";
 
