@@ -154,6 +154,16 @@ private Q_SLOTS:
                 }
             }
         }
+        // Error text reads on every theme's background (WCAG contrast of 3:1, large-text AA).
+        auto luminance = [](const QColor& c) {
+            auto linear = [](double v) { return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+            return 0.2126 * linear(c.redF()) + 0.7152 * linear(c.greenF()) + 0.0722 * linear(c.blueF());
+        };
+        for (const Theme* theme : {&Theme::light(), &Theme::dark(), &Theme::highContrast()}) {
+            const double a = luminance(QColor::fromRgb(kErrorText)), b = luminance(theme->background);
+            const double ratio = (std::max(a, b) + 0.05) / (std::min(a, b) + 0.05);
+            QVERIFY2(ratio >= 3, qPrintable(QStringLiteral("error text on %1: %2:1").arg(theme->name).arg(ratio)));
+        }
         // The grid's full-use cell is the legend's colour for it.
         QCOMPARE(TimelineModel::blend(100, 100), timelineLegend(false)[timelineLegend(false).size() - 2].color);
         QVERIFY(StatePalette::color(State::Cpu) != TimelineModel::blend(100, 100));

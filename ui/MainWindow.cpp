@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "Palette.h"
 #include "RunSummary.h"
 
 #include "Comparison.h"
@@ -262,7 +263,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     addAction(quit);
 
     m_problem = new QLabel;
-    m_problem->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_problem->setStyleSheet(QStringLiteral("color: %1;").arg(QColor::fromRgb(kErrorText).name()));
     m_progress = new QProgressBar;
     m_progress->setMaximumWidth(260);
     m_progress->setFormat(tr("%v / %m tasks"));
@@ -559,7 +560,7 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
             joined[0] = joined[0].toUpper();
         html += joined;
         for (const auto& e : r.errors)
-            html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(e).toHtmlEscaped());
+            html += QStringLiteral("<br><span style='color:%1'>%2</span>").arg(QColor::fromRgb(kErrorText).name(), QString::fromStdString(e).toHtmlEscaped());
         return html;
     }
     // The CLI's lines (core/RunSummary): what ran and its status on the first line, the
@@ -579,7 +580,7 @@ QString MainWindow::summaryHtml(const RunSnapshot& r) const
     // A run where every task failed can carry thousands: a label of them all would take seconds to lay out.
     constexpr std::size_t kShownErrors = 10;
     for (std::size_t i = 0; i < std::min(r.errors.size(), kShownErrors); ++i)
-        html += QStringLiteral("<br><span style='color:#b00020'>%1</span>").arg(QString::fromStdString(r.errors[i]).toHtmlEscaped());
+        html += QStringLiteral("<br><span style='color:%1'>%2</span>").arg(QColor::fromRgb(kErrorText).name(), QString::fromStdString(r.errors[i]).toHtmlEscaped());
     if (r.errors.size() > kShownErrors)
         html += tr("<br>… and %1 more errors (all of them are in the saved JSON)").arg(r.errors.size() - kShownErrors);
     return html;
