@@ -545,31 +545,14 @@ void MainWindow::showFinished(const RunSnapshot& snapshot)
 
 QString MainWindow::summaryHtml(const RunSnapshot& r) const
 {
-    if (r.record.active) {
-        // The CLI's lines (core/RunSummary): the command and its status first, the brief forms after.
-        const std::vector<SummaryLine> lines = summaryLines(r);
-        QString html = tr("Recorded <b>%1</b> — <b>%2</b><br>")
-                           .arg(QString::fromStdString(lines[0].text).toHtmlEscaped(), QString::fromStdString(lines[1].text).toHtmlEscaped());
-        QStringList figures;
-        for (std::size_t i = 2; i < lines.size(); ++i) {
-            if (!lines[i].brief.empty())
-                figures << QString::fromStdString(lines[i].brief).toHtmlEscaped();
-        }
-        QString joined = figures.join(QStringLiteral(" · "));
-        if (!joined.isEmpty())
-            joined[0] = joined[0].toUpper();
-        html += joined;
-        for (const auto& e : r.errors)
-            html += QStringLiteral("<br><span style='color:%1'>%2</span>").arg(QColor::fromRgb(kErrorText).name(), QString::fromStdString(e).toHtmlEscaped());
-        return html;
-    }
-    // The CLI's lines (core/RunSummary): what ran and its status on the first line, the
-    // figures' brief forms (as a figure's footer has them) on the second, to stay short.
+    // The CLI's lines (core/RunSummary): what ran (or was recorded) and its status on the
+    // first line, the figures' brief forms (as a figure's footer has them) on the second.
     const std::vector<SummaryLine> lines = summaryLines(r);
-    auto text = [](const SummaryLine& l) { return QString::fromStdString(l.text).toHtmlEscaped(); };
-    QString html = QStringLiteral("<b>%1</b> — %2 — <b>%3</b><br>").arg(text(lines[0]), text(lines[1]), text(lines[2]));
+    auto text = [&](std::size_t i) { return QString::fromStdString(lines[i].text).toHtmlEscaped(); };
+    QString html = r.record.active ? tr("Recorded <b>%1</b> — <b>%2</b><br>").arg(text(0), text(1))
+                                   : QStringLiteral("<b>%1</b> — %2 — <b>%3</b><br>").arg(text(0), text(1), text(2));
     QStringList figures;
-    for (std::size_t i = 3; i < lines.size(); ++i) {
+    for (std::size_t i = r.record.active ? 2 : 3; i < lines.size(); ++i) {
         if (!lines[i].brief.empty())
             figures << QString::fromStdString(lines[i].brief).toHtmlEscaped();
     }
