@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -50,7 +51,11 @@ public:
     std::size_t copyTo(std::vector<T>& out, std::size_t from = 0) const
     {
         const std::size_t n = size();
-        out.reserve(out.size() + (n > from ? n - from : 0));
+        // Grow geometrically: an exact reserve per call reallocates `out` once per lane
+        // copied into it, which made a snapshot of 100,000 lanes quadratic.
+        const std::size_t need = out.size() + (n > from ? n - from : 0);
+        if (need > out.capacity())
+            out.reserve(std::max(need, 2 * out.capacity()));
         std::size_t i = from;
         while (i < n) {
             const auto [chunk, offset] = locate(i);

@@ -5,9 +5,11 @@
 // (run_in_executor with a ProcessPoolExecutor). A heartbeat timer measures how late the loop
 // is. Under --gil the loop's thread holds the emulated lock whenever it runs, as asyncio's
 // (Python) loop does, and lets go only while it blocks waiting for events.
+#include "LoopDispatcher.h"
 #include "ModelContext.h"
 #include "ProcessOffload.h"
 #include "TaskRunner.h"
+#include "TimerHeap.h"
 #include "WorkerPool.h"
 #include "platform/Platform.h"
 
@@ -21,8 +23,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <functional>
 #include <memory>
-#include <set>
+#include <queue>
 #include <thread>
 #include <unordered_map>
 
@@ -38,8 +42,15 @@ public:
         , m_limit(busyWorkers(ctx.config))
         , m_loopRunner(runnerContext(ctx))
     {
-        for (int i = 0; i < eventLoopTaskLanes(ctx.config); ++i)
-            m_freeLanes.insert(i);
+        const int taskLanes = eventLoopTaskLanes(ctx.config);
+        std::vector<int> lanes(static_cast<std::size_t>(taskLanes));
+        for (int i = 0; i < taskLanes; ++i)
+            lanes[static_cast<std::size_t>(i)] = i;
+        m_freeLanes = decltype(m_freeLanes)(std::greater<int>(), std::move(lanes));
+        m_inFlight.reserve(static_cast<std::size_t>(std::min(m_limit, ctx.config.tasks)));
+        m_sleepTimer.setTimerType(Qt::PreciseTimer);
+        m_sleepTimer.setSingleShot(true);
+        QObject::connect(&m_sleepTimer, &QTimer::timeout, this, [this] { sleepsDue(); });
         auto onError = [&ctx](const std::string& why) { fail(ctx, "an executor thread's job stopped: " + why); };
         // Under the GIL the loop thread gets a lane of its own for the time it waits for the
         // lock between callbacks (no task is running then).
@@ -63,6 +74,9 @@ public:
 
     void exec()
     {
+        // Before the thread's first QEventLoop: sockets through epoll, timers in a heap (a
+        // thread that already has a dispatcher, or another platform, keeps Qt's).
+        installLoopDispatcherOnThisThread();
         QEventLoop loop;
         m_loop = &loop;
         // asyncio's loop is Python code from end to end: its thread needs the GIL for every
@@ -186,14 +200,14 @@ private:
         while (!m_stopping && m_inFlight.size() < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
             auto f = std::make_unique<InFlight>();
             f->task = m_nextTask++;
-            f->lane = *m_freeLanes.begin();
-            m_freeLanes.erase(m_freeLanes.begin());
+            f->lane = m_freeLanes.top();
+            m_freeLanes.pop();
             f->phases = planTask(m_ctx.config, m_ctx.sizes, f->task);
             m_ctx.recorder.setTaskStatus(f->task, TaskStatus::Running);
             InFlight* raw = f.get();
             m_inFlight.emplace(raw->task, std::move(f));
             // Each new task first runs when the loop comes back to it (call_soon).
-            QMetaObject::invokeMethod(this, [this, task = raw->task] { advance(task); }, Qt::QueuedConnection);
+            callSoon(raw->task);
         }
         if (m_inFlight.empty() && (m_nextTask >= m_ctx.config.tasks || m_stopping) && m_loop)
             m_loop->quit();
@@ -313,38 +327,16 @@ private:
         const std::int64_t t0 = now();
         const std::int16_t c = core();
         const int task = f.task;
-        auto done = [this, task, t0, c](bool ok, const std::string& error) {
-            enterCallback();
-            const auto it = m_inFlight.find(task);
-            if (it == m_inFlight.end())
-                return;
-            if (InFlight& g = *it->second; g.gatherPending > 0) {
-                if (!ok && g.gatherError.empty())
-                    g.gatherError = error.empty() ? std::string("a gathered wait failed") : error;
-                if (--g.gatherPending > 0)
-                    return;
-                m_ctx.recorder.lane(g.lane).add(PhaseRecord{g.gatherStartNs, now(), m_loopTid, task, g.lane, c, State::IoWait});
-                if (!g.gatherError.empty()) {
-                    m_ctx.recorder.addError("task " + std::to_string(task) + ": " + g.gatherError);
-                    finish(task, TaskStatus::Failed);
-                    return;
-                }
-                advance(task);
-                return;
-            }
-            m_ctx.recorder.lane(it->second->lane).add(PhaseRecord{t0, now(), m_loopTid, task, it->second->lane, c, State::IoWait});
-            if (!ok) {
-                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
-                finish(task, TaskStatus::Failed);
-                return;
-            }
-            advance(task);
-        };
+        auto done = [this, task, t0, c](bool ok, const std::string& error) { waitEnded(task, t0, c, ok, error); };
         switch (m_ctx.env.io) {
-        case IoKind::Sleep:
-            // Qt timers have millisecond resolution: asyncio.sleep's delay rounded to it.
-            QTimer::singleShot(static_cast<int>(std::lround(ms)), Qt::PreciseTimer, this, [done] { done(true, {}); });
+        case IoKind::Sleep: {
+            // Rounded to milliseconds as before (Qt timers' resolution): asyncio.sleep's delay.
+            const std::int64_t deadline = platform::monotonicNs() + std::llround(ms) * 1000000;
+            m_sleeps.add(deadline, SleepWait{task, c, t0});
+            if (m_armedNs < 0 || deadline < m_armedNs)
+                armSleepTimer();
             break;
+        }
         case IoKind::File: {
             QPointer<EventLoopRun> self(this);
             m_filePool->submit([this, self, done] {
@@ -358,6 +350,94 @@ private:
             startRequest(f, ms, done);
             break;
         }
+    }
+
+    // A wait of `task` that began at t0 has ended (a sleep's deadline passed, the file round
+    // trip or the request completed).
+    void waitEnded(int task, std::int64_t t0, std::int16_t c, bool ok, const std::string& error)
+    {
+        enterCallback();
+        const auto it = m_inFlight.find(task);
+        if (it == m_inFlight.end())
+            return;
+        if (InFlight& g = *it->second; g.gatherPending > 0) {
+            if (!ok && g.gatherError.empty())
+                g.gatherError = error.empty() ? std::string("a gathered wait failed") : error;
+            if (--g.gatherPending > 0)
+                return;
+            m_ctx.recorder.lane(g.lane).add(PhaseRecord{g.gatherStartNs, now(), m_loopTid, task, g.lane, c, State::IoWait});
+            if (!g.gatherError.empty()) {
+                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + g.gatherError);
+                finish(task, TaskStatus::Failed);
+                return;
+            }
+            advance(task);
+            return;
+        }
+        m_ctx.recorder.lane(it->second->lane).add(PhaseRecord{t0, now(), m_loopTid, task, it->second->lane, c, State::IoWait});
+        if (!ok) {
+            m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
+            finish(task, TaskStatus::Failed);
+            return;
+        }
+        advance(task);
+    }
+
+    void callSoon(int task)
+    {
+        m_ready.push_back(task);
+        if (!m_readyPosted) {
+            m_readyPosted = true;
+            QMetaObject::invokeMethod(this, [this] { runReady(); }, Qt::QueuedConnection);
+        }
+    }
+
+    // Steps the tasks that were ready when this turn began; those made ready meanwhile wait
+    // for the next turn, as asyncio's _run_once does.
+    void runReady()
+    {
+        m_readyPosted = false;
+        std::size_t count = m_ready.size();
+        while (count-- > 0 && !m_ready.empty()) {
+            const int task = m_ready.front();
+            m_ready.pop_front();
+            advance(task);
+        }
+        if (!m_ready.empty() && !m_readyPosted) {
+            m_readyPosted = true;
+            QMetaObject::invokeMethod(this, [this] { runReady(); }, Qt::QueuedConnection);
+        }
+    }
+
+    // Ends every sleep whose deadline has passed, in deadline order, then sets the one timer
+    // for the next. A sleep never ends before its deadline: the clock is read here, not
+    // trusted from the timer.
+    void sleepsDue()
+    {
+        m_armedNs = -1;
+        enterCallback();
+        const std::int64_t nowNs = platform::monotonicNs();
+        while (!m_stopping) {
+            auto due = m_sleeps.popExpired(nowNs);
+            if (!due)
+                break;
+            waitEnded(due->payload.task, due->payload.t0, due->payload.core, true, {});
+        }
+        armSleepTimer();
+    }
+
+    void armSleepTimer()
+    {
+        const auto next = m_sleeps.nextDeadline();
+        if (!next || m_stopping) {
+            m_sleepTimer.stop();
+            m_armedNs = -1;
+            return;
+        }
+        const std::int64_t left = *next - platform::monotonicNs();
+        // Round up to the timer's millisecond: early would only find nothing due and re-arm.
+        m_sleepTimer.start(static_cast<int>(std::max<std::int64_t>(0, (left + 999999) / 1000000)));
+        m_armedNs = *next;
     }
 
     template <typename Done>
@@ -402,7 +482,7 @@ private:
         const auto it = m_inFlight.find(task);
         if (it == m_inFlight.end())
             return;
-        m_freeLanes.insert(it->second->lane);
+        m_freeLanes.push(it->second->lane);
         m_inFlight.erase(it);
         m_ctx.recorder.setTaskStatus(task, status);
         // Only go round the loop again when there is a task to start or the run is over.
@@ -421,6 +501,9 @@ private:
             m_ctx.recorder.setTaskStatus(task, TaskStatus::Cancelled);
         }
         m_inFlight.clear();
+        m_ready.clear();
+        m_sleeps = TimerHeap<SleepWait>();
+        m_sleepTimer.stop();
         if (m_processPool)
             m_processPool->cancel();
         if (m_loop)
@@ -435,7 +518,20 @@ private:
     std::unique_ptr<ProcessOffloadPool> m_processPool;
     std::unique_ptr<WorkerPool> m_filePool;
     std::unordered_map<int, std::unique_ptr<InFlight>> m_inFlight;
-    std::set<int> m_freeLanes;
+    std::priority_queue<int, std::vector<int>, std::greater<int>> m_freeLanes; // lowest first
+    // asyncio's ready queue: tasks to step when the loop comes round (one posted event drains
+    // a batch instead of one event per task).
+    std::deque<int> m_ready;
+    bool m_readyPosted = false;
+    // asyncio.sleep's timers: a heap of deadlines behind one Qt timer for the earliest.
+    struct SleepWait {
+        int task = -1;
+        std::int16_t core = -1;
+        std::int64_t t0 = 0;
+    };
+    TimerHeap<SleepWait> m_sleeps;
+    QTimer m_sleepTimer;
+    std::int64_t m_armedNs = -1; // the deadline m_sleepTimer is set for, -1: not armed
     int m_nextTask = 0;
     bool m_stopping = false;
     QEventLoop* m_loop = nullptr;
