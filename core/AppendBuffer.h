@@ -16,10 +16,11 @@ namespace ce {
 // by a release store of the count, and a reader copies [0, count) after an acquire load.
 template <typename T>
 class AppendBuffer {
-    // Small first chunk: an event loop with 10,000 tasks in flight has 10,000 lanes of a
-    // phase or two each; doubling keeps long lanes to a few dozen chunks.
-    static constexpr std::size_t kFirstChunk = 16;
-    static constexpr std::size_t kMaxChunks = 40;
+    // Small first chunk: an event loop with 1,000,000 sleeps in flight has 1,000,000 lanes of
+    // a phase or two each (a first chunk of 16 and 40 chunk pointers cost 1.1 GB there);
+    // doubling keeps long lanes to a few dozen chunks. 32 chunks hold 4 * (2^32 - 1) elements.
+    static constexpr std::size_t kFirstChunk = 4;
+    static constexpr std::size_t kMaxChunks = 32;
 
 public:
     AppendBuffer() = default;

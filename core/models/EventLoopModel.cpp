@@ -47,7 +47,8 @@ public:
         for (int i = 0; i < taskLanes; ++i)
             lanes[static_cast<std::size_t>(i)] = i;
         m_freeLanes = decltype(m_freeLanes)(std::greater<int>(), std::move(lanes));
-        m_inFlight.reserve(static_cast<std::size_t>(std::min(m_limit, ctx.config.tasks)));
+        m_slots.resize(static_cast<std::size_t>(taskLanes));
+        m_laneOf.assign(static_cast<std::size_t>(ctx.config.tasks), -1);
         m_sleepTimer.setTimerType(Qt::PreciseTimer);
         m_sleepTimer.setSingleShot(true);
         QObject::connect(&m_sleepTimer, &QTimer::timeout, this, [this] { sleepsDue(); });
@@ -124,17 +125,39 @@ public:
     }
 
 private:
+    // A task in flight, kept in its lane's slot: a million sleeps in flight are a million of
+    // these, so it stays small (tasks with equal plans share one; a gather's first failure
+    // is kept aside).
     struct InFlight {
-        int task = 0;
+        int task = -1;
         int lane = 0;
-        std::vector<PhaseSpec> phases;
-        std::size_t next = 0;
-        QPointer<QTcpSocket> socket;
-        // --await gather: waits still out, when the gather began, the first failure.
+        std::uint32_t next = 0;
+        // --await gather: waits still out, and when the gather began.
         int gatherPending = 0;
         std::int64_t gatherStartNs = 0;
-        std::string gatherError;
+        std::shared_ptr<const std::vector<PhaseSpec>> plan;
+        QPointer<QTcpSocket> socket;
+        const std::vector<PhaseSpec>& phases() const { return *plan; }
     };
+
+    InFlight* inFlight(int task)
+    {
+        if (task < 0 || static_cast<std::size_t>(task) >= m_laneOf.size() || m_laneOf[static_cast<std::size_t>(task)] < 0)
+            return nullptr;
+        return &m_slots[static_cast<std::size_t>(m_laneOf[static_cast<std::size_t>(task)])];
+    }
+
+    // The task's plan, shared with the previous task's when they are equal (they are, but for
+    // a convoy's hog): one plan for a million identical sleeps.
+    std::shared_ptr<const std::vector<PhaseSpec>> planFor(int task)
+    {
+        std::vector<PhaseSpec> plan = planTask(m_ctx.config, m_ctx.sizes, task);
+        const auto same = [](const PhaseSpec& a, const PhaseSpec& b) { return a.kind == b.kind && a.units == b.units && a.ms == b.ms; };
+        if (m_lastPlan && std::equal(plan.begin(), plan.end(), m_lastPlan->begin(), m_lastPlan->end(), same))
+            return m_lastPlan;
+        m_lastPlan = std::make_shared<const std::vector<PhaseSpec>>(std::move(plan));
+        return m_lastPlan;
+    }
 
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
     static std::int16_t core() { return static_cast<std::int16_t>(platform::currentCpu()); }
@@ -197,31 +220,34 @@ private:
     void launchMore()
     {
         enterCallback();
-        while (!m_stopping && m_inFlight.size() < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
-            auto f = std::make_unique<InFlight>();
-            f->task = m_nextTask++;
-            f->lane = m_freeLanes.top();
+        while (!m_stopping && m_inFlightCount < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
+            const int task = m_nextTask++;
+            const int lane = m_freeLanes.top();
             m_freeLanes.pop();
-            f->phases = planTask(m_ctx.config, m_ctx.sizes, f->task);
-            m_ctx.recorder.setTaskStatus(f->task, TaskStatus::Running);
-            InFlight* raw = f.get();
-            m_inFlight.emplace(raw->task, std::move(f));
+            InFlight& f = m_slots[static_cast<std::size_t>(lane)];
+            f = InFlight{};
+            f.task = task;
+            f.lane = lane;
+            f.plan = planFor(task);
+            m_laneOf[static_cast<std::size_t>(task)] = lane;
+            ++m_inFlightCount;
+            m_ctx.recorder.setTaskStatus(task, TaskStatus::Running);
             // Each new task first runs when the loop comes back to it (call_soon).
-            callSoon(raw->task);
+            callSoon(task);
         }
-        if (m_inFlight.empty() && (m_nextTask >= m_ctx.config.tasks || m_stopping) && m_loop)
+        if (m_inFlightCount == 0 && (m_nextTask >= m_ctx.config.tasks || m_stopping) && m_loop)
             m_loop->quit();
     }
 
     void advance(int task)
     {
         enterCallback();
-        auto it = m_inFlight.find(task);
-        if (it == m_inFlight.end() || m_stopping)
+        InFlight* found = inFlight(task);
+        if (!found || m_stopping)
             return;
-        InFlight& f = *it->second;
-        while (f.next < f.phases.size()) {
-            const PhaseSpec& phase = f.phases[f.next++];
+        InFlight& f = *found;
+        while (f.next < f.phases().size()) {
+            const PhaseSpec& phase = f.phases()[f.next++];
             if (phase.kind == PhaseSpec::Kind::Cpu) {
                 if (m_cpuPool) {
                     offloadCpu(f, phase.units);
@@ -258,11 +284,11 @@ private:
     void startGather(InFlight& f, double firstMs)
     {
         std::vector<double> waits{firstMs};
-        while (f.next < f.phases.size() && f.phases[f.next].kind == PhaseSpec::Kind::Wait)
-            waits.push_back(f.phases[f.next++].ms);
+        while (f.next < f.phases().size() && f.phases()[f.next].kind == PhaseSpec::Kind::Wait)
+            waits.push_back(f.phases()[f.next++].ms);
         f.gatherPending = static_cast<int>(waits.size());
         f.gatherStartNs = now();
-        f.gatherError.clear();
+        m_gatherErrors.erase(f.task);
         for (double ms : waits)
             startWait(f, ms);
     }
@@ -280,11 +306,11 @@ private:
             const auto outcome = runner.runCpuPhase(task, lane, units, *sink);
             QMetaObject::invokeMethod(self.data(), [this, task, sink, outcome] {
                 enterCallback();
-                const auto it = m_inFlight.find(task);
-                if (it == m_inFlight.end())
+                const InFlight* f = inFlight(task);
+                if (!f)
                     return;
                 for (const auto& p : sink->phases)
-                    m_ctx.recorder.lane(it->second->lane).add(p);
+                    m_ctx.recorder.lane(f->lane).add(p);
                 if (outcome != TaskRunner::Outcome::Done)
                     finish(task, TaskStatus::Cancelled);
                 else
@@ -303,11 +329,11 @@ private:
             auto shared = std::make_shared<ProcessOffloadPool::Result>(std::move(result));
             QMetaObject::invokeMethod(self.data(), [this, task, shared] {
                 enterCallback();
-                const auto it = m_inFlight.find(task);
-                if (it == m_inFlight.end())
+                const InFlight* f = inFlight(task);
+                if (!f)
                     return;
                 for (const auto& p : shared->phases)
-                    m_ctx.recorder.lane(it->second->lane).add(p);
+                    m_ctx.recorder.lane(f->lane).add(p);
                 if (shared->ok) {
                     advance(task);
                     return;
@@ -357,24 +383,25 @@ private:
     void waitEnded(int task, std::int64_t t0, std::int16_t c, bool ok, const std::string& error)
     {
         enterCallback();
-        const auto it = m_inFlight.find(task);
-        if (it == m_inFlight.end())
+        InFlight* f = inFlight(task);
+        if (!f)
             return;
-        if (InFlight& g = *it->second; g.gatherPending > 0) {
-            if (!ok && g.gatherError.empty())
-                g.gatherError = error.empty() ? std::string("a gathered wait failed") : error;
+        if (InFlight& g = *f; g.gatherPending > 0) {
+            if (!ok && !m_gatherErrors.count(task))
+                m_gatherErrors[task] = error.empty() ? std::string("a gathered wait failed") : error;
             if (--g.gatherPending > 0)
                 return;
             m_ctx.recorder.lane(g.lane).add(PhaseRecord{g.gatherStartNs, now(), m_loopTid, task, g.lane, c, State::IoWait});
-            if (!g.gatherError.empty()) {
-                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + g.gatherError);
+            if (const auto failed = m_gatherErrors.find(task); failed != m_gatherErrors.end()) {
+                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + failed->second);
+                m_gatherErrors.erase(failed);
                 finish(task, TaskStatus::Failed);
                 return;
             }
             advance(task);
             return;
         }
-        m_ctx.recorder.lane(it->second->lane).add(PhaseRecord{t0, now(), m_loopTid, task, it->second->lane, c, State::IoWait});
+        m_ctx.recorder.lane(f->lane).add(PhaseRecord{t0, now(), m_loopTid, task, f->lane, c, State::IoWait});
         if (!ok) {
             m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
             finish(task, TaskStatus::Failed);
@@ -479,14 +506,16 @@ private:
 
     void finish(int task, TaskStatus status)
     {
-        const auto it = m_inFlight.find(task);
-        if (it == m_inFlight.end())
+        InFlight* f = inFlight(task);
+        if (!f)
             return;
-        m_freeLanes.push(it->second->lane);
-        m_inFlight.erase(it);
+        m_freeLanes.push(f->lane);
+        *f = InFlight{};
+        m_laneOf[static_cast<std::size_t>(task)] = -1;
+        --m_inFlightCount;
         m_ctx.recorder.setTaskStatus(task, status);
         // Only go round the loop again when there is a task to start or the run is over.
-        if (m_nextTask < m_ctx.config.tasks || m_inFlight.empty())
+        if (m_nextTask < m_ctx.config.tasks || m_inFlightCount == 0)
             QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
     }
 
@@ -495,12 +524,16 @@ private:
         if (m_stopping)
             return;
         m_stopping = true;
-        for (auto& [task, f] : m_inFlight) {
-            if (f->socket)
-                f->socket->abort();
-            m_ctx.recorder.setTaskStatus(task, TaskStatus::Cancelled);
+        for (auto& f : m_slots) {
+            if (f.task < 0)
+                continue;
+            if (f.socket)
+                f.socket->abort();
+            m_ctx.recorder.setTaskStatus(f.task, TaskStatus::Cancelled);
+            m_laneOf[static_cast<std::size_t>(f.task)] = -1;
+            f = InFlight{};
         }
-        m_inFlight.clear();
+        m_inFlightCount = 0;
         m_ready.clear();
         m_sleeps = TimerHeap<SleepWait>();
         m_sleepTimer.stop();
@@ -517,7 +550,11 @@ private:
     std::unique_ptr<WorkerPool> m_cpuPool;
     std::unique_ptr<ProcessOffloadPool> m_processPool;
     std::unique_ptr<WorkerPool> m_filePool;
-    std::unordered_map<int, std::unique_ptr<InFlight>> m_inFlight;
+    std::vector<InFlight> m_slots;       // by lane
+    std::vector<std::int32_t> m_laneOf;  // by task: its lane while in flight, else -1
+    std::size_t m_inFlightCount = 0;
+    std::shared_ptr<const std::vector<PhaseSpec>> m_lastPlan;
+    std::unordered_map<int, std::string> m_gatherErrors; // a gather's first failure, by task
     std::priority_queue<int, std::vector<int>, std::greater<int>> m_freeLanes; // lowest first
     // asyncio's ready queue: tasks to step when the loop comes round (one posted event drains
     // a batch instead of one event per task).
