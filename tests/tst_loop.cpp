@@ -148,6 +148,35 @@ private slots:
         QVERIFY(heap.empty());
     }
 
+    // Timers added in deadline order take the FIFO path; a cancel in the middle and an earlier
+    // one added later (to the heap) still come out in (deadline, insertion) order.
+    void heapSortedRunsAndLateEarlierTimers()
+    {
+        TimerHeap<int> heap;
+        std::vector<TimerHeap<int>::Handle> h;
+        for (int i = 0; i < 10; ++i)
+            h.push_back(heap.add(100 + 10 * i, i)); // 100, 110, ..., 190
+        QVERIFY(heap.cancel(h[3]));
+        QVERIFY(heap.cancel(h[0])); // the front
+        heap.add(105, 10);          // earlier than the last queued: the heap
+        heap.add(110, 11);          // equal to timer 1's deadline, added after it
+        heap.add(190, 12);
+        QCOMPARE(heap.size(), std::size_t(11));
+        QCOMPARE(*heap.nextDeadline(), std::int64_t(105));
+        std::vector<int> order;
+        while (auto e = heap.popExpired(1000))
+            order.push_back(e->payload);
+        QCOMPARE(order, (std::vector<int>{10, 1, 11, 2, 4, 5, 6, 7, 8, 9, 12}));
+        QVERIFY(heap.empty());
+        // Reused slots: a dead queued node of a reissued handle is never delivered.
+        const auto a = heap.add(5, 20);
+        QVERIFY(heap.cancel(a));
+        const auto b = heap.add(6, 21); // reuses a's slot
+        QVERIFY(heap.pending(b));
+        QCOMPARE(heap.popExpired(100)->payload, 21);
+        QVERIFY(!heap.popExpired(100));
+    }
+
     void dispatcherDeliversTimersPostedEventsAndWakes()
     {
         LoopThread loop;
