@@ -58,13 +58,22 @@ public:
     {
         m_interrupted.store(false, std::memory_order_relaxed);
         Q_EMIT awake();
-        // Posted events first, as Qt's dispatchers do (invokeMethod, deleteLater, ...). An event
-        // posted meanwhile calls wakeUp(), so the wait below cannot sleep on it.
+        // Take the wake-up before sending posted events: an event posted before this point is
+        // sent below; one posted after finds the flag clear and writes the eventfd, so the
+        // wait below cannot sleep on it.
+        if (m_wakePending.exchange(false, std::memory_order_acq_rel)) {
+            eventfd_t value = 0;
+            eventfd_read(m_wake, &value); // non-blocking: the write may still be on its way
+        }
+        // Posted events first, as Qt's dispatchers do (invokeMethod, deleteLater, ...).
         QCoreApplication::sendPostedEvents();
 
         const bool includeTimers = !(flags & QEventLoop::X11ExcludeTimers);
         const bool includeSockets = !(flags & QEventLoop::ExcludeSocketNotifiers);
-        const bool mayWait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.load(std::memory_order_relaxed);
+        // As Qt's dispatcher: no sleep (and no aboutToBlock) while an event posted since waits
+        // to be sent; the poll below then only looks.
+        const bool mayWait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.load(std::memory_order_relaxed)
+                          && !m_wakePending.load(std::memory_order_acquire);
         int timeoutMs = 0;
         if (mayWait) {
             timeoutMs = -1;
@@ -94,8 +103,7 @@ public:
             const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
             if (fd == m_wake) {
                 eventfd_t value = 0;
-                eventfd_read(m_wake, &value);
-                m_wakePending.store(false, std::memory_order_release);
+                eventfd_read(m_wake, &value); // the flag is cleared where posted events are sent
                 ++delivered;
                 continue;
             }

@@ -66,6 +66,7 @@ bool runProcess(const std::vector<std::string>& argv, const std::string& outFile
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
     const auto t0 = std::chrono::steady_clock::now();
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
@@ -89,16 +90,20 @@ std::string slurp(const std::string& path)
     return ss.str();
 }
 
-// "makespan_s=1.234" (asyncio script) or the JSON's "makespan_s":1.234.
+// "makespan_s=1.234" (asyncio script), the JSON's "makespan_s":1.234, or the explorer's
+// printed "Makespan:  1.234 s".
 double findMakespan(const std::string& text)
 {
-    const auto at = text.find("makespan_s");
-    if (at == std::string::npos)
-        return 0;
-    std::size_t i = at + std::strlen("makespan_s");
-    while (i < text.size() && (text[i] == '"' || text[i] == ':' || text[i] == '='))
-        ++i;
-    return std::atof(text.c_str() + i);
+    for (const char* label : {"makespan_s", "Makespan:"}) {
+        const auto at = text.find(label);
+        if (at == std::string::npos)
+            continue;
+        std::size_t i = at + std::strlen(label);
+        while (i < text.size() && (text[i] == '"' || text[i] == ':' || text[i] == '=' || text[i] == ' '))
+            ++i;
+        return std::atof(text.c_str() + i);
+    }
+    return 0;
 }
 
 std::string findPython()
@@ -126,7 +131,7 @@ void sleeps(int tasks, int reps, const std::string& python, bool withJson)
         }
         ours.wall.push_back(wall);
         ours.peakMiB.push_back(peak);
-        ours.makespan.push_back(withJson ? findMakespan(slurp(tmp + "-ours.json")) : 0);
+        ours.makespan.push_back(findMakespan(slurp(tmp + "-ours.txt")));
         if (!python.empty()) {
             std::vector<std::string> py{python, CE_SOURCE_DIR "/tests/bench/asyncio_sleeps.py", std::to_string(tasks), "1.0"};
             if (withJson)
