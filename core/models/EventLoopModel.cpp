@@ -43,10 +43,6 @@ public:
         , m_loopRunner(runnerContext(ctx))
     {
         const int taskLanes = eventLoopTaskLanes(ctx.config);
-        std::vector<int> lanes(static_cast<std::size_t>(taskLanes));
-        for (int i = 0; i < taskLanes; ++i)
-            lanes[static_cast<std::size_t>(i)] = i;
-        m_freeLanes = decltype(m_freeLanes)(std::greater<int>(), std::move(lanes));
         m_slots.resize(static_cast<std::size_t>(taskLanes));
         m_laneOf.assign(static_cast<std::size_t>(ctx.config.tasks), -1);
         m_sleepTimer.setTimerType(Qt::PreciseTimer);
@@ -222,8 +218,13 @@ private:
         enterCallback();
         while (!m_stopping && m_inFlightCount < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
             const int task = m_nextTask++;
-            const int lane = m_freeLanes.top();
-            m_freeLanes.pop();
+            int lane = m_nextFreshLane;
+            if (!m_freeLanes.empty()) {
+                lane = m_freeLanes.top();
+                m_freeLanes.pop();
+            } else {
+                ++m_nextFreshLane;
+            }
             InFlight& f = m_slots[static_cast<std::size_t>(lane)];
             f = InFlight{};
             f.task = task;
@@ -555,7 +556,11 @@ private:
     std::size_t m_inFlightCount = 0;
     std::shared_ptr<const std::vector<PhaseSpec>> m_lastPlan;
     std::unordered_map<int, std::string> m_gatherErrors; // a gather's first failure, by task
-    std::priority_queue<int, std::vector<int>, std::greater<int>> m_freeLanes; // lowest first
+    // The lowest free lane goes to the next task: lanes given back (all below the next fresh
+    // one) in a min-heap, and the lanes never used yet as a counter, so a million tasks
+    // starting at once do not sift a million-entry heap each.
+    std::priority_queue<int, std::vector<int>, std::greater<int>> m_freeLanes;
+    int m_nextFreshLane = 0;
     // asyncio's ready queue: tasks to step when the loop comes round (one posted event drains
     // a batch instead of one event per task).
     std::deque<int> m_ready;
