@@ -334,6 +334,34 @@ private slots:
         QCOMPARE(platform::openFileCount(), before);
     }
 
+    // Cancel while 100,000 long sleeps are out: the run ends (bounded wait, far below the
+    // sleeps' 60 s), as cancelled, and no task reads as done.
+    void cancelWithManySleepsOut()
+    {
+        RunConfig c;
+        c.model = Model::EventLoop;
+        c.workload = WorkloadKind::Io;
+        c.io = IoKind::Sleep;
+        c.tasks = 100000;
+        c.workers = 0;
+        c.waitMs = 60000;
+        c.sampleMs = 50;
+        Run run(c);
+        std::string error;
+        QVERIFY2(run.start(&error), error.c_str());
+        // Cancel once the loop has tasks out (or, on a very slow machine, has ended anyway).
+        QVERIFY(eventually([&] {
+            const RunSnapshot s = run.snapshot();
+            return run.isFinished() || std::any_of(s.tasks.begin(), s.tasks.end(), [](const TaskRecord& t) { return t.status == TaskStatus::Running; });
+        }));
+        run.cancel();
+        QVERIFY2(run.waitFor(std::chrono::seconds(30)), "the run did not end after cancel");
+        const RunSnapshot r = run.snapshot();
+        QVERIFY(r.status == RunStatus::Cancelled);
+        for (const auto& t : r.tasks)
+            QVERIFY(t.status != TaskStatus::Done);
+    }
+
     void millionIsTheSleepLimit()
     {
         RunConfig c;
