@@ -14,6 +14,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <random>
 #include <vector>

@@ -42,6 +42,7 @@ extern char** environ;
 
 namespace {
 
+#ifdef Q_OS_LINUX
 struct Figures {
     std::vector<double> wall, makespan, peakMiB;
 };
@@ -55,7 +56,6 @@ double med(std::vector<double> v)
 }
 double mn(const std::vector<double>& v) { return v.empty() ? 0 : *std::min_element(v.begin(), v.end()); }
 
-#ifdef Q_OS_LINUX
 // Runs argv as a child with stdout into `outFile`; returns wall seconds and the child's peak RSS.
 bool runProcess(const std::vector<std::string>& argv, const std::string& outFile, double& wallS, double& peakMiB)
 {
@@ -330,6 +330,10 @@ int main(int argc, char** argv)
         sleeps(1000000, std::max(1, reps / 2), py, false);
     idleConnections(smoke ? 100 : many, smoke ? 200 : 2000, reps, py);
 #else
+    (void)reps;
+    (void)tasks;
+    (void)million;
+    (void)python;
     std::printf("bench_eventloop measures the Linux loop dispatcher; nothing to measure here\n");
 #endif
     return 0;
