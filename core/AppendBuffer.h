@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -15,10 +16,11 @@ namespace ce {
 // by a release store of the count, and a reader copies [0, count) after an acquire load.
 template <typename T>
 class AppendBuffer {
-    // Small first chunk: an event loop with 10,000 tasks in flight has 10,000 lanes of a
-    // phase or two each; doubling keeps long lanes to a few dozen chunks.
-    static constexpr std::size_t kFirstChunk = 16;
-    static constexpr std::size_t kMaxChunks = 40;
+    // Small first chunk: an event loop with 1,000,000 sleeps in flight has 1,000,000 lanes of
+    // a phase or two each (a first chunk of 16 and 40 chunk pointers cost 1.1 GB there);
+    // doubling keeps long lanes to a few dozen chunks. 32 chunks hold 4 * (2^32 - 1) elements.
+    static constexpr std::size_t kFirstChunk = 4;
+    static constexpr std::size_t kMaxChunks = 32;
 
 public:
     AppendBuffer() = default;
@@ -50,7 +52,11 @@ public:
     std::size_t copyTo(std::vector<T>& out, std::size_t from = 0) const
     {
         const std::size_t n = size();
-        out.reserve(out.size() + (n > from ? n - from : 0));
+        // Grow geometrically: an exact reserve per call reallocates `out` once per lane
+        // copied into it, which made a snapshot of 100,000 lanes quadratic.
+        const std::size_t need = out.size() + (n > from ? n - from : 0);
+        if (need > out.capacity())
+            out.reserve(std::max(need, 2 * out.capacity()));
         std::size_t i = from;
         while (i < n) {
             const auto [chunk, offset] = locate(i);

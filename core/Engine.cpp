@@ -26,7 +26,12 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
     sum.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     std::int64_t lastEnd = 0;
     std::int64_t cpuNs = 0, gilNs = 0, spawnNs = 0, ipcNs = 0, ioNs = 0, lockNs = 0;
-    std::map<int, std::int64_t> ownWorkNs; // per task: CPU + waits, no queueing or overheads
+    // Per task: CPU + waits, no queueing or overheads (indexed by task: a map of a million
+    // tasks cost more than the run's whole summary).
+    std::vector<std::int64_t> ownWorkNs(s.tasks.size() + 1, 0);
+    auto own = [&](int task) -> std::int64_t& {
+        return ownWorkNs[task >= 0 && static_cast<std::size_t>(task) < s.tasks.size() ? static_cast<std::size_t>(task) : s.tasks.size()];
+    };
     for (const auto& p : s.phases) {
         lastEnd = std::max(lastEnd, p.endNs);
         const std::int64_t d = std::max<std::int64_t>(0, p.endNs - p.startNs);
@@ -34,9 +39,9 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         case State::Cpu:
             cpuNs += p.cpuNs;
             if (p.task >= 0) // not the event loop's own callbacks: no task's work
-                ownWorkNs[p.task] += p.cpuNs;
+                own(p.task) += p.cpuNs;
             break;
-        case State::IoWait: ioNs += d; ownWorkNs[p.task] += d; break;
+        case State::IoWait: ioNs += d; own(p.task) += d; break;
         case State::GilWait: gilNs += d; break;
         case State::Spawn: spawnNs += d; break;
         case State::Ipc: ipcNs += d; break;
@@ -46,7 +51,7 @@ Summary summarize(const RunSnapshot& s, std::int64_t cpuTimeNs, std::uint64_t gi
         }
     }
     std::int64_t longest = 0;
-    for (const auto& [task, ns] : ownWorkNs)
+    for (const std::int64_t ns : ownWorkNs)
         longest = std::max(longest, ns);
     sum.makespanS = double(lastEnd) / 1e9;
     sum.cpuTimeS = double(std::max<std::int64_t>(0, cpuTimeNs)) / 1e9;

@@ -14,6 +14,8 @@
 #include <QTextStream>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace ce {
@@ -37,19 +39,6 @@ bool saveBytes(const QString& path, const QByteArray& bytes, std::string* error)
         return false;
     }
     return true;
-}
-
-QJsonObject phaseJson(const PhaseRecord& p)
-{
-    QJsonObject o;
-    o[key("state")] = qs(toString(p.state));
-    o[key("start_ns")] = static_cast<double>(p.startNs);
-    o[key("end_ns")] = static_cast<double>(p.endNs);
-    o[key("core")] = p.cpu;
-    o[key("os_id")] = static_cast<double>(p.osId);
-    if (p.state == State::Cpu || p.cpuNs > 0) // a recorded thread's non-running phase may hold some CPU time
-        o[key("cpu_ns")] = static_cast<double>(p.cpuNs);
-    return o;
 }
 
 QJsonObject summaryJson(const Summary& s)
@@ -190,7 +179,10 @@ QJsonObject toJson(const RunConfig& c)
     return o;
 }
 
-QJsonObject toJson(const RunSnapshot& run)
+namespace {
+
+// Everything of a run but its per-phase and per-sample arrays (small whatever the run's size).
+QJsonObject runHeadJson(const RunSnapshot& run)
 {
     QJsonObject o;
     o[key("format")] = key(kRunFormat);
@@ -203,68 +195,6 @@ QJsonObject toJson(const RunSnapshot& run)
     o[key("elapsed_s")] = double(run.elapsedNs) / 1e9;
     o[key("lanes")] = run.lanes;
     o[key("summary")] = summaryJson(run.summary);
-
-    std::vector<QJsonArray> taskPhases(run.tasks.size());
-    QJsonArray lanePhases;
-    for (const auto& p : run.phases) {
-        if (p.task >= 0 && static_cast<std::size_t>(p.task) < taskPhases.size()) {
-            taskPhases[static_cast<std::size_t>(p.task)].append(phaseJson(p));
-        } else {
-            QJsonObject lp = phaseJson(p);
-            lp[key("lane")] = p.lane;
-            lanePhases.append(lp);
-        }
-    }
-    QJsonArray tasks;
-    for (const auto& t : run.tasks) {
-        QJsonObject to;
-        to[key("id")] = t.id;
-        to[key("lane")] = t.lane;
-        to[key("status")] = qs(toString(t.status));
-        to[key("queued_ns")] = 0; // every task is handed to its model when the run starts
-        to[key("start_ns")] = static_cast<double>(t.startNs);
-        to[key("end_ns")] = static_cast<double>(t.endNs);
-        QJsonArray phases;
-        if (t.startNs > 0) {
-            QJsonObject q;
-            q[key("state")] = qs(toString(State::Queued));
-            q[key("start_ns")] = 0;
-            q[key("end_ns")] = static_cast<double>(t.startNs);
-            q[key("core")] = -1;
-            q[key("os_id")] = 0;
-            phases.append(q);
-        }
-        for (const auto& p : taskPhases[static_cast<std::size_t>(t.id)])
-            phases.append(p);
-        to[key("phases")] = phases;
-        tasks.append(to);
-    }
-    o[key("tasks")] = tasks;
-    o[key("lane_phases")] = lanePhases;
-
-    QJsonArray samples;
-    for (const auto& s : run.coreSamples) {
-        QJsonObject so;
-        so[key("t_ns")] = static_cast<double>(s.timeNs);
-        so[key("core")] = s.core;
-        so[key("total_pct")] = static_cast<double>(s.totalPct);
-        so[key("run_pct")] = static_cast<double>(s.runPct);
-        samples.append(so);
-    }
-    QJsonObject cores;
-    cores[key("run_share_measured")] = run.runShareMeasured;
-    cores[key("sample_ms")] = run.config.sampleMs;
-    cores[key("samples")] = samples;
-    o[key("core_samples")] = cores;
-
-    QJsonArray lag;
-    for (const auto& l : run.lagSamples) {
-        QJsonObject lo;
-        lo[key("t_ns")] = static_cast<double>(l.timeNs);
-        lo[key("lag_ms")] = static_cast<double>(l.lagMs);
-        lag.append(lo);
-    }
-    o[key("loop_lag")] = lag;
     QJsonArray errors;
     for (const auto& e : run.errors)
         errors.append(qs(e));
@@ -272,6 +202,179 @@ QJsonObject toJson(const RunSnapshot& run)
     if (run.record.active)
         o[key("record")] = recordJson(run);
     return o;
+}
+
+// Writes JSON text straight into a buffer: the arrays of a run with a million phases would
+// otherwise become a million QJsonObjects first (seconds of allocation for 100,000 tasks).
+// Numbers come out as QJsonDocument writes them: integral values as integers, others in the
+// shortest form that reads back the same.
+class JsonText {
+public:
+    explicit JsonText(QByteArray& out) : m_out(out) {}
+    JsonText& raw(const char* text)
+    {
+        m_out.append(text);
+        return *this;
+    }
+    JsonText& raw(char c)
+    {
+        m_out.append(c);
+        return *this;
+    }
+    JsonText& key(const char* k)
+    {
+        m_out.append('"').append(k).append("\":");
+        return *this;
+    }
+    JsonText& integer(std::int64_t v)
+    {
+        char buf[24];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v);
+        m_out.append(buf, static_cast<qsizetype>(r.ptr - buf));
+        return *this;
+    }
+    JsonText& number(double v)
+    {
+        if (!std::isfinite(v))
+            return raw("null");
+        if (v == std::trunc(v) && std::fabs(v) < 9007199254740992.0)
+            return integer(static_cast<std::int64_t>(v));
+        char buf[32];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v);
+        m_out.append(buf, static_cast<qsizetype>(r.ptr - buf));
+        return *this;
+    }
+    JsonText& string(std::string_view v)
+    {
+        m_out.append('"');
+        for (const char c : v) {
+            const auto u = static_cast<unsigned char>(c);
+            if (c == '"' || c == '\\') {
+                m_out.append('\\').append(c);
+            } else if (u < 0x20) {
+                char esc[8];
+                std::snprintf(esc, sizeof esc, "\\u%04x", u);
+                m_out.append(esc);
+            } else {
+                m_out.append(c);
+            }
+        }
+        m_out.append('"');
+        return *this;
+    }
+
+private:
+    QByteArray& m_out;
+};
+
+void phaseText(JsonText& j, const PhaseRecord& p, bool withLane)
+{
+    j.raw('{');
+    j.key("core").integer(p.cpu);
+    if (p.state == State::Cpu || p.cpuNs > 0)
+        j.raw(',').key("cpu_ns").integer(p.cpuNs);
+    j.raw(',').key("end_ns").integer(p.endNs);
+    if (withLane)
+        j.raw(',').key("lane").integer(p.lane);
+    j.raw(',').key("os_id").integer(p.osId);
+    j.raw(',').key("start_ns").integer(p.startNs);
+    j.raw(',').key("state").string(toString(p.state));
+    j.raw('}');
+}
+
+// The run as JSON text, in one pass over its phases (grouped by task with a counting sort).
+void appendRunJson(QByteArray& out, const RunSnapshot& run)
+{
+    const QByteArray head = QJsonDocument(runHeadJson(run)).toJson(QJsonDocument::Compact);
+    out.reserve(out.size() + head.size() + static_cast<qsizetype>(run.phases.size()) * 120 + static_cast<qsizetype>(run.tasks.size()) * 110
+                + static_cast<qsizetype>(run.coreSamples.size() + run.lagSamples.size()) * 60 + 64);
+    out.append(head.constData(), head.size() - 1); // without its closing brace
+    JsonText j(out);
+
+    const std::size_t taskCount = run.tasks.size();
+    std::vector<std::uint32_t> first(taskCount + 1, 0); // phases of task t: byTask[first[t], first[t+1])
+    for (const auto& p : run.phases)
+        if (p.task >= 0 && static_cast<std::size_t>(p.task) < taskCount)
+            ++first[static_cast<std::size_t>(p.task) + 1];
+    for (std::size_t t = 0; t < taskCount; ++t)
+        first[t + 1] += first[t];
+    std::vector<std::uint32_t> byTask(first[taskCount]);
+    {
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < run.phases.size(); ++i) {
+            const auto& p = run.phases[i];
+            if (p.task >= 0 && static_cast<std::size_t>(p.task) < taskCount)
+                byTask[fill[static_cast<std::size_t>(p.task)]++] = static_cast<std::uint32_t>(i);
+        }
+    }
+
+    j.raw(",").key("tasks").raw('[');
+    bool firstTask = true;
+    for (const auto& t : run.tasks) {
+        if (!firstTask)
+            j.raw(',');
+        firstTask = false;
+        j.raw('{').key("end_ns").integer(t.endNs);
+        j.raw(',').key("id").integer(t.id);
+        j.raw(',').key("lane").integer(t.lane);
+        j.raw(',').key("phases").raw('[');
+        bool firstPhase = true;
+        if (t.startNs > 0) { // every task is handed to its model when the run starts: queued from 0
+            j.raw('{').key("core").integer(-1).raw(',').key("end_ns").integer(t.startNs).raw(',').key("os_id").integer(0);
+            j.raw(',').key("start_ns").integer(0).raw(',').key("state").string(toString(State::Queued)).raw('}');
+            firstPhase = false;
+        }
+        if (t.id >= 0 && static_cast<std::size_t>(t.id) < taskCount) {
+            for (std::uint32_t k = first[static_cast<std::size_t>(t.id)]; k < first[static_cast<std::size_t>(t.id) + 1]; ++k) {
+                if (!firstPhase)
+                    j.raw(',');
+                firstPhase = false;
+                phaseText(j, run.phases[byTask[k]], false);
+            }
+        }
+        j.raw(']');
+        j.raw(',').key("queued_ns").integer(0);
+        j.raw(',').key("start_ns").integer(t.startNs);
+        j.raw(',').key("status").string(toString(t.status));
+        j.raw('}');
+    }
+    j.raw("],").key("lane_phases").raw('[');
+    bool firstLane = true;
+    for (const auto& p : run.phases) {
+        if (p.task >= 0 && static_cast<std::size_t>(p.task) < taskCount)
+            continue;
+        if (!firstLane)
+            j.raw(',');
+        firstLane = false;
+        phaseText(j, p, true);
+    }
+    j.raw("],").key("core_samples").raw('{').key("run_share_measured").raw(run.runShareMeasured ? "true" : "false");
+    j.raw(',').key("sample_ms").number(run.config.sampleMs).raw(',').key("samples").raw('[');
+    for (std::size_t i = 0; i < run.coreSamples.size(); ++i) {
+        const auto& cs = run.coreSamples[i];
+        if (i > 0)
+            j.raw(',');
+        j.raw('{').key("core").integer(cs.core).raw(',').key("run_pct").number(double(cs.runPct));
+        j.raw(',').key("t_ns").integer(cs.timeNs).raw(',').key("total_pct").number(double(cs.totalPct)).raw('}');
+    }
+    j.raw("]},").key("loop_lag").raw('[');
+    for (std::size_t i = 0; i < run.lagSamples.size(); ++i) {
+        const auto& l = run.lagSamples[i];
+        if (i > 0)
+            j.raw(',');
+        j.raw('{').key("lag_ms").number(double(l.lagMs)).raw(',').key("t_ns").integer(l.timeNs).raw('}');
+    }
+    j.raw("]}");
+}
+
+} // namespace
+
+QJsonObject toJson(const RunSnapshot& run)
+{
+    // One writer of the format: the text writer's output, parsed (small runs only use this).
+    QByteArray text;
+    appendRunJson(text, run);
+    return QJsonDocument::fromJson(text).object();
 }
 
 QJsonObject toJson(const Advice& a)
@@ -293,7 +396,9 @@ QJsonObject toJson(const Advice& a)
 
 bool writeRunJson(const QString& path, const RunSnapshot& run, std::string* error)
 {
-    return saveBytes(path, QJsonDocument(toJson(run)).toJson(QJsonDocument::Compact), error);
+    QByteArray out;
+    appendRunJson(out, run);
+    return saveBytes(path, out, error);
 }
 
 bool writeCompareJson(const QString& path, const std::vector<RunSnapshot>& runs, const Advice& advice, std::string* error)
@@ -306,13 +411,19 @@ bool writeCompareJson(const QString& path, const std::vector<RunSnapshot>& runs,
     QJsonObject o;
     o[key("format")] = key(kCompareFormat);
     o[key("version")] = kFormatVersion;
-    QJsonArray arr;
-    for (const auto& r : runs)
-        arr.append(toJson(r));
-    o[key("runs")] = arr;
     if (advice)
         o[key("advice")] = toJson(*advice);
-    return saveBytes(path, QJsonDocument(o).toJson(QJsonDocument::Compact), error);
+    // The runs are written as text (appendRunJson), the small rest through QJsonDocument.
+    const QByteArray head = QJsonDocument(o).toJson(QJsonDocument::Compact);
+    QByteArray out(head.constData(), head.size() - 1);
+    out.append(",\"runs\":[");
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (i > 0)
+            out.append(',');
+        appendRunJson(out, runs[i]);
+    }
+    out.append("]}");
+    return saveBytes(path, out, error);
 }
 
 bool writeCsv(const QString& path, const std::vector<RunSnapshot>& runs, std::string* error)

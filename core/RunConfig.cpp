@@ -58,10 +58,12 @@ std::uint64_t counterSteps(const RunConfig& c)
 std::string validate(const RunConfig& c)
 {
     std::ostringstream err;
-    if (c.tasks < 1 || c.tasks > Limits::kMaxTasks)
-        err << "--tasks must be between 1 and " << Limits::kMaxTasks << " (got " << c.tasks << ")";
-    else if (c.model == Model::EventLoop && (c.workers < 0 || c.workers > Limits::kMaxTasks))
-        err << "--workers (tasks in flight) for the eventloop must be between 0 and " << Limits::kMaxTasks << " (got " << c.workers << ")";
+    const int maxTasks = c.model == Model::EventLoop && c.io == IoKind::Sleep ? Limits::kMaxEventLoopSleepTasks : Limits::kMaxTasks;
+    if (c.tasks < 1 || c.tasks > maxTasks)
+        err << "--tasks must be between 1 and " << maxTasks << (maxTasks > Limits::kMaxTasks ? " for the eventloop with sleep waits" : "")
+            << " (got " << c.tasks << ")";
+    else if (c.model == Model::EventLoop && (c.workers < 0 || c.workers > maxTasks))
+        err << "--workers (tasks in flight) for the eventloop must be between 0 and " << maxTasks << " (got " << c.workers << ")";
     else if (c.model != Model::EventLoop && (c.workers < 0 || c.workers > Limits::kMaxWorkers))
         err << "--workers must be between 1 and " << Limits::kMaxWorkers << " (got " << c.workers << ")";
     else if (c.workers == 0 && c.model != Model::EventLoop)

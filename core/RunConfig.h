@@ -62,6 +62,10 @@ struct RunConfig {
 // Limits, stated once so the CLI can explain them and the engine can enforce them.
 struct Limits {
     static constexpr int kMaxTasks = 100000;
+    // The event loop with sleep waits holds a timer per task, nothing else: a million, as
+    // asyncio does. Net waits stay bounded by descriptors (the open-file check), file waits
+    // by kMaxTasks.
+    static constexpr int kMaxEventLoopSleepTasks = 1000000;
     static constexpr int kMaxWorkers = 1024;
     static constexpr int kMaxProcessWorkers = 64;
     static constexpr int kMaxSpawnedThreads = 4096;

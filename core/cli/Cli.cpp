@@ -140,7 +140,7 @@ Files:
   Any one output may be - (standard output): stdout then carries that file alone, and
   what is normally printed there goes to stderr. Outputs that exist must be regular files.
 
-Limits: tasks 1..100000, workers 1..1024 (processes 1..64; event loop 0..100000 in flight), task-ms and wait-ms 0..60000,
+Limits: tasks 1..100000 (event loop with sleep waits 1..1000000), workers 1..1024 (processes 1..64; event loop 0..tasks in flight), task-ms and wait-ms 0..60000,
 rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms,
 worker-timeout-s 0.1..3600; processes payloads in flight within half the memory.
 Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments or a damaged file to render,

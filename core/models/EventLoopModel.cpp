@@ -7,9 +7,11 @@
 // (Python) loop does, and lets go only while it blocks waiting for events.
 #include "models/EventLoopModel.h"
 
+#include "LoopDispatcher.h"
 #include "ModelContext.h"
 #include "ProcessOffload.h"
 #include "TaskRunner.h"
+#include "TimerHeap.h"
 #include "WorkerPool.h"
 #include "platform/Platform.h"
 
@@ -23,8 +25,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <functional>
 #include <memory>
-#include <set>
+#include <queue>
 #include <thread>
 #include <unordered_map>
 
@@ -40,8 +44,12 @@ public:
         , m_limit(busyWorkers(ctx.config))
         , m_loopRunner(runnerContext(ctx))
     {
-        for (int i = 0; i < eventLoopTaskLanes(ctx.config); ++i)
-            m_freeLanes.insert(i);
+        const int taskLanes = eventLoopTaskLanes(ctx.config);
+        m_slots.resize(static_cast<std::size_t>(taskLanes));
+        m_laneOf.assign(static_cast<std::size_t>(ctx.config.tasks), -1);
+        m_sleepTimer.setTimerType(Qt::PreciseTimer);
+        m_sleepTimer.setSingleShot(true);
+        QObject::connect(&m_sleepTimer, &QTimer::timeout, this, [this] { sleepsDue(); });
         auto onError = [&ctx](const std::string& why) { fail(ctx, "an executor thread's job stopped: " + why); };
         // Under the GIL the loop thread gets a lane of its own for the time it waits for the
         // lock between callbacks (no task is running then).
@@ -65,6 +73,9 @@ public:
 
     void exec()
     {
+        // Before the thread's first QEventLoop: sockets through epoll, timers in a heap (a
+        // thread that already has a dispatcher, or another platform, keeps Qt's).
+        installLoopDispatcherOnThisThread();
         QEventLoop loop;
         m_loop = &loop;
         // asyncio's loop is Python code from end to end: its thread needs the GIL for every
@@ -112,17 +123,39 @@ public:
     }
 
 private:
+    // A task in flight, kept in its lane's slot: a million sleeps in flight are a million of
+    // these, so it stays small (tasks with equal plans share one; a gather's first failure
+    // is kept aside).
     struct InFlight {
-        int task = 0;
+        int task = -1;
         int lane = 0;
-        std::vector<PhaseSpec> phases;
-        std::size_t next = 0;
-        QPointer<QTcpSocket> socket;
-        // --await gather: waits still out, when the gather began, the first failure.
+        std::uint32_t next = 0;
+        // --await gather: waits still out, and when the gather began.
         int gatherPending = 0;
         std::int64_t gatherStartNs = 0;
-        std::string gatherError;
+        std::shared_ptr<const std::vector<PhaseSpec>> plan;
+        QPointer<QTcpSocket> socket;
+        const std::vector<PhaseSpec>& phases() const { return *plan; }
     };
+
+    InFlight* inFlight(int task)
+    {
+        if (task < 0 || static_cast<std::size_t>(task) >= m_laneOf.size() || m_laneOf[static_cast<std::size_t>(task)] < 0)
+            return nullptr;
+        return &m_slots[static_cast<std::size_t>(m_laneOf[static_cast<std::size_t>(task)])];
+    }
+
+    // The task's plan, shared with the previous task's when they are equal (they are, but for
+    // a convoy's hog): one plan for a million identical sleeps.
+    std::shared_ptr<const std::vector<PhaseSpec>> planFor(int task)
+    {
+        std::vector<PhaseSpec> plan = planTask(m_ctx.config, m_ctx.sizes, task);
+        const auto same = [](const PhaseSpec& a, const PhaseSpec& b) { return a.kind == b.kind && a.units == b.units && a.ms == b.ms; };
+        if (m_lastPlan && std::equal(plan.begin(), plan.end(), m_lastPlan->begin(), m_lastPlan->end(), same))
+            return m_lastPlan;
+        m_lastPlan = std::make_shared<const std::vector<PhaseSpec>>(std::move(plan));
+        return m_lastPlan;
+    }
 
     std::int64_t now() const { return m_ctx.recorder.nowNs(); }
     static std::int16_t core() { return static_cast<std::int16_t>(platform::currentCpu()); }
@@ -185,31 +218,39 @@ private:
     void launchMore()
     {
         enterCallback();
-        while (!m_stopping && m_inFlight.size() < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
-            auto f = std::make_unique<InFlight>();
-            f->task = m_nextTask++;
-            f->lane = *m_freeLanes.begin();
-            m_freeLanes.erase(m_freeLanes.begin());
-            f->phases = planTask(m_ctx.config, m_ctx.sizes, f->task);
-            m_ctx.recorder.setTaskStatus(f->task, TaskStatus::Running);
-            InFlight* raw = f.get();
-            m_inFlight.emplace(raw->task, std::move(f));
+        while (!m_stopping && m_inFlightCount < static_cast<std::size_t>(m_limit) && m_nextTask < m_ctx.config.tasks) {
+            const int task = m_nextTask++;
+            int lane = m_nextFreshLane;
+            if (!m_freeLanes.empty()) {
+                lane = m_freeLanes.top();
+                m_freeLanes.pop();
+            } else {
+                ++m_nextFreshLane;
+            }
+            InFlight& f = m_slots[static_cast<std::size_t>(lane)];
+            f = InFlight{};
+            f.task = task;
+            f.lane = lane;
+            f.plan = planFor(task);
+            m_laneOf[static_cast<std::size_t>(task)] = lane;
+            ++m_inFlightCount;
+            m_ctx.recorder.setTaskStatus(task, TaskStatus::Running);
             // Each new task first runs when the loop comes back to it (call_soon).
-            QMetaObject::invokeMethod(this, [this, task = raw->task] { advance(task); }, Qt::QueuedConnection);
+            callSoon(task);
         }
-        if (m_inFlight.empty() && (m_nextTask >= m_ctx.config.tasks || m_stopping) && m_loop)
+        if (m_inFlightCount == 0 && (m_nextTask >= m_ctx.config.tasks || m_stopping) && m_loop)
             m_loop->quit();
     }
 
     void advance(int task)
     {
         enterCallback();
-        auto it = m_inFlight.find(task);
-        if (it == m_inFlight.end() || m_stopping)
+        InFlight* found = inFlight(task);
+        if (!found || m_stopping)
             return;
-        InFlight& f = *it->second;
-        while (f.next < f.phases.size()) {
-            const PhaseSpec& phase = f.phases[f.next++];
+        InFlight& f = *found;
+        while (f.next < f.phases().size()) {
+            const PhaseSpec& phase = f.phases()[f.next++];
             if (phase.kind == PhaseSpec::Kind::Cpu) {
                 if (m_cpuPool) {
                     offloadCpu(f, phase.units);
@@ -246,11 +287,11 @@ private:
     void startGather(InFlight& f, double firstMs)
     {
         std::vector<double> waits{firstMs};
-        while (f.next < f.phases.size() && f.phases[f.next].kind == PhaseSpec::Kind::Wait)
-            waits.push_back(f.phases[f.next++].ms);
+        while (f.next < f.phases().size() && f.phases()[f.next].kind == PhaseSpec::Kind::Wait)
+            waits.push_back(f.phases()[f.next++].ms);
         f.gatherPending = static_cast<int>(waits.size());
         f.gatherStartNs = now();
-        f.gatherError.clear();
+        m_gatherErrors.erase(f.task);
         for (double ms : waits)
             startWait(f, ms);
     }
@@ -268,11 +309,11 @@ private:
             const auto outcome = runner.runCpuPhase(task, lane, units, *sink);
             QMetaObject::invokeMethod(self.data(), [this, task, sink, outcome] {
                 enterCallback();
-                const auto it = m_inFlight.find(task);
-                if (it == m_inFlight.end())
+                const InFlight* f = inFlight(task);
+                if (!f)
                     return;
                 for (const auto& p : sink->phases)
-                    m_ctx.recorder.lane(it->second->lane).add(p);
+                    m_ctx.recorder.lane(f->lane).add(p);
                 if (outcome != TaskRunner::Outcome::Done)
                     finish(task, TaskStatus::Cancelled);
                 else
@@ -291,11 +332,11 @@ private:
             auto shared = std::make_shared<ProcessOffloadPool::Result>(std::move(result));
             QMetaObject::invokeMethod(self.data(), [this, task, shared] {
                 enterCallback();
-                const auto it = m_inFlight.find(task);
-                if (it == m_inFlight.end())
+                const InFlight* f = inFlight(task);
+                if (!f)
                     return;
                 for (const auto& p : shared->phases)
-                    m_ctx.recorder.lane(it->second->lane).add(p);
+                    m_ctx.recorder.lane(f->lane).add(p);
                 if (shared->ok) {
                     advance(task);
                     return;
@@ -315,38 +356,16 @@ private:
         const std::int64_t t0 = now();
         const std::int16_t c = core();
         const int task = f.task;
-        auto done = [this, task, t0, c](bool ok, const std::string& error) {
-            enterCallback();
-            const auto it = m_inFlight.find(task);
-            if (it == m_inFlight.end())
-                return;
-            if (InFlight& g = *it->second; g.gatherPending > 0) {
-                if (!ok && g.gatherError.empty())
-                    g.gatherError = error.empty() ? std::string("a gathered wait failed") : error;
-                if (--g.gatherPending > 0)
-                    return;
-                m_ctx.recorder.lane(g.lane).add(PhaseRecord{g.gatherStartNs, now(), m_loopTid, task, g.lane, c, State::IoWait});
-                if (!g.gatherError.empty()) {
-                    m_ctx.recorder.addError("task " + std::to_string(task) + ": " + g.gatherError);
-                    finish(task, TaskStatus::Failed);
-                    return;
-                }
-                advance(task);
-                return;
-            }
-            m_ctx.recorder.lane(it->second->lane).add(PhaseRecord{t0, now(), m_loopTid, task, it->second->lane, c, State::IoWait});
-            if (!ok) {
-                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
-                finish(task, TaskStatus::Failed);
-                return;
-            }
-            advance(task);
-        };
+        auto done = [this, task, t0, c](bool ok, const std::string& error) { waitEnded(task, t0, c, ok, error); };
         switch (m_ctx.env.io) {
-        case IoKind::Sleep:
-            // Qt timers have millisecond resolution: asyncio.sleep's delay rounded to it.
-            QTimer::singleShot(static_cast<int>(std::lround(ms)), Qt::PreciseTimer, this, [done] { done(true, {}); });
+        case IoKind::Sleep: {
+            // Rounded to milliseconds as before (Qt timers' resolution): asyncio.sleep's delay.
+            const std::int64_t deadline = platform::monotonicNs() + std::llround(ms) * 1000000;
+            m_sleeps.add(deadline, SleepWait{task, c, t0});
+            if (m_armedNs < 0 || deadline < m_armedNs)
+                armSleepTimer();
             break;
+        }
         case IoKind::File: {
             QPointer<EventLoopRun> self(this);
             m_filePool->submit([this, self, done] {
@@ -360,6 +379,95 @@ private:
             startRequest(f, ms, done);
             break;
         }
+    }
+
+    // A wait of `task` that began at t0 has ended (a sleep's deadline passed, the file round
+    // trip or the request completed).
+    void waitEnded(int task, std::int64_t t0, std::int16_t c, bool ok, const std::string& error)
+    {
+        enterCallback();
+        InFlight* f = inFlight(task);
+        if (!f)
+            return;
+        if (InFlight& g = *f; g.gatherPending > 0) {
+            if (!ok && !m_gatherErrors.count(task))
+                m_gatherErrors[task] = error.empty() ? std::string("a gathered wait failed") : error;
+            if (--g.gatherPending > 0)
+                return;
+            m_ctx.recorder.lane(g.lane).add(PhaseRecord{g.gatherStartNs, now(), m_loopTid, task, g.lane, c, State::IoWait});
+            if (const auto failed = m_gatherErrors.find(task); failed != m_gatherErrors.end()) {
+                m_ctx.recorder.addError("task " + std::to_string(task) + ": " + failed->second);
+                m_gatherErrors.erase(failed);
+                finish(task, TaskStatus::Failed);
+                return;
+            }
+            advance(task);
+            return;
+        }
+        m_ctx.recorder.lane(f->lane).add(PhaseRecord{t0, now(), m_loopTid, task, f->lane, c, State::IoWait});
+        if (!ok) {
+            m_ctx.recorder.addError("task " + std::to_string(task) + ": " + error);
+            finish(task, TaskStatus::Failed);
+            return;
+        }
+        advance(task);
+    }
+
+    void callSoon(int task)
+    {
+        m_ready.push_back(task);
+        if (!m_readyPosted) {
+            m_readyPosted = true;
+            QMetaObject::invokeMethod(this, [this] { runReady(); }, Qt::QueuedConnection);
+        }
+    }
+
+    // Steps the tasks that were ready when this turn began; those made ready meanwhile wait
+    // for the next turn, as asyncio's _run_once does.
+    void runReady()
+    {
+        m_readyPosted = false;
+        std::size_t count = m_ready.size();
+        while (count-- > 0 && !m_ready.empty()) {
+            const int task = m_ready.front();
+            m_ready.pop_front();
+            advance(task);
+        }
+        if (!m_ready.empty() && !m_readyPosted) {
+            m_readyPosted = true;
+            QMetaObject::invokeMethod(this, [this] { runReady(); }, Qt::QueuedConnection);
+        }
+    }
+
+    // Ends every sleep whose deadline has passed, in deadline order, then sets the one timer
+    // for the next. A sleep never ends before its deadline: the clock is read here, not
+    // trusted from the timer.
+    void sleepsDue()
+    {
+        m_armedNs = -1;
+        enterCallback();
+        const std::int64_t nowNs = platform::monotonicNs();
+        while (!m_stopping) {
+            auto due = m_sleeps.popExpired(nowNs);
+            if (!due)
+                break;
+            waitEnded(due->payload.task, due->payload.t0, due->payload.core, true, {});
+        }
+        armSleepTimer();
+    }
+
+    void armSleepTimer()
+    {
+        const auto next = m_sleeps.nextDeadline();
+        if (!next || m_stopping) {
+            m_sleepTimer.stop();
+            m_armedNs = -1;
+            return;
+        }
+        const std::int64_t left = *next - platform::monotonicNs();
+        // Round up to the timer's millisecond: early would only find nothing due and re-arm.
+        m_sleepTimer.start(static_cast<int>(std::max<std::int64_t>(0, (left + 999999) / 1000000)));
+        m_armedNs = *next;
     }
 
     template <typename Done>
@@ -401,14 +509,16 @@ private:
 
     void finish(int task, TaskStatus status)
     {
-        const auto it = m_inFlight.find(task);
-        if (it == m_inFlight.end())
+        InFlight* f = inFlight(task);
+        if (!f)
             return;
-        m_freeLanes.insert(it->second->lane);
-        m_inFlight.erase(it);
+        m_freeLanes.push(f->lane);
+        *f = InFlight{};
+        m_laneOf[static_cast<std::size_t>(task)] = -1;
+        --m_inFlightCount;
         m_ctx.recorder.setTaskStatus(task, status);
         // Only go round the loop again when there is a task to start or the run is over.
-        if (m_nextTask < m_ctx.config.tasks || m_inFlight.empty())
+        if (m_nextTask < m_ctx.config.tasks || m_inFlightCount == 0)
             QMetaObject::invokeMethod(this, [this] { launchMore(); }, Qt::QueuedConnection);
     }
 
@@ -417,12 +527,19 @@ private:
         if (m_stopping)
             return;
         m_stopping = true;
-        for (auto& [task, f] : m_inFlight) {
-            if (f->socket)
-                f->socket->abort();
-            m_ctx.recorder.setTaskStatus(task, TaskStatus::Cancelled);
+        for (auto& f : m_slots) {
+            if (f.task < 0)
+                continue;
+            if (f.socket)
+                f.socket->abort();
+            m_ctx.recorder.setTaskStatus(f.task, TaskStatus::Cancelled);
+            m_laneOf[static_cast<std::size_t>(f.task)] = -1;
+            f = InFlight{};
         }
-        m_inFlight.clear();
+        m_inFlightCount = 0;
+        m_ready.clear();
+        m_sleeps = TimerHeap<SleepWait>();
+        m_sleepTimer.stop();
         if (m_processPool)
             m_processPool->cancel();
         if (m_loop)
@@ -436,8 +553,29 @@ private:
     std::unique_ptr<WorkerPool> m_cpuPool;
     std::unique_ptr<ProcessOffloadPool> m_processPool;
     std::unique_ptr<WorkerPool> m_filePool;
-    std::unordered_map<int, std::unique_ptr<InFlight>> m_inFlight;
-    std::set<int> m_freeLanes;
+    std::vector<InFlight> m_slots;       // by lane
+    std::vector<std::int32_t> m_laneOf;  // by task: its lane while in flight, else -1
+    std::size_t m_inFlightCount = 0;
+    std::shared_ptr<const std::vector<PhaseSpec>> m_lastPlan;
+    std::unordered_map<int, std::string> m_gatherErrors; // a gather's first failure, by task
+    // The lowest free lane goes to the next task: lanes given back (all below the next fresh
+    // one) in a min-heap, and the lanes never used yet as a counter, so a million tasks
+    // starting at once do not sift a million-entry heap each.
+    std::priority_queue<int, std::vector<int>, std::greater<int>> m_freeLanes;
+    int m_nextFreshLane = 0;
+    // asyncio's ready queue: tasks to step when the loop comes round (one posted event drains
+    // a batch instead of one event per task).
+    std::deque<int> m_ready;
+    bool m_readyPosted = false;
+    // asyncio.sleep's timers: a heap of deadlines behind one Qt timer for the earliest.
+    struct SleepWait {
+        int task = -1;
+        std::int16_t core = -1;
+        std::int64_t t0 = 0;
+    };
+    TimerHeap<SleepWait> m_sleeps;
+    QTimer m_sleepTimer;
+    std::int64_t m_armedNs = -1; // the deadline m_sleepTimer is set for, -1: not armed
     int m_nextTask = 0;
     bool m_stopping = false;
     QEventLoop* m_loop = nullptr;
