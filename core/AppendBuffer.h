@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -47,20 +48,32 @@ public:
     std::size_t size() const { return m_count.load(std::memory_order_acquire); }
 
     // Any thread: appends the elements [from, size()) to `out`; returns the new size.
-    std::size_t copyTo(std::vector<T>& out, std::size_t from = 0) const
+    std::size_t copyTo(std::vector<T>& out, std::size_t from = 0) const { return copyRange(out, from, size()); }
+
+    // Any thread: appends the elements [from, to) to `out`, `to` being a size() read before.
+    // Grows `out` geometrically: a caller appending many buffers one after another (a snapshot
+    // of 100,000 lanes) must not reallocate the whole vector once per buffer.
+    std::size_t copyRange(std::vector<T>& out, std::size_t from, std::size_t to) const
     {
-        const std::size_t n = size();
-        out.reserve(out.size() + (n > from ? n - from : 0));
+        if (to > from && out.capacity() < out.size() + (to - from))
+            out.reserve(std::max(out.size() + (to - from), out.capacity() * 2));
         std::size_t i = from;
-        while (i < n) {
+        while (i < to) {
             const auto [chunk, offset] = locate(i);
             const T* storage = m_chunks[chunk].load(std::memory_order_acquire);
             const std::size_t chunkSize = kFirstChunk << chunk;
-            const std::size_t take = std::min(chunkSize - offset, n - i);
+            const std::size_t take = std::min(chunkSize - offset, to - i);
             out.insert(out.end(), storage + offset, storage + offset + take);
             i += take;
         }
-        return n;
+        return to;
+    }
+
+    // Any thread: the element at `i` < a size() read before.
+    const T& at(std::size_t i) const
+    {
+        const auto [chunk, offset] = locate(i);
+        return m_chunks[chunk].load(std::memory_order_acquire)[offset];
     }
 
 private:

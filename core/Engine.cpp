@@ -113,6 +113,13 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
 }
 
 struct Run::Impl {
+    // Tells one run's snapshot cursors from another's.
+    static std::uint64_t nextId()
+    {
+        static std::atomic<std::uint64_t> counter{0};
+        return ++counter;
+    }
+    const std::uint64_t id = nextId();
     RunConfig config;
     CancelToken cancel;
     std::thread thread;
@@ -363,6 +370,45 @@ RunSnapshot Run::snapshot() const
     s.elapsedNs = rec->nowNs();
     s.status = RunStatus::Running;
     return s;
+}
+
+RunDelta Run::snapshotSince(SnapshotCursor& cursor) const
+{
+    std::shared_ptr<Recorder> rec;
+    std::shared_ptr<CoreSampler> smp;
+    bool finished = false;
+    RunDelta delta;
+    {
+        std::lock_guard lock(d->stateMutex);
+        // Read before the recorder: once finished, everything is recorded.
+        finished = d->finished.load();
+        rec = d->recorder;
+        smp = d->sampler;
+        if (finished)
+            delta.head = headOf(d->final);
+    }
+    if (!rec) {
+        // Refused, or not started yet: no recording to follow, the whole (small) snapshot.
+        cursor = SnapshotCursor{};
+        return wholeDelta(snapshot());
+    }
+    if (cursor.source != d->id) {
+        cursor = SnapshotCursor{};
+        cursor.source = d->id;
+        delta.restart = true;
+    }
+    if (!finished) {
+        delta.head.config = d->config;
+        delta.head.status = RunStatus::Running;
+        delta.head.runShareMeasured = smp->runShareMeasured();
+        delta.head.machine = smp->machineDescription();
+    }
+    rec->deltaSince(cursor, delta);
+    cursor.coreSamples = smp->appendSince(delta.coreSamples, cursor.coreSamples);
+    if (!finished)
+        delta.head.elapsedNs = rec->nowNs();
+    cursor.final = finished;
+    return delta;
 }
 
 int Run::tasksFinished() const

@@ -274,6 +274,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             m_codePreset = m_form->presetName().toStdString();
         updateCode();
     });
+    connect(m_controller, &RunController::deltaAvailable, this, [this](int job, const RunDelta& delta, const RunSnapshot&) { showDelta(job, delta); });
     connect(m_controller, &RunController::snapshotAvailable, this, &MainWindow::showSnapshot);
     connect(m_controller, &RunController::finished, this, &MainWindow::showFinished);
 
@@ -518,14 +519,20 @@ void MainWindow::showSnapshot(int job, const RunSnapshot& snapshot)
 {
     if (job != m_controller->job())
         return; // an older run: drop it
+    // The timeline takes live frames as deltas (showDelta); small multiples redraw whole.
     if (m_comparing)
         m_compareView->showRun(m_session.position(), snapshot);
-    else
-        m_timeline->setRun(snapshot);
     int finished = 0;
     for (const auto& t : snapshot.tasks)
         finished += (t.status == TaskStatus::Done || t.status == TaskStatus::Failed || t.status == TaskStatus::Cancelled) ? 1 : 0;
     m_progress->setValue(finished);
+}
+
+void MainWindow::showDelta(int job, const RunDelta& delta)
+{
+    if (job != m_controller->job() || m_comparing)
+        return;
+    m_timeline->applyDelta(delta);
 }
 
 void MainWindow::showFinished(int job, const RunSnapshot& snapshot)

@@ -107,6 +107,7 @@ private:
     QPointer<SweepWindow> m_sweep;
     void validateForm();
     void showSnapshot(int job, const RunSnapshot& snapshot);
+    void showDelta(int job, const RunDelta& delta);
     void showFinished(int job, const RunSnapshot& snapshot);
     void exportDialog();
     void saveDialog();

@@ -26,6 +26,8 @@ bool RunController::start(const RunConfig& config, QString* error)
     }
     m_run = std::move(run);
     m_recording.reset();
+    m_cursor = SnapshotCursor{};
+    m_live = RunSnapshot{};
     ++m_job;
     m_timer.start();
     return true;
@@ -47,6 +49,8 @@ bool RunController::startRecording(const Recording::Options& options, QString* e
     }
     m_recording = std::move(recording);
     m_run.reset();
+    m_cursor = SnapshotCursor{};
+    m_live = RunSnapshot{};
     ++m_job;
     m_timer.start();
     return true;
@@ -67,12 +71,16 @@ void RunController::poll()
     if (!m_run && !m_recording)
         return;
     const bool done = m_run ? m_run->isFinished() : m_recording->isFinished();
-    // copies; the workers (or the sampler) never wait for it
-    const RunSnapshot snapshot = m_run ? m_run->snapshot() : m_recording->snapshot();
-    Q_EMIT snapshotAvailable(m_job, snapshot);
+    // Copies only what is new since the last frame; the workers (or the sampler) never wait
+    // for it. A recorded program keeps no cursor: its frames are whole snapshots.
+    const RunDelta delta = m_run ? m_run->snapshotSince(m_cursor) : wholeDelta(m_recording->snapshot());
+    applyDelta(m_live, delta);
+    Q_EMIT deltaAvailable(m_job, delta, m_live);
+    Q_EMIT snapshotAvailable(m_job, m_live);
     if (done) {
         m_timer.stop();
-        Q_EMIT finished(m_job, snapshot);
+        // The final snapshot as the run keeps it (phases grouped by lane), once.
+        Q_EMIT finished(m_job, m_run ? m_run->snapshot() : m_live);
     }
 }
 

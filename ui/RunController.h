@@ -28,6 +28,9 @@ public:
     int job() const { return m_job; }
 
 Q_SIGNALS:
+    // Each live frame: first what is new (`delta`, with `live` already brought up to date by
+    // it), then the whole live copy. Neither copies the run: a frame costs what is new.
+    void deltaAvailable(int job, const ce::RunDelta& delta, const ce::RunSnapshot& live);
     void snapshotAvailable(int job, const ce::RunSnapshot& snapshot);
     void finished(int job, const ce::RunSnapshot& snapshot);
 
@@ -38,6 +41,8 @@ private:
     std::unique_ptr<Recording> m_recording; // instead of m_run while a program is recorded
     QTimer m_timer;
     int m_job = 0;
+    SnapshotCursor m_cursor; // what m_live holds of the current run
+    RunSnapshot m_live;      // the current run so far, kept up to date delta by delta
 };
 
 } // namespace ce::ui

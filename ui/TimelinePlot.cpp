@@ -8,6 +8,7 @@
 #include <map>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace ce::ui {
@@ -93,25 +94,81 @@ protected:
         const QCPRange values = valueAxis()->range();
         painter->setPen(Qt::NoPen);
         const double half = 0.4;
+        QCPAxis* key = keyAxis();
+        // Phases far shorter than a pixel are most of a long run: a frame must not pay a
+        // painter call for each. On a linear horizontal time axis, a lane becomes one row of
+        // pixels: each column gets the state that covers most of it (any column a phase
+        // touches is painted, so a short phase never vanishes), drawn with one call.
+        const bool fast = key->scaleType() == QCPAxis::stLinear && key->orientation() == Qt::Horizontal;
+        const double x0 = key->coordToPixel(0.0);
+        const double perNs = (key->coordToPixel(1.0) - x0) / 1e9;
+        const QRect area = key->axisRect()->rect();
+        constexpr int kColours = kStateCount + 4; // the states, then the GIL holders' four
+        std::array<QRgb, kColours> rgb{};
+        for (int i = 0; i < kStateCount; ++i)
+            rgb[static_cast<std::size_t>(i)] = StatePalette::color(static_cast<State>(i)).rgba();
+        for (int i = 0; i < 4; ++i)
+            rgb[static_cast<std::size_t>(kStateCount + i)] = holderColor(i).rgba();
         auto drawRun = [&](const std::vector<PhaseRecord>& phases, std::size_t first, std::size_t last, double row, bool byHolder) {
             double lastPixel = -1e9;
+            if (!fast) {
+                for (std::size_t i = first; i < last; ++i) {
+                    const PhaseRecord& p = phases[i];
+                    QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
+                    r = r.normalized();
+                    if (r.width() < 1.0) {
+                        // Sub-pixel phases: one bar per pixel column (the first one in it); the
+                        // tooltip and zooming in tell the rest.
+                        if (std::floor(r.left()) == lastPixel)
+                            continue;
+                        r.setWidth(1.0);
+                        lastPixel = std::floor(r.left());
+                    } else {
+                        lastPixel = std::floor(r.right()); // the column this bar ends in is painted
+                    }
+                    painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
+                    painter->drawRect(r);
+                }
+                return;
+            }
+            const int width = std::max(1, area.width() + 1);
+            if (m_row.width() != width)
+                m_row = QImage(width, 1, QImage::Format_ARGB32_Premultiplied);
+            m_cover.assign(static_cast<std::size_t>(width) * kColours, 0.f);
+            int lo = width, hi = -1;
             for (std::size_t i = first; i < last; ++i) {
                 const PhaseRecord& p = phases[i];
-                QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
-                r = r.normalized();
-                if (r.width() < 1.0) {
-                    // Sub-pixel phases: one bar per pixel column (the first one in it); the
-                    // tooltip and zooming in tell the rest.
-                    if (std::floor(r.left()) == lastPixel)
-                        continue;
-                    r.setWidth(1.0);
-                    lastPixel = std::floor(r.left());
-                } else {
-                    lastPixel = std::floor(r.right()); // the column this bar ends in is painted
+                double l = x0 + double(p.startNs) * perNs - area.left(), r = x0 + double(p.endNs) * perNs - area.left();
+                if (r < l)
+                    std::swap(l, r);
+                l = std::max(l, 0.0);
+                r = std::min(r, double(width));
+                if (r < l)
+                    continue;
+                const int colour = byHolder ? kStateCount + p.lane % 4 : static_cast<int>(p.state);
+                const int c0 = std::min(width - 1, static_cast<int>(l));
+                const int c1 = std::min(width - 1, std::max(c0, static_cast<int>(std::ceil(r)) - 1));
+                for (int c = c0; c <= c1; ++c) {
+                    // Its share of the column; a phase of no width still marks the column.
+                    const double share = std::max(1e-6, std::min(r, c + 1.0) - std::max(l, double(c)));
+                    m_cover[static_cast<std::size_t>(c) * kColours + static_cast<std::size_t>(colour)] += static_cast<float>(share);
                 }
-                painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
-                painter->drawRect(r);
+                lo = std::min(lo, c0);
+                hi = std::max(hi, c1);
             }
+            if (hi < lo)
+                return;
+            m_row.fill(Qt::transparent);
+            auto* pixels = reinterpret_cast<QRgb*>(m_row.scanLine(0));
+            for (int c = lo; c <= hi; ++c) {
+                const float* cover = &m_cover[static_cast<std::size_t>(c) * kColours];
+                const auto best = std::max_element(cover, cover + kColours) - cover;
+                if (cover[best] > 0.f)
+                    pixels[c] = rgb[static_cast<std::size_t>(best)];
+            }
+            const double y0 = valueAxis()->coordToPixel(row - half), y1 = valueAxis()->coordToPixel(row + half);
+            painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
+            painter->drawImage(QRectF(area.left(), std::min(y0, y1), width, std::abs(y1 - y0)), m_row);
         };
         if (m_gilMode) {
             const auto& holders = m_model.gilHolders();
@@ -134,6 +191,8 @@ protected:
 private:
     const TimelineModel& m_model;
     bool m_gilMode;
+    QImage m_row;               // one lane's pixels, reused
+    std::vector<float> m_cover; // per pixel column and colour: how much of the column it covers
 };
 
 // Replay: covers what lies after the playhead with the background and draws the playhead.
@@ -428,8 +487,23 @@ void TimelinePlot::setTimeRange(double seconds)
 void TimelinePlot::setRun(RunSnapshot snapshot)
 {
     m_model.setRun(std::move(snapshot));
+    refresh(nullptr);
+}
+
+void TimelinePlot::applyDelta(const RunDelta& delta)
+{
+    m_model.applyDelta(delta);
+    // A restart may change the tracks (GIL, lag): then the lag graph is drawn whole.
+    refresh(delta.restart ? nullptr : &delta.lagSamples);
+}
+
+void TimelinePlot::refresh(const std::vector<LagSample>* newLag)
+{
     const RunSnapshot& run = m_model.run();
+    const int layoutBefore = m_layoutKey;
     rebuildLayout();
+    if (layoutBefore != m_layoutKey)
+        newLag = nullptr; // new graphs: fill them from the whole run
     const int cores = std::max(1, m_model.cores());
     const int lanes = std::max(1, m_model.lanes());
     if (!m_coreLines)
@@ -449,9 +523,9 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
         // from t - L to t: draw the lateness growing over that span (a sawtooth), not a
         // spike at the moment it was finally measured.
         QVector<double> keys, values;
-        double worst = 1;
-        double lastKey = 0;
-        for (const auto& l : run.lagSamples) {
+        double worst = newLag ? m_lagWorst : 1;
+        double lastKey = newLag ? m_lagLastKey : 0;
+        for (const auto& l : newLag ? *newLag : run.lagSamples) {
             const double t = double(l.timeNs) / 1e9;
             const double lagS = double(l.lagMs) / 1e3;
             if (l.lagMs >= 2.0 && t - lagS > lastKey) {
@@ -464,9 +538,13 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
             lastKey = t;
             worst = std::max(worst, double(l.lagMs));
         }
-        m_lag->setData(keys, values, true);
+        if (newLag)
+            m_lag->addData(keys, values, true);
+        else
+            m_lag->setData(keys, values, true);
         m_lagRect->axis(QCPAxis::atLeft)->setRange(0, worst * 1.1);
         m_lagWorst = worst;
+        m_lagLastKey = lastKey;
     }
     const bool idle = showingPlaceholder();
     for (QCPAxisRect* r : axisRects()) {
