@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace ce {
@@ -14,6 +15,10 @@ namespace ce {
 // both sides. Storage is a list of chunks of doubling size (16, 32, 64, ...), so the
 // writer never moves an element a reader may be copying; the writer publishes each element
 // by a release store of the count, and a reader copies [0, count) after an acquire load.
+//
+// Chunks come from a process-wide pool: a buffer that ends gives its chunks back, and
+// prefault() fills the pool before a run's clock starts, so a worker's push does not pay
+// for fresh memory (allocation and first-touch page faults) while it is being measured.
 template <typename T>
 class AppendBuffer {
     // Small first chunk: an event loop with 10,000 tasks in flight has 10,000 lanes of a
@@ -25,8 +30,31 @@ public:
     AppendBuffer() = default;
     ~AppendBuffer()
     {
-        for (auto& c : m_chunks)
-            delete[] c.load(std::memory_order_relaxed);
+        for (std::size_t k = 0; k < kMaxChunks; ++k) {
+            if (T* c = m_chunks[k].load(std::memory_order_relaxed))
+                giveChunk(k, c);
+        }
+    }
+
+    // Puts into the pool, allocated and touched, the chunks `buffers` buffers need for their
+    // first `elements` elements each (within the pool's cap).
+    static void prefault(std::size_t buffers, std::size_t elements)
+    {
+        Pool& p = pool();
+        for (std::size_t k = 0; k < kMaxChunks && kFirstChunk * ((std::size_t(1) << k) - 1) < elements; ++k) {
+            const std::size_t bytes = chunkBytes(k);
+            for (std::size_t b = 0; b < buffers; ++b) {
+                {
+                    std::lock_guard lock(p.mutex);
+                    if (p.free[k].size() >= buffers || p.bytes + bytes > kPoolBytes)
+                        break;
+                    p.bytes += bytes;
+                }
+                T* c = new T[kFirstChunk << k](); // value-initialised: every page touched now
+                std::lock_guard lock(p.mutex);
+                p.free[k].push_back(c);
+            }
+        }
     }
     AppendBuffer(const AppendBuffer&) = delete;
     AppendBuffer& operator=(const AppendBuffer&) = delete;
@@ -38,7 +66,7 @@ public:
         const auto [chunk, offset] = locate(i);
         T* storage = m_chunks[chunk].load(std::memory_order_relaxed);
         if (!storage) {
-            storage = new T[kFirstChunk << chunk];
+            storage = takeChunk(chunk);
             m_chunks[chunk].store(storage, std::memory_order_release);
         }
         storage[offset] = value;
@@ -77,6 +105,53 @@ public:
     }
 
 private:
+    // Chunks kept for reuse, by chunk index, up to kPoolBytes in all.
+    static constexpr std::size_t kPoolBytes = std::size_t(64) << 20;
+    struct Pool {
+        std::mutex mutex;
+        std::array<std::vector<T*>, kMaxChunks> free;
+        std::size_t bytes = 0;
+        ~Pool()
+        {
+            for (auto& chunks : free)
+                for (T* c : chunks)
+                    delete[] c;
+        }
+    };
+    static Pool& pool()
+    {
+        static Pool p;
+        return p;
+    }
+    static std::size_t chunkBytes(std::size_t chunk) { return (kFirstChunk << chunk) * sizeof(T); }
+    static T* takeChunk(std::size_t chunk)
+    {
+        Pool& p = pool();
+        {
+            std::lock_guard lock(p.mutex);
+            if (!p.free[chunk].empty()) {
+                T* c = p.free[chunk].back();
+                p.free[chunk].pop_back();
+                p.bytes -= chunkBytes(chunk);
+                return c;
+            }
+        }
+        return new T[kFirstChunk << chunk];
+    }
+    static void giveChunk(std::size_t chunk, T* c)
+    {
+        Pool& p = pool();
+        {
+            std::lock_guard lock(p.mutex);
+            if (p.bytes + chunkBytes(chunk) <= kPoolBytes) {
+                p.free[chunk].push_back(c);
+                p.bytes += chunkBytes(chunk);
+                return;
+            }
+        }
+        delete[] c;
+    }
+
     static std::pair<std::size_t, std::size_t> locate(std::size_t i)
     {
         // chunk k holds indices [kFirstChunk*(2^k - 1), kFirstChunk*(2^(k+1) - 1)).

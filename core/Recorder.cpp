@@ -21,6 +21,15 @@ Recorder::Recorder(int lanes, int tasks, std::int64_t startNs)
         m_status[static_cast<std::size_t>(i)].store(static_cast<std::uint8_t>(TaskStatus::Pending), std::memory_order_relaxed);
 }
 
+void Recorder::prefault(int lanes, int tasks)
+{
+    // A task records a few phases (its CPU parts, waits, GIL waits): room for four each, on
+    // average, per lane. The pool's cap bounds what this takes for the largest runs.
+    constexpr int kPhasesPerTask = 4;
+    const std::int64_t perLane = std::max<std::int64_t>(16, std::int64_t(kPhasesPerTask) * tasks / std::max(1, lanes));
+    AppendBuffer<PhaseRecord>::prefault(static_cast<std::size_t>(std::max(0, lanes)), static_cast<std::size_t>(perLane));
+}
+
 std::int64_t Recorder::nowNs() const { return platform::monotonicNs() - m_startNs; }
 
 void Recorder::setTaskStatus(int task, TaskStatus status)
@@ -147,6 +156,11 @@ void Recorder::snapshotInto(RunSnapshot& out) const
 {
     SnapshotCursor cursor;
     RunDelta delta;
+    // Into `out`'s own vectors: a snapshot taken again into the same copy reuses its memory.
+    delta.phases = std::move(out.phases);
+    delta.phases.clear();
+    delta.lagSamples = std::move(out.lagSamples);
+    delta.lagSamples.clear();
     deltaSince(cursor, delta);
     out.lanes = delta.head.lanes;
     out.tasks.assign(static_cast<std::size_t>(m_taskCount), TaskRecord{});

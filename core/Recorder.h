@@ -34,6 +34,10 @@ class Recorder {
 public:
     Recorder(int lanes, int tasks, std::int64_t startNs);
 
+    // Before a run's clock starts: the lanes' first buffers, allocated and touched, so that
+    // recording a phase costs no page faults (see AppendBuffer).
+    static void prefault(int lanes, int tasks);
+
     int lanes() const { return static_cast<int>(m_lanes.size()); }
     int tasks() const { return m_taskCount; }
     std::int64_t startNs() const { return m_startNs; }
