@@ -134,6 +134,23 @@ int main(int argc, char** argv)
                     times[times.size() / 2] * 1e3, 8 * perFrame, snap / times[times.size() / 2]);
     }
 
+    // The post-run snapshot of an event loop with many tasks in flight: a lane each. Linear
+    // in lanes and phases (the copy is reserved once, not once per lane).
+    {
+        const int lanes = smoke ? 1000 : 100000;
+        Recorder rec(lanes, lanes, platform::monotonicNs());
+        for (int lane = 0; lane < lanes; ++lane) {
+            rec.setTaskStatus(lane, TaskStatus::Running);
+            rec.lane(lane).add(PhaseRecord{lane, lane + 1, 1, lane, lane, 0, State::IoWait});
+            rec.lane(lane).add(PhaseRecord{lane + 1, lane + 2, 1, lane, lane, 0, State::Cpu});
+            rec.setTaskStatus(lane, TaskStatus::Done);
+        }
+        RunSnapshot s;
+        const double snap = bench::median(reps, [&] { rec.snapshotInto(s); });
+        std::printf("%-46s %10.2f ms for %zu phases on %d lanes (%.1f ns/phase)\n", "snapshot of many lanes", snap * 1e3, s.phases.size(), lanes,
+                    snap * 1e9 / double(std::max<std::size_t>(1, s.phases.size())));
+    }
+
     // The sampler: CPU time per sample with a few threads and with many, against the interval.
     for (int threads : {1, 64, 512}) {
         if (smoke && threads > 64)

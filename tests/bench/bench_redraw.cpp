@@ -105,7 +105,7 @@ int main(int argc, char** argv)
         std::vector<PhaseRecord> byEnd = run.phases;
         std::stable_sort(byEnd.begin(), byEnd.end(), [](const PhaseRecord& a, const PhaseRecord& b) { return a.endNs < b.endNs; });
         const std::int64_t frameNs = 33'000'000;
-        const int frames = smoke ? 4 : deltaOnly ? 300 : 30;
+        const int frames = smoke ? 4 : deltaOnly ? 300 : 100;
         const std::int64_t liveNs = run.elapsedNs - frames * frameNs; // where the frames start
         auto recordUpTo = [&](Recorder& rec, std::size_t& next, std::int64_t untilNs) {
             for (; next < byEnd.size() && byEnd[next].endNs <= untilNs; ++next) {
