@@ -111,17 +111,13 @@ private:
         std::mutex mutex;
         std::array<std::vector<T*>, kMaxChunks> free;
         std::size_t bytes = 0;
-        ~Pool()
-        {
-            for (auto& chunks : free)
-                for (T* c : chunks)
-                    delete[] c;
-        }
     };
     static Pool& pool()
     {
-        static Pool p;
-        return p;
+        // Never destroyed: a buffer that outlives static destruction still has somewhere to
+        // give its chunks back (what it holds stays reachable, not leaked).
+        static Pool* p = new Pool;
+        return *p;
     }
     static std::size_t chunkBytes(std::size_t chunk) { return (kFirstChunk << chunk) * sizeof(T); }
     static T* takeChunk(std::size_t chunk)

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <thread>
 
@@ -254,7 +255,8 @@ private Q_SLOTS:
         int frames = 0;
         QString broken;
         bool ended = false;
-        for (int i = 0; i < 6000 && !ended; ++i) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+        while (!ended && std::chrono::steady_clock::now() < deadline) {
             ended = run.isFinished(); // before the delta: then that delta is the last
             const RunDelta d = run.snapshotSince(cursor);
             if (frames == 0)

@@ -80,8 +80,7 @@ int main(int argc, char** argv)
             std::puts("");
     });
     const double fresh = bench::median(reps, [&] {
-        AppendBuffer<PhaseRecord>::prefault(0, 0); // (nothing: the pool as it is)
-        std::vector<PhaseRecord> v;                // a buffer that is not pooled: fresh pages
+        std::vector<PhaseRecord> v; // a buffer that is not pooled: fresh pages
         v.reserve(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i)
             v.push_back(PhaseRecord{i, i + 1, 1, i, 0, 0, State::Cpu});
