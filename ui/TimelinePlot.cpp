@@ -3,6 +3,7 @@
 #include <QFontMetricsF>
 
 #include <QFontInfo>
+#include <QPaintEngine>
 #include <QToolTip>
 
 #include <map>
@@ -99,7 +100,10 @@ protected:
         // painter call for each. On a linear horizontal time axis, a lane becomes one row of
         // pixels: each column gets the state that covers most of it (any column a phase
         // touches is painted, so a short phase never vanishes), drawn with one call.
-        const bool fast = key->scaleType() == QCPAxis::stLinear && key->orientation() == Qt::Horizontal;
+        // Vector figures (SVG, PDF) keep a rectangle per phase: they are drawn once, and a
+        // row image would turn the lanes into pixels in a scalable file.
+        const bool raster = painter->paintEngine() && painter->paintEngine()->type() == QPaintEngine::Raster;
+        const bool fast = raster && key->scaleType() == QCPAxis::stLinear && key->orientation() == Qt::Horizontal;
         const double x0 = key->coordToPixel(0.0);
         const double perNs = (key->coordToPixel(1.0) - x0) / 1e9;
         const QRect area = key->axisRect()->rect();
