@@ -63,6 +63,8 @@ public:
     std::int64_t runThreadsCpuNs() const;
 
     void snapshotInto(std::vector<CoreSample>& out) const { out.clear(); m_samples.copyTo(out); }
+    // Appends the samples from index `from` on; returns how many there are now.
+    std::size_t appendSince(std::vector<CoreSample>& out, std::size_t from) const { return m_samples.copyTo(out, from); }
     bool runShareMeasured() const { return m_runShareMeasured.load(); }
     std::int64_t threadCpuNs() const { return m_ownCpuNs.load(); }
     std::string machineDescription() const { return m_machine; }

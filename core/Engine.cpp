@@ -121,6 +121,13 @@ void applyBaseline(Summary& summary, const RunConfig& config, double sequentialM
 }
 
 struct Run::Impl {
+    // Tells one run's snapshot cursors from another's.
+    static std::uint64_t nextId()
+    {
+        static std::atomic<std::uint64_t> counter{0};
+        return ++counter;
+    }
+    const std::uint64_t id = nextId();
     RunConfig config;
     CancelToken cancel;
     std::thread thread;
@@ -142,6 +149,7 @@ struct Run::Impl {
         std::unique_ptr<Gil> gil;
         if (config.gil)
             gil = std::make_unique<Gil>(std::chrono::nanoseconds(static_cast<std::int64_t>(config.switchIntervalMs * 1e6)));
+        Recorder::prefault(laneCount(config), config.tasks); // before the clock: recording pays no page faults
         const std::int64_t startNs = platform::monotonicNs();
         auto rec = std::make_shared<Recorder>(laneCount(config), config.tasks, startNs);
         auto smp = std::make_shared<CoreSampler>(startNs, std::chrono::microseconds(static_cast<std::int64_t>(config.sampleMs * 1000)));
@@ -371,6 +379,45 @@ RunSnapshot Run::snapshot() const
     s.elapsedNs = rec->nowNs();
     s.status = RunStatus::Running;
     return s;
+}
+
+RunDelta Run::snapshotSince(SnapshotCursor& cursor) const
+{
+    std::shared_ptr<Recorder> rec;
+    std::shared_ptr<CoreSampler> smp;
+    bool finished = false;
+    RunDelta delta;
+    {
+        std::lock_guard lock(d->stateMutex);
+        // Read before the recorder: once finished, everything is recorded.
+        finished = d->finished.load();
+        rec = d->recorder;
+        smp = d->sampler;
+        if (finished)
+            delta.head = headOf(d->final);
+    }
+    if (!rec) {
+        // Refused, or not started yet: no recording to follow, the whole (small) snapshot.
+        cursor = SnapshotCursor{};
+        return wholeDelta(snapshot());
+    }
+    if (cursor.source != d->id) {
+        cursor = SnapshotCursor{};
+        cursor.source = d->id;
+        delta.restart = true;
+    }
+    if (!finished) {
+        delta.head.config = d->config;
+        delta.head.status = RunStatus::Running;
+        delta.head.runShareMeasured = smp->runShareMeasured();
+        delta.head.machine = smp->machineDescription();
+    }
+    rec->deltaSince(cursor, delta);
+    cursor.coreSamples = smp->appendSince(delta.coreSamples, cursor.coreSamples);
+    if (!finished)
+        delta.head.elapsedNs = rec->nowNs();
+    cursor.final = finished;
+    return delta;
 }
 
 int Run::tasksFinished() const

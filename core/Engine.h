@@ -29,6 +29,10 @@ public:
     bool waitFor(std::chrono::milliseconds timeout);
 
     RunSnapshot snapshot() const;
+    // What is new since `cursor` (which it moves on): a live frame copies only that. The
+    // first call with a fresh cursor gives everything so far (delta.restart). After the run
+    // ended, one more delta carries the rest and the final status and summary.
+    RunDelta snapshotSince(SnapshotCursor& cursor) const;
     int tasksFinished() const;
     const RunConfig& config() const;
 

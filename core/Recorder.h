@@ -34,6 +34,10 @@ class Recorder {
 public:
     Recorder(int lanes, int tasks, std::int64_t startNs);
 
+    // Before a run's clock starts: the lanes' first buffers, allocated and touched, so that
+    // recording a phase costs no page faults (see AppendBuffer).
+    static void prefault(int lanes, int tasks);
+
     int lanes() const { return static_cast<int>(m_lanes.size()); }
     int tasks() const { return m_taskCount; }
     std::int64_t startNs() const { return m_startNs; }
@@ -48,7 +52,14 @@ public:
     void addError(std::string message);
 
     // Copies phases, task states, lag samples and errors into `out` (replacing them).
+    // Linear in the phases and the lanes: built from one delta since an empty cursor.
     void snapshotInto(RunSnapshot& out) const;
+
+    // Adds to `delta` what is new since `cursor` (phases, status changes, lag samples,
+    // errors) and moves the cursor on. Only the consumer owning `cursor` may use it; any
+    // number of consumers, each with its own cursor, may call this while workers record.
+    // Sets delta.taskCount and head.lanes; leaves the rest of head alone.
+    void deltaSince(SnapshotCursor& cursor, RunDelta& delta) const;
 
 private:
     class LaneBuffer final : public PhaseSink {
@@ -61,6 +72,10 @@ private:
     int m_taskCount;
     std::vector<std::unique_ptr<LaneBuffer>> m_lanes;
     std::unique_ptr<std::atomic<std::uint8_t>[]> m_status;
+    // One version per block of kStatusBlock tasks, bumped after each status change in it: a
+    // delta reads again only the blocks that changed since its cursor.
+    static constexpr int kStatusBlock = 64;
+    std::unique_ptr<std::atomic<std::uint32_t>[]> m_statusVersion;
     std::atomic<int> m_finished{0};
     AppendBuffer<LagSample> m_lag;
     mutable std::mutex m_errorMutex;

@@ -96,4 +96,44 @@ struct RunSnapshot {
     RecordInfo record;                 // a recorded program (concurrency-explorer record), else inactive
 };
 
+// Where a consumer of live snapshots stands in one run: what it has been given so far, so
+// that the next snapshot carries only what is new (Run::snapshotSince). Start with a
+// default-constructed cursor; a cursor of another run starts over.
+struct SnapshotCursor {
+    std::uint64_t source = 0;                 // which run (0: none yet)
+    std::vector<std::size_t> lanePhases;      // per lane: how many of its phases were given
+    std::vector<std::uint32_t> statusBlocks;  // per block of tasks: the status version given
+    std::vector<TaskStatus> statuses;         // per task: the status given
+    std::vector<std::int32_t> recheck;        // finished tasks given as running: their phases were held back
+    std::size_t lagSamples = 0;
+    std::size_t coreSamples = 0;
+    std::size_t errors = 0;
+    bool final = false;                       // the run's end (summary, final status) was given
+};
+
+// What is new in a run since a cursor. Applied in order to one copy (applyDelta), deltas
+// rebuild the run: their phases, concatenated and grouped by lane, are the full snapshot's.
+// Each delta keeps the full snapshot's guarantee: a task given as finished has all its
+// phases given, and no task given as pending has any.
+struct RunDelta {
+    bool restart = false;      // replace the copy by `head` (the first delta of a run)
+    RunSnapshot head;          // config, status, elapsedNs, lanes, summary, machine...: replaced
+                               // every time; its vectors are empty unless `restart`
+    int taskCount = 0;         // the copy's tasks are [0, taskCount)
+    std::vector<PhaseRecord> phases;                          // new, grouped by lane
+    std::vector<std::pair<std::int32_t, TaskStatus>> statuses; // tasks whose status changed
+    std::vector<CoreSample> coreSamples;                      // new
+    std::vector<LagSample> lagSamples;                        // new
+    std::vector<std::string> errors;                          // new
+};
+
+// Brings `copy` up to date with `delta`: linear in the delta's size, not the run's.
+void applyDelta(RunSnapshot& copy, const RunDelta& delta);
+
+// The snapshot's fields but none of its vectors (phases, tasks, samples, errors).
+RunSnapshot headOf(const RunSnapshot& snapshot);
+
+// A delta that carries a whole snapshot (for sources that keep no cursor).
+RunDelta wholeDelta(RunSnapshot snapshot);
+
 } // namespace ce

@@ -113,6 +113,74 @@ private Q_SLOTS:
             QCOMPARE(m.coreImage().pixel(col, 0), TimelineModel::blend(100, 100).rgb());
     }
 
+    // A live run taken in frame by frame (deltas) ends as the same model as the whole run
+    // taken at once: lanes, GIL holders, the core grid and its cells.
+    void deltasBuildTheSameModelAsTheWholeRun()
+    {
+        RunSnapshot whole = syntheticRun();
+        whole.lanes = 3;
+        whole.config.tasks = 40;
+        // Lanes 1 and 2 take turns holding the lock; more samples than the first frame has.
+        for (int i = 0; i < 40; ++i) {
+            const std::int64_t at = 600'000'000 + i * 10'000'000LL;
+            whole.phases.push_back(PhaseRecord{at, at + 10'000'000, 3, i, 1 + i % 2, 0, i % 3 ? State::Cpu : State::IoWait});
+        }
+        for (int i = 11; i <= 25; ++i) {
+            whole.coreSamples.push_back(CoreSample{i * 100'000'000LL, 0, 30, 20});
+            whole.coreSamples.push_back(CoreSample{i * 100'000'000LL, 1, 80, 70});
+        }
+        whole.elapsedNs = 2'500'000'000;
+        whole.tasks.resize(40);
+        for (int i = 0; i < 40; ++i)
+            whole.tasks[static_cast<std::size_t>(i)].id = i;
+        TimelineModel reference;
+        reference.setRun(whole);
+
+        // Frames of a few phases and samples each, the first one a restart with nothing.
+        TimelineModel live;
+        RunDelta first;
+        first.restart = true;
+        first.head = headOf(whole);
+        first.head.elapsedNs = 0;
+        first.taskCount = 40;
+        live.applyDelta(first);
+        std::size_t p = 0, c = 0;
+        for (int frame = 1; p < whole.phases.size() || c < whole.coreSamples.size(); ++frame) {
+            RunDelta d;
+            d.head = headOf(whole);
+            d.head.elapsedNs = std::min<std::int64_t>(whole.elapsedNs, frame * 100'000'000LL);
+            d.taskCount = 40;
+            for (int k = 0; k < 3 && p < whole.phases.size(); ++k)
+                d.phases.push_back(whole.phases[p++]);
+            for (int k = 0; k < 3 && c < whole.coreSamples.size(); ++k)
+                d.coreSamples.push_back(whole.coreSamples[c++]);
+            live.applyDelta(d);
+        }
+        RunDelta end; // the run's end: nothing new but the time
+        end.head = headOf(whole);
+        end.taskCount = 40;
+        live.applyDelta(end);
+        QCOMPARE(live.lanes(), reference.lanes());
+        for (int lane = 0; lane < reference.lanes(); ++lane) {
+            QCOMPARE(live.lane(lane).size(), reference.lane(lane).size());
+            for (std::size_t i = 0; i < reference.lane(lane).size(); ++i)
+                QCOMPARE(live.lane(lane)[i].startNs, reference.lane(lane)[i].startNs);
+        }
+        QCOMPARE(live.gilHolders().size(), reference.gilHolders().size());
+        for (std::size_t i = 0; i < reference.gilHolders().size(); ++i)
+            QCOMPARE(live.gilHolders()[i].startNs, reference.gilHolders()[i].startNs);
+        QCOMPARE(live.endSeconds(), reference.endSeconds());
+        QCOMPARE(live.cores(), reference.cores());
+        QCOMPARE(live.coreImage().size(), reference.coreImage().size());
+        for (int y = 0; y < reference.coreImage().height(); ++y) {
+            for (int x = 0; x < reference.coreImage().width(); ++x)
+                QCOMPARE(live.coreImage().pixel(x, y), reference.coreImage().pixel(x, y));
+        }
+        for (double t : {0.05, 0.35, 1.25, 2.45})
+            QCOMPARE(live.coreAt(1, t), reference.coreAt(1, t));
+        QCOMPARE(live.run().phases.size(), whole.phases.size());
+    }
+
     void samplesOutsideAnyMachineDoNotSizeTheGrid()
     {
         // Files are checked in core before they get here; should a bad sample ever slip

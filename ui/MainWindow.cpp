@@ -277,6 +277,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             m_codePreset = m_form->presetName().toStdString();
         updateCode();
     });
+    connect(m_controller, &RunController::deltaAvailable, this, [this](const RunDelta& delta, const RunSnapshot&) { showDelta(delta); });
     connect(m_controller, &RunController::snapshotAvailable, this, &MainWindow::showSnapshot);
     connect(m_controller, &RunController::finished, this, &MainWindow::showFinished);
 
@@ -519,14 +520,21 @@ void MainWindow::cancelRun()
 
 void MainWindow::showSnapshot(const RunSnapshot& snapshot)
 {
+    // The timeline takes live frames as deltas (showDelta); small multiples redraw whole.
+>>>>>>> snap
     if (m_comparing)
         m_compareView->showRun(m_session.position(), snapshot);
-    else
-        m_timeline->setRun(snapshot);
     int finished = 0;
     for (const auto& t : snapshot.tasks)
         finished += (t.status == TaskStatus::Done || t.status == TaskStatus::Failed || t.status == TaskStatus::Cancelled) ? 1 : 0;
     m_progress->setValue(finished);
+}
+
+void MainWindow::showDelta(const RunDelta& delta)
+{
+    if (m_comparing)
+        return;
+    m_timeline->applyDelta(delta);
 }
 
 void MainWindow::showFinished(const RunSnapshot& snapshot)

@@ -107,6 +107,7 @@ private:
     QPointer<SweepWindow> m_sweep;
     void validateForm();
     void showSnapshot(const RunSnapshot& snapshot);
+    void showDelta(const RunDelta& delta);
     void showFinished(const RunSnapshot& snapshot);
     void exportDialog();
     void saveDialog();

@@ -26,6 +26,8 @@ bool RunController::start(const RunConfig& config, QString* error)
     }
     m_run = std::move(run);
     m_recording.reset();
+    m_cursor = SnapshotCursor{};
+    m_live = RunSnapshot{};
     m_timer.start();
     return true;
 }
@@ -46,6 +48,8 @@ bool RunController::startRecording(const Recording::Options& options, QString* e
     }
     m_recording = std::move(recording);
     m_run.reset();
+    m_cursor = SnapshotCursor{};
+    m_live = RunSnapshot{};
     m_timer.start();
     return true;
 }
@@ -65,13 +69,20 @@ void RunController::poll()
     if (!m_run && !m_recording)
         return;
     const bool done = m_run ? m_run->isFinished() : m_recording->isFinished();
-    // copies; the workers (or the sampler) never wait for it
-    const RunSnapshot snapshot = m_run ? m_run->snapshot() : m_recording->snapshot();
+    // Copies only what is new since the last frame; the workers (or the sampler) never wait
+    // for it. A recorded program keeps no cursor: its frames are whole snapshots.
+    const RunDelta delta = m_run ? m_run->snapshotSince(m_cursor) : wholeDelta(m_recording->snapshot());
+    applyDelta(m_live, delta);
     if (done)
         m_timer.stop(); // before anyone hears of it: a slot may start the next run
-    Q_EMIT snapshotAvailable(snapshot);
-    if (done)
-        Q_EMIT finished(snapshot);
+    Q_EMIT deltaAvailable(delta, m_live);
+    Q_EMIT snapshotAvailable(m_live);
+    if (done) {
+        // The final snapshot as the run keeps it (phases grouped by lane), once. A copy: a slot
+        // that starts the next run resets m_live.
+        const RunSnapshot last = m_run ? m_run->snapshot() : m_live;
+        Q_EMIT finished(last);
+    }
 }
 
 } // namespace ce::ui

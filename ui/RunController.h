@@ -28,6 +28,9 @@ public:
     bool isRunning() const;
 
 Q_SIGNALS:
+    // Each live frame: first what is new (`delta`, with `live` already brought up to date by
+    // it), then the whole live copy. Neither copies the run: a frame costs what is new.
+    void deltaAvailable(const ce::RunDelta& delta, const ce::RunSnapshot& live);
     void snapshotAvailable(const ce::RunSnapshot& snapshot);
     void finished(const ce::RunSnapshot& snapshot);
 
@@ -37,6 +40,8 @@ private:
     std::unique_ptr<Run> m_run;
     std::unique_ptr<Recording> m_recording; // instead of m_run while a program is recorded
     QTimer m_timer;
+    SnapshotCursor m_cursor; // what m_live holds of the current run
+    RunSnapshot m_live;      // the current run so far, kept up to date delta by delta
 };
 
 } // namespace ce::ui

@@ -88,67 +88,153 @@ QString TimelineModel::describe(const PhaseRecord& p)
     return text;
 }
 
+namespace {
+// Files are checked on load (RunFile.h); live runs are bounded by the machine. This only
+// keeps a bad sample from sizing the grid, should one ever get past those.
+constexpr int kMaxCores = 4096;
+constexpr std::int64_t kMaxTimeNs = 30ll * 24 * 3600 * 1000000000; // a month
+} // namespace
+
 void TimelineModel::setRun(RunSnapshot snapshot)
 {
     m_run = std::move(snapshot);
-    const RunSnapshot& run = m_run;
-    m_lanes.assign(static_cast<std::size_t>(std::max(0, run.lanes)), {});
+    m_lanes.assign(static_cast<std::size_t>(std::max(0, m_run.lanes)), {});
     m_gil.clear();
-    std::int64_t endNs = run.elapsedNs;
+    m_endNs = m_run.elapsedNs;
+    addPhases(m_run.phases, true);
+    m_sampleS = std::max(0.001, m_run.config.sampleMs / 1000.0);
+    rebuildCores();
+}
+
+void TimelineModel::applyDelta(const RunDelta& delta)
+{
+    if (delta.restart || delta.head.lanes != m_run.lanes || delta.head.config.sampleMs != m_run.config.sampleMs) {
+        RunSnapshot whole = delta.restart ? RunSnapshot{} : std::move(m_run);
+        ce::applyDelta(whole, delta);
+        setRun(std::move(whole));
+        return;
+    }
+    ce::applyDelta(m_run, delta);
+    m_endNs = std::max(m_endNs, m_run.elapsedNs);
+    addPhases(delta.phases, false);
+    bool newCore = false;
+    for (const auto& s : delta.coreSamples)
+        newCore = newCore || (s.core >= m_cores && s.core < kMaxCores && s.timeNs >= 0 && s.timeNs <= kMaxTimeNs);
+    if (newCore)
+        rebuildCores(); // the grid gets a row: lay it out again (once, when the first samples come)
+    else
+        addCoreSamples(delta.coreSamples);
+}
+
+void TimelineModel::addPhases(const std::vector<PhaseRecord>& phases, bool wholeRun)
+{
+    const RunSnapshot& run = m_run;
     // CPU parts offloaded to worker processes ran under those processes' own locks: only the
     // loop's thread holds this process's.
     const bool workersOwnLocks = run.config.model == Model::EventLoop && run.config.offload > 0
                               && run.config.offloadTo == OffloadTarget::Processes;
-    for (const auto& p : run.phases) {
+    const bool gilTrack = hasGilTrack() && !run.config.releasesGil;
+    const auto byStart = [](const auto& a, const auto& b) { return a.startNs < b.startNs; };
+    std::vector<PhaseRecord> holders;
+    for (const auto& p : phases) {
         if (p.lane < 0 || p.lane >= run.lanes)
             continue;
-        m_lanes[static_cast<std::size_t>(p.lane)].push_back(p);
-        endNs = std::max(endNs, p.endNs);
+        auto& lane = m_lanes[static_cast<std::size_t>(p.lane)];
+        // A lane has one writer, so its phases arrive in order: a live frame appends.
+        if (wholeRun || lane.empty() || lane.back().startNs <= p.startNs)
+            lane.push_back(p);
+        else
+            lane.insert(std::upper_bound(lane.begin(), lane.end(), p, byStart), p);
+        m_endNs = std::max(m_endNs, p.endNs);
         // With --releases-gil the CPU parts run outside the lock: they are not its holders.
-        if (p.state == State::Cpu && hasGilTrack() && !(workersOwnLocks && p.task >= 0) && !run.config.releasesGil)
-            m_gil.push_back(p);
+        if (p.state == State::Cpu && gilTrack && !(workersOwnLocks && p.task >= 0))
+            holders.push_back(p);
     }
-    // A lane has one writer, so its phases mostly arrive in order already: sort only if not.
-    const auto byStart = [](const auto& a, const auto& b) { return a.startNs < b.startNs; };
-    for (auto& lane : m_lanes) {
-        if (!std::is_sorted(lane.begin(), lane.end(), byStart))
-            std::sort(lane.begin(), lane.end(), byStart);
+    if (wholeRun) {
+        for (auto& lane : m_lanes) {
+            if (!std::is_sorted(lane.begin(), lane.end(), byStart))
+                std::sort(lane.begin(), lane.end(), byStart);
+        }
     }
-    std::sort(m_gil.begin(), m_gil.end(), [](const auto& a, const auto& b) { return a.startNs < b.startNs; });
-    m_endS = double(endNs) / 1e9;
+    // Holders come lane by lane: sort the new ones, then merge them in where they start
+    // (near the end, for a live frame).
+    std::sort(holders.begin(), holders.end(), byStart);
+    if (!holders.empty()) {
+        const auto from = std::upper_bound(m_gil.begin(), m_gil.end(), holders.front(), byStart) - m_gil.begin();
+        const auto middle = static_cast<std::ptrdiff_t>(m_gil.size());
+        m_gil.insert(m_gil.end(), holders.begin(), holders.end());
+        if (from < middle)
+            std::inplace_merge(m_gil.begin() + from, m_gil.begin() + middle, m_gil.end(), byStart);
+    }
+    m_endS = double(m_endNs) / 1e9;
+}
 
-    m_sampleS = std::max(0.001, run.config.sampleMs / 1000.0);
+void TimelineModel::rebuildCores()
+{
     m_cores = 0;
     std::int64_t lastSample = 0;
-    // Files are checked on load (RunFile.h); live runs are bounded by the machine. This only
-    // keeps a bad sample from sizing the grid, should one ever get past those.
-    constexpr int kMaxCores = 4096;
-    constexpr std::int64_t kMaxTimeNs = 30ll * 24 * 3600 * 1000000000; // a month
-    for (const auto& s : run.coreSamples) {
+    for (const auto& s : m_run.coreSamples) {
         if (s.core < 0 || s.core >= kMaxCores || s.timeNs < 0 || s.timeNs > kMaxTimeNs)
             continue;
         m_cores = std::max(m_cores, s.core + 1);
         lastSample = std::max(lastSample, s.timeNs);
     }
-    m_columns = m_cores > 0 ? static_cast<int>(std::ceil(double(lastSample) / 1e9 / m_sampleS)) : 0;
-    m_coreCells.assign(static_cast<std::size_t>(m_cores) * static_cast<std::size_t>(std::max(0, m_columns)), {0.f, 0.f});
-    m_coreImage = QImage(std::max(1, m_columns), std::max(1, m_cores), QImage::Format_RGB32);
-    m_coreImage.fill(QColor::fromRgb(m_idle));
+    m_columns = 0;
+    m_coreCells.clear();
+    m_coreBacking = QImage();
+    m_nextColumn.assign(static_cast<std::size_t>(m_cores), 0);
+    growColumns(m_cores > 0 ? static_cast<int>(std::ceil(double(lastSample) / 1e9 / m_sampleS)) : 0);
+    addCoreSamples(m_run.coreSamples);
+}
+
+void TimelineModel::growColumns(int columns)
+{
+    columns = std::max(columns, m_columns);
+    if (columns > m_columns || m_coreBacking.isNull()) {
+        const int height = std::max(1, m_cores);
+        if (m_coreBacking.isNull() || m_coreBacking.width() < columns || m_coreBacking.height() != height) {
+            // Exactly the size for a whole run; twice what is needed while a run grows.
+            const int room = m_coreBacking.isNull() ? std::max(1, columns) : std::max(columns, 2 * m_coreBacking.width());
+            QImage bigger(room, height, QImage::Format_RGB32);
+            bigger.fill(QColor::fromRgb(m_idle));
+            for (int y = 0; y < height && !m_coreBacking.isNull() && m_columns > 0; ++y)
+                std::copy_n(reinterpret_cast<const QRgb*>(m_coreBacking.constScanLine(y)), m_columns, reinterpret_cast<QRgb*>(bigger.scanLine(y)));
+            m_coreBacking = std::move(bigger);
+        }
+        m_coreCells.resize(static_cast<std::size_t>(m_cores) * static_cast<std::size_t>(columns), {0.f, 0.f});
+        m_columns = columns;
+    }
+    // The view the plot draws: the first m_columns columns, sharing the backing's pixels.
+    m_coreImage = QImage(m_coreBacking.constBits(), std::max(1, m_columns), std::max(1, m_cores),
+                         static_cast<qsizetype>(m_coreBacking.bytesPerLine()), QImage::Format_RGB32);
+}
+
+void TimelineModel::addCoreSamples(const std::vector<CoreSample>& samples)
+{
+    if (m_cores == 0)
+        return;
+    std::int64_t lastSample = 0;
+    for (const auto& s : samples) {
+        if (s.core >= 0 && s.core < m_cores && s.timeNs >= 0 && s.timeNs <= kMaxTimeNs)
+            lastSample = std::max(lastSample, s.timeNs);
+    }
+    const int needed = static_cast<int>(std::ceil(double(lastSample) / 1e9 / m_sampleS));
+    if (needed > m_columns)
+        growColumns(needed);
     // A sample covers the interval since the previous sample of its core (the sampler may
     // lengthen its interval): paint every column in it.
-    std::vector<int> nextColumn(static_cast<std::size_t>(m_cores), 0);
-    for (const auto& s : run.coreSamples) {
+    for (const auto& s : samples) {
         if (s.core < 0 || s.core >= m_cores || s.timeNs <= 0 || s.timeNs > kMaxTimeNs)
             continue;
         const int last = static_cast<int>(std::min<double>(m_columns - 1, std::ceil(double(s.timeNs) / 1e9 / m_sampleS) - 1));
         if (last < 0)
             continue;
         const QRgb c = blendRgb(s.totalPct, s.runPct, m_idle);
-        auto* line = reinterpret_cast<QRgb*>(m_coreImage.scanLine(s.core)); // setPixelColor is far slower
-        int& first = nextColumn[static_cast<std::size_t>(s.core)];
+        auto* line = reinterpret_cast<QRgb*>(m_coreBacking.scanLine(s.core)); // setPixelColor is far slower
+        int& first = m_nextColumn[static_cast<std::size_t>(s.core)];
         for (int col = std::min(first, last); col <= last; ++col) {
             line[col] = c;
-            m_coreCells[static_cast<std::size_t>(s.core) * static_cast<std::size_t>(m_columns) + static_cast<std::size_t>(col)] = {s.totalPct, s.runPct};
+            m_coreCells[static_cast<std::size_t>(col) * static_cast<std::size_t>(m_cores) + static_cast<std::size_t>(s.core)] = {s.totalPct, s.runPct};
         }
         first = last + 1;
     }
@@ -183,7 +269,7 @@ std::optional<std::pair<float, float>> TimelineModel::coreAt(int core, double se
     const int column = static_cast<int>(std::floor(seconds / m_sampleS));
     if (core < 0 || core >= m_cores || column < 0 || column >= m_columns)
         return std::nullopt;
-    return m_coreCells[static_cast<std::size_t>(core) * static_cast<std::size_t>(m_columns) + static_cast<std::size_t>(column)];
+    return m_coreCells[static_cast<std::size_t>(column) * static_cast<std::size_t>(m_cores) + static_cast<std::size_t>(core)];
 }
 
 } // namespace ce::ui

@@ -28,6 +28,10 @@ struct StatePalette {
 class TimelineModel {
 public:
     void setRun(RunSnapshot run); // by value: a snapshot handed over is moved, not copied
+    // A live frame: takes in only what is new (sorted into the lanes, the GIL holders and
+    // the core grid), in time linear in the delta, not the run. The same result as setRun()
+    // with the whole snapshot.
+    void applyDelta(const RunDelta& delta);
 
     const RunSnapshot& run() const { return m_run; }
     int lanes() const { return static_cast<int>(m_lanes.size()); }
@@ -62,11 +66,19 @@ public:
     static QString describe(const PhaseRecord& p);
 
 private:
+    void addPhases(const std::vector<PhaseRecord>& phases, bool wholeRun);
+    void rebuildCores();
+    void addCoreSamples(const std::vector<CoreSample>& samples);
+    void growColumns(int columns);
+
     RunSnapshot m_run;
     std::vector<std::vector<PhaseRecord>> m_lanes;
     std::vector<PhaseRecord> m_gil;
-    QImage m_coreImage;
-    std::vector<std::pair<float, float>> m_coreCells; // row-major: core * columns + column
+    QImage m_coreImage;   // a view of the first m_columns columns of m_coreBacking
+    QImage m_coreBacking; // room for more columns, so a live frame adds a column without a copy
+    std::vector<std::pair<float, float>> m_coreCells; // column-major: column * cores + core
+    std::vector<int> m_nextColumn;                     // per core: the first column not painted yet
+    std::int64_t m_endNs = 0;
     int m_cores = 0;
     int m_columns = 0;
     double m_sampleS = 0.05;

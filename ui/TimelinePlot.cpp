@@ -6,11 +6,13 @@
 #include <QFontMetricsF>
 
 #include <QFontInfo>
+#include <QPaintEngine>
 #include <QToolTip>
 
 #include <map>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace ce::ui {
@@ -97,17 +99,76 @@ protected:
         const QCPRange values = valueAxis()->range();
         painter->setPen(Qt::NoPen);
         const double half = 0.4;
+        QCPAxis* key = keyAxis();
+        // Phases far shorter than a pixel are most of a long run: a frame must not pay a
+        // painter call for each. On a linear horizontal time axis, a lane becomes one row of
+        // pixels: each column gets the state that covers most of it (any column a phase
+        // touches is painted, so a short phase never vanishes), drawn with one call.
+        // Vector figures (SVG, PDF) keep a rectangle per phase: they are drawn once, and a
+        // row image would turn the lanes into pixels in a scalable file.
+        const bool raster = painter->paintEngine() && painter->paintEngine()->type() == QPaintEngine::Raster;
+        const bool fast = raster && key->scaleType() == QCPAxis::stLinear && key->orientation() == Qt::Horizontal;
+        const double x0 = key->coordToPixel(0.0);
+        const double perNs = (key->coordToPixel(1.0) - x0) / 1e9;
+        const QRect area = key->axisRect()->rect();
+        constexpr int kColours = kStateCount + 4; // the states, then the GIL holders' four
+        std::array<QRgb, kColours> rgb{};
+        for (int i = 0; i < kStateCount; ++i)
+            rgb[static_cast<std::size_t>(i)] = StatePalette::color(static_cast<State>(i)).rgba();
+        for (int i = 0; i < 4; ++i)
+            rgb[static_cast<std::size_t>(kStateCount + i)] = holderColor(i).rgba();
         auto drawRun = [&](const std::vector<PhaseRecord>& phases, std::size_t first, std::size_t last, double row, bool byHolder) {
-            PixelBars bars;
+            if (!fast) {
+                PixelBars bars;
+                for (std::size_t i = first; i < last; ++i) {
+                    const PhaseRecord& p = phases[i];
+                    const QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
+                    const auto placed = bars.place(r.normalized());
+                    if (!placed)
+                        continue;
+                    painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
+                    painter->drawRect(*placed);
+                }
+                return;
+            }
+            const int width = std::max(1, area.width() + 1);
+            if (m_row.width() != width)
+                m_row = QImage(width, 1, QImage::Format_ARGB32_Premultiplied);
+            m_cover.assign(static_cast<std::size_t>(width) * kColours, 0.f);
+            int lo = width, hi = -1;
             for (std::size_t i = first; i < last; ++i) {
                 const PhaseRecord& p = phases[i];
-                const QRectF r(coordsToPixels(double(p.startNs) / 1e9, row - half), coordsToPixels(double(p.endNs) / 1e9, row + half));
-                const auto placed = bars.place(r.normalized());
-                if (!placed)
+                double l = x0 + double(p.startNs) * perNs - area.left(), r = x0 + double(p.endNs) * perNs - area.left();
+                if (r < l)
+                    std::swap(l, r);
+                l = std::max(l, 0.0);
+                r = std::min(r, double(width));
+                if (r < l)
                     continue;
-                painter->setBrush(byHolder ? holderColor(p.lane) : StatePalette::color(p.state));
-                painter->drawRect(*placed);
+                const int colour = byHolder ? kStateCount + p.lane % 4 : static_cast<int>(p.state);
+                const int c0 = std::min(width - 1, static_cast<int>(l));
+                const int c1 = std::min(width - 1, std::max(c0, static_cast<int>(std::ceil(r)) - 1));
+                for (int c = c0; c <= c1; ++c) {
+                    // Its share of the column; a phase of no width still marks the column.
+                    const double share = std::max(1e-6, std::min(r, c + 1.0) - std::max(l, double(c)));
+                    m_cover[static_cast<std::size_t>(c) * kColours + static_cast<std::size_t>(colour)] += static_cast<float>(share);
+                }
+                lo = std::min(lo, c0);
+                hi = std::max(hi, c1);
             }
+            if (hi < lo)
+                return;
+            m_row.fill(Qt::transparent);
+            auto* pixels = reinterpret_cast<QRgb*>(m_row.scanLine(0));
+            for (int c = lo; c <= hi; ++c) {
+                const float* cover = &m_cover[static_cast<std::size_t>(c) * kColours];
+                const auto best = std::max_element(cover, cover + kColours) - cover;
+                if (cover[best] > 0.f)
+                    pixels[c] = rgb[static_cast<std::size_t>(best)];
+            }
+            const double y0 = valueAxis()->coordToPixel(row - half), y1 = valueAxis()->coordToPixel(row + half);
+            painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
+            painter->drawImage(QRectF(area.left(), std::min(y0, y1), width, std::abs(y1 - y0)), m_row);
         };
         if (m_gilMode) {
             const auto& holders = m_model.gilHolders();
@@ -130,6 +191,8 @@ protected:
 private:
     const TimelineModel& m_model;
     bool m_gilMode;
+    QImage m_row;               // one lane's pixels, reused
+    std::vector<float> m_cover; // per pixel column and colour: how much of the column it covers
 };
 
 // Replay: covers what lies after the playhead with the background and draws the playhead.
@@ -422,8 +485,23 @@ void TimelinePlot::setTimeRange(double seconds)
 void TimelinePlot::setRun(RunSnapshot snapshot)
 {
     m_model.setRun(std::move(snapshot));
+    refresh(nullptr);
+}
+
+void TimelinePlot::applyDelta(const RunDelta& delta)
+{
+    m_model.applyDelta(delta);
+    // A restart may change the tracks (GIL, lag): then the lag graph is drawn whole.
+    refresh(delta.restart ? nullptr : &delta.lagSamples);
+}
+
+void TimelinePlot::refresh(const std::vector<LagSample>* newLag)
+{
     const RunSnapshot& run = m_model.run();
+    const int layoutBefore = m_layoutKey;
     rebuildLayout();
+    if (layoutBefore != m_layoutKey)
+        newLag = nullptr; // new graphs: fill them from the whole run
     const int cores = std::max(1, m_model.cores());
     const int lanes = std::max(1, m_model.lanes());
     if (!m_coreLines)
@@ -439,12 +517,20 @@ void TimelinePlot::setRun(RunSnapshot snapshot)
         ticker->setTickStep(n <= 16 ? 1 : n <= 64 ? 4 : n <= 256 ? 16 : 64);
     }
     if (m_lag) {
-        LagSawtooth line; // the lateness growing over the span the loop was stuck
-        for (const auto& l : run.lagSamples)
-            line.add(l);
-        m_lag->setData(line.keys(), line.values(), true);
-        m_lagRect->axis(QCPAxis::atLeft)->setRange(0, line.worstMs() * 1.1);
-        m_lagWorst = line.worstMs();
+        // A heartbeat that fired L ms late at time t means the loop could not run anything
+        // from t - L to t: the lateness grows over that span (a sawtooth; LagSawtooth). Live
+        // frames add only their new samples.
+        if (!newLag)
+            m_lagLine.clear();
+        const auto before = m_lagLine.keys().size();
+        for (const auto& l : newLag ? *newLag : run.lagSamples)
+            m_lagLine.add(l);
+        if (newLag)
+            m_lag->addData(m_lagLine.keys().mid(before), m_lagLine.values().mid(before), true);
+        else
+            m_lag->setData(m_lagLine.keys(), m_lagLine.values(), true);
+        m_lagWorst = m_lagLine.worstMs();
+        m_lagRect->axis(QCPAxis::atLeft)->setRange(0, m_lagWorst * 1.1);
     }
     const bool idle = showingPlaceholder();
     for (QCPAxisRect* r : axisRects()) {

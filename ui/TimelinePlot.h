@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Theme.h"
+#include "TimelineGeometry.h"
 #include "TimelineModel.h"
 
 #include <qcustomplot.h>
@@ -22,6 +23,8 @@ public:
     explicit TimelinePlot(QWidget* parent = nullptr);
 
     void setRun(RunSnapshot run);
+    // A live frame: only what is new since the last (RunController::deltaAvailable).
+    void applyDelta(const RunDelta& delta);
     const TimelineModel& model() const { return m_model; }
 
     // Fixes the time axis (seconds); by default it follows the run's length.
@@ -62,6 +65,9 @@ protected:
 
 private:
     void rebuildLayout();
+    // Axes, tracks and the lag graph after the model changed; `newLag` adds only those
+    // samples to the lag graph (null: draw it again from the whole run).
+    void refresh(const std::vector<LagSample>* newLag);
     int legendColumns() const;
     void addLegend(int row, const QFont& small);
     void fillCoreLines(const RunSnapshot& run);
@@ -81,6 +87,7 @@ private:
     PhaseLanes* m_gil = nullptr;
     QCPGraph* m_lag = nullptr;
     double m_lagWorst = 1; // ms: the lag track's highest tick
+    LagSawtooth m_lagLine; // the lag graph's points so far
     QCPMarginGroup* m_margins = nullptr;
     double m_fixedRange = 0;
     bool m_followRun = true;

@@ -3,13 +3,17 @@
 // window does 30 times a second during a run: take the snapshot into the timeline's model
 // and redraw. Reported against the 33 ms frame budget, and zoomed in against fitted.
 #include "BenchUtil.h"
+#include "Recorder.h"
 #include "TimelinePlot.h"
+#include "platform/Platform.h"
 
 #include <QApplication>
 
 #include <cstdlib>
 #include <cstring>
 
+#include <algorithm>
+#include <chrono>
 #include <random>
 
 using namespace ce;
@@ -61,8 +65,12 @@ int main(int argc, char** argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     const bool smoke = bench::smoke(argc, argv);
-    // --cores N (default 16) and --png FILE (to see what is drawn) are optional.
+    // --cores N (default 16) and --png FILE (to see what is drawn) are optional; --delta-only
+    // runs the delta frames alone (for a profiler).
     int cores = 16;
+    bool deltaOnly = false;
+    for (int i = 1; i < argc; ++i)
+        deltaOnly = deltaOnly || std::strcmp(argv[i], "--delta-only") == 0;
     QString png;
     for (int i = 1; i + 1 < argc; ++i) {
         if (std::strcmp(argv[i], "--cores") == 0)
@@ -76,15 +84,91 @@ int main(int argc, char** argv)
     const int reps = smoke ? 2 : 10;
     std::printf("Redraw of a large run: %zu phases, %zu core samples, %d lanes, 1600x900 (median of %d)\n", run.phases.size(),
                 run.coreSamples.size(), run.lanes, reps);
-    const double update = bench::median(reps, [&] { plot.setRun(run); });
-    const double fitted = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
-    plot.setTimeRange(10.0); // zoomed to the first 10 s
-    const double zoomed = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
-    std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "model update (setRun: copy, sort, core image)", update * 1e3, update / 0.033);
-    std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, whole run on screen", fitted * 1e3, fitted / 0.033);
-    std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, zoomed to 10 s", zoomed * 1e3, zoomed / 0.033);
-    std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "update + whole redraw (one live frame)", (update + fitted) * 1e3,
-                (update + fitted) / 0.033);
+    if (!deltaOnly) {
+        const double update = bench::median(reps, [&] { plot.setRun(run); });
+        const double fitted = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
+        plot.setTimeRange(10.0); // zoomed to the first 10 s
+        const double zoomed = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
+        std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "model update (setRun: copy, sort, core image)", update * 1e3, update / 0.033);
+        std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, whole run on screen", fitted * 1e3, fitted / 0.033);
+        std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, zoomed to 10 s", zoomed * 1e3, zoomed / 0.033);
+        std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "update + whole redraw (one live frame)", (update + fitted) * 1e3,
+                    (update + fitted) / 0.033);
+    }
+
+    // A live frame as the window takes it, near the end of the same run: the run so far is
+    // recorded in a Recorder (and shown); each frame, 33 ms more of it is recorded, and the
+    // frame takes it in. Whole: copy the whole run (snapshotInto), give it to the plot
+    // (setRun), redraw, as before issue 9. Delta: copy what is new since the cursor
+    // (deltaSince), give that to the plot (applyDelta), redraw.
+    {
+        std::vector<PhaseRecord> byEnd = run.phases;
+        std::stable_sort(byEnd.begin(), byEnd.end(), [](const PhaseRecord& a, const PhaseRecord& b) { return a.endNs < b.endNs; });
+        const std::int64_t frameNs = 33'000'000;
+        const int frames = smoke ? 4 : deltaOnly ? 300 : 100;
+        const std::int64_t liveNs = run.elapsedNs - frames * frameNs; // where the frames start
+        auto recordUpTo = [&](Recorder& rec, std::size_t& next, std::int64_t untilNs) {
+            for (; next < byEnd.size() && byEnd[next].endNs <= untilNs; ++next) {
+                const PhaseRecord& p = byEnd[next];
+                if (rec.taskStatus(p.task) == TaskStatus::Pending)
+                    rec.setTaskStatus(p.task, TaskStatus::Running);
+                rec.lane(p.lane).add(p);
+                if (p.state == State::IoWait) // a task's last phase
+                    rec.setTaskStatus(p.task, TaskStatus::Done);
+            }
+        };
+        auto liveFrames = [&](bool delta) {
+            Recorder rec(run.lanes, static_cast<int>(run.tasks.size()), platform::monotonicNs());
+            std::size_t next = 0;
+            recordUpTo(rec, next, liveNs);
+            ui::TimelinePlot live;
+            live.resize(1600, 900);
+            SnapshotCursor cursor;
+            std::size_t samplesGiven = 0;
+            bool started = false;
+            const std::vector<CoreSample>& allSamples = run.coreSamples; // in time order
+            auto frame = [&](std::int64_t atNs) {
+                RunSnapshot head;
+                head.config = run.config;
+                head.lanes = run.lanes;
+                head.elapsedNs = atNs;
+                if (delta) {
+                    RunDelta d;
+                    d.head = head;
+                    d.restart = !started;
+                    started = true;
+                    rec.deltaSince(cursor, d);
+                    for (; samplesGiven < allSamples.size() && allSamples[samplesGiven].timeNs <= atNs; ++samplesGiven)
+                        d.coreSamples.push_back(allSamples[samplesGiven]);
+                    live.applyDelta(d);
+                } else {
+                    RunSnapshot s = head;
+                    rec.snapshotInto(s);
+                    const auto end = std::partition_point(allSamples.begin(), allSamples.end(), [&](const CoreSample& c) { return c.timeNs <= atNs; });
+                    s.coreSamples.assign(allSamples.begin(), end); // what CoreSampler::snapshotInto copies
+                    live.setRun(std::move(s));
+                }
+                live.replot(QCustomPlot::rpImmediateRefresh);
+            };
+            frame(liveNs); // the view as it stands when the measured frames start
+            std::vector<double> times;
+            for (int f = 1; f <= frames; ++f) {
+                const std::int64_t at = liveNs + f * frameNs;
+                recordUpTo(rec, next, at);
+                const auto t0 = std::chrono::steady_clock::now();
+                frame(at);
+                times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            }
+            std::sort(times.begin(), times.end());
+            return std::pair{times.front(), times[times.size() / 2]};
+        };
+        const auto [wholeMin, wholeMedian] = deltaOnly ? std::pair{0.0, 1.0} : liveFrames(false);
+        const auto [deltaMin, deltaMedian] = liveFrames(true);
+        std::printf("\nLive frames near the end of the run, %d cores (%d frames of 33 ms each; min / median):\n", cores, frames);
+        std::printf("%-46s %6.1f / %6.1f ms\n", "whole copy (snapshotInto + setRun + redraw)", wholeMin * 1e3, wholeMedian * 1e3);
+        std::printf("%-46s %6.1f / %6.1f ms  = %.2f of the whole copy's median\n", "delta (deltaSince + applyDelta + redraw)", deltaMin * 1e3,
+                    deltaMedian * 1e3, deltaMedian / wholeMedian);
+    }
     if (!png.isEmpty()) {
         plot.setTimeRange(run.elapsedNs / 1e9);
         plot.savePng(png, 1600, 900);
