@@ -521,7 +521,6 @@ void MainWindow::cancelRun()
 void MainWindow::showSnapshot(const RunSnapshot& snapshot)
 {
     // The timeline takes live frames as deltas (showDelta); small multiples redraw whole.
->>>>>>> snap
     if (m_comparing)
         m_compareView->showRun(m_session.position(), snapshot);
     int finished = 0;
