@@ -111,6 +111,7 @@ private Q_SLOTS:
         row("bad model", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("fibers")}, "--model");
         row("bad kernel", {QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("bogo")}, "--kernel");
         row("bad io", {QStringLiteral("run"), QStringLiteral("--io"), QStringLiteral("pigeon")}, "--io");
+        row("fork start method", {QStringLiteral("run"), QStringLiteral("--start-method"), QStringLiteral("fork")}, "spawn or forkserver");
         row("bad preset", {QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("nope")}, "nope");
         row("huge payload", {QStringLiteral("run"), QStringLiteral("--payload-bytes"), QStringLiteral("99999999999")}, "--payload-bytes");
         row("unlimited threads", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("0")}, "--workers");
@@ -269,6 +270,10 @@ private Q_SLOTS:
         QTest::newRow("processes TERM") << pool << SIGTERM;
         QTest::newRow("processes per task INT") << perTask << SIGINT;
         QTest::newRow("processes per task HUP") << perTask << SIGHUP;
+        const QStringList forkserver = pool + QStringList{QStringLiteral("--start-method"), QStringLiteral("forkserver")};
+        QTest::newRow("processes forkserver INT") << forkserver << SIGINT;
+        QTest::newRow("processes forkserver TERM") << forkserver << SIGTERM;
+        QTest::newRow("processes forkserver per task INT") << forkserver + QStringList{QStringLiteral("--spawn-per-task")} << SIGINT;
         QTest::newRow("threads HUP") << threads << SIGHUP;
     }
 
