@@ -437,6 +437,9 @@ private Q_SLOTS:
         loopProcesses.offloadTo = OffloadTarget::Processes;
         loopProcesses.gil = true;
         QTest::newRow("eventloop offload processes") << loopProcesses;
+        RunConfig loopForkserver = loopProcesses;
+        loopForkserver.startMethod = StartMethod::Forkserver;
+        QTest::newRow("eventloop offload processes forkserver") << loopForkserver;
         RunConfig loopThreads = loopProcesses;
         loopThreads.offloadTo = OffloadTarget::Threads;
         QTest::newRow("eventloop offload threads gil") << loopThreads;
