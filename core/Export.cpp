@@ -168,6 +168,7 @@ QJsonObject toJson(const RunConfig& c)
     o[key("spawn_per_task")] = c.spawnPerTask;
     o[key("offload")] = c.offload;
     o[key("offload_to")] = qs(toString(c.offloadTo));
+    o[key("start_method")] = qs(toString(c.startMethod));
     o[key("sample_ms")] = c.sampleMs;
     o[key("lock")] = qs(toString(c.lock));
     o[key("await")] = qs(toString(c.awaitMode));

@@ -26,6 +26,7 @@ const std::vector<OptionSpec>& runOptions()
         {"spawn-per-task", nullptr, "threads: a new thread per task, all at once; processes: a new process per task"},
         {"offload", "N|cores", "eventloop: run CPU parts on N threads (asyncio.to_thread), or N processes with --offload-to processes, instead of blocking the loop"},
         {"offload-to", "threads|processes", "eventloop with --offload: a thread pool sharing the loop's GIL, or worker processes with a lock each (ProcessPoolExecutor)"},
+        {"start-method", "spawn|forkserver", "processes and --offload-to processes: start each worker as a fresh process (spawn), or fork it from a lean server started first (forkserver), as multiprocessing does; no fork of this multithreaded program itself (a copy keeps only the forking thread, and locks other threads held stay locked)"},
         {"sample-ms", "MS", "How often the per-core utilisation is sampled (default 50)"},
         {"worker-timeout-s", "S", "processes: a worker silent this long beyond what its task can take is killed and its task failed (default 5)"},
         {"lock", "none|mutex", "counter: increment the shared value unguarded (updates get lost) or under a mutex (threading.Lock)"},
@@ -133,6 +134,11 @@ std::string applyOption(RunConfig& c, std::string_view name, std::string_view va
         if (value != "threads" && value != "processes")
             return bad(name, value, "threads or processes");
         c.offloadTo = value == "processes" ? OffloadTarget::Processes : OffloadTarget::Threads;
+    } else if (name == "start-method") {
+        const auto v = startMethodFromString(value);
+        if (!v)
+            return bad(name, value, "spawn or forkserver");
+        c.startMethod = *v;
     } else if (name == "lock") {
         const auto v = lockFromString(value);
         if (!v)

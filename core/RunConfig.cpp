@@ -22,6 +22,20 @@ std::string_view toString(OffloadTarget target)
     return target == OffloadTarget::Processes ? "processes" : "threads";
 }
 
+std::string_view toString(StartMethod method)
+{
+    return method == StartMethod::Forkserver ? "forkserver" : "spawn";
+}
+
+std::optional<StartMethod> startMethodFromString(std::string_view text)
+{
+    if (text == "spawn")
+        return StartMethod::Spawn;
+    if (text == "forkserver")
+        return StartMethod::Forkserver;
+    return std::nullopt;
+}
+
 RunConfig withDefaults(RunConfig c)
 {
     if (c.workers == RunConfig::kAutoWorkers) {
@@ -108,6 +122,10 @@ std::string validate(const RunConfig& c)
     else if (c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.offload > Limits::kMaxProcessWorkers)
         err << "--offload with --offload-to processes must be at most " << Limits::kMaxProcessWorkers
             << ": each is a whole process (got " << c.offload << ")";
+#if defined(_WIN32)
+    else if (c.startMethod == StartMethod::Forkserver)
+        err << "--start-method forkserver needs fork(), which Windows does not have: use spawn";
+#endif
     else if (c.crashTask >= c.tasks)
         err << "--crash-task must name a task below --tasks";
     else if (c.workload == WorkloadKind::Counter && c.model == Model::Processes)
@@ -137,6 +155,9 @@ std::string describeModel(const RunConfig& c)
             os << " x" << c.workers;
         if (c.model == Model::Processes && c.spawnPerTask)
             os << " (new process per task)";
+        const bool usesProcesses = c.model == Model::Processes || (c.offload > 0 && c.offloadTo == OffloadTarget::Processes);
+        if (usesProcesses && c.startMethod != StartMethod::Spawn)
+            os << " (" << toString(c.startMethod) << ")";
         if (c.offload > 0)
             os << " +offload x" << c.offload << (c.offloadTo == OffloadTarget::Processes ? " processes" : "");
         if (c.chunksize != 1)

@@ -14,6 +14,13 @@ namespace ce {
 enum class OffloadTarget { Threads, Processes };
 std::string_view toString(OffloadTarget target);
 
+// How worker processes start (--start-method), as Python's multiprocessing: a fresh process
+// each (spawn), or forks of a lean single-threaded server started first (forkserver). See
+// ForkServer.h for why there is no fork of the parent itself.
+enum class StartMethod { Spawn, Forkserver };
+std::string_view toString(StartMethod method);
+std::optional<StartMethod> startMethodFromString(std::string_view text);
+
 // Everything that defines a run. A value type: copied into the engine, into the result and
 // into every file written from it.
 struct RunConfig {
@@ -37,6 +44,7 @@ struct RunConfig {
     bool spawnPerTask = false;
     int offload = 0;
     OffloadTarget offloadTo = OffloadTarget::Threads;
+    StartMethod startMethod = StartMethod::Spawn; // processes, and --offload-to processes
 
     double sampleMs = 50.0;
 

@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-// Frames exchanged with a worker process over its stdin and stdout. Both ends are the same
-// executable on the same machine, so numbers travel in native byte order. A frame is a u64
+// Frames exchanged with a worker process over its stdin and stdout. Both ends are built from
+// the same sources for the same machine (the application and its lean worker program,
+// concurrency-explorer-worker), so numbers travel in native byte order. A frame is a u64
 // length followed by that many bytes.
 namespace ce::protocol {
 

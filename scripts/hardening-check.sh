@@ -14,11 +14,13 @@ ROUNDS=${2:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-workersLeft() { pgrep -f "$B worker" | wc -l; }
+# Workers: the lean worker program (spawned, or forked by its forkserver), or this program in
+# worker mode.
+workersLeft() { pgrep -f "$B worker|$(dirname "$B")/concurrency-explorer-worker" | wc -l; }
 
 ok=0; bad=0
 for r in $(seq "$ROUNDS"); do
-  for m in "processes" "processes --spawn-per-task" "threads" "eventloop" "tbb" "sequential"; do
+  for m in "processes" "processes --spawn-per-task" "processes --start-method forkserver" "threads" "eventloop" "tbb" "sequential"; do
     for sig in INT HUP TERM; do
       rm -f g.json
       # shellcheck disable=SC2086
@@ -39,7 +41,7 @@ echo "group signals: $ok of $((ok + bad)) cancelled cleanly"
 fok=0; fbad=0
 for r in $(seq "$ROUNDS"); do
   for f in garbage huge silent stop; do
-    for pt in "" "--spawn-per-task"; do
+    for pt in "" "--spawn-per-task" "--start-method forkserver" "--start-method forkserver --spawn-per-task"; do
       # shellcheck disable=SC2086
       CE_WORKER_FAULT=$f@$((RANDOM % 20)) timeout 120 "$B" run --model processes --workers 2 $pt --workload mixed --task-ms 5 \
         --wait-ms 10 --tasks 20 --worker-timeout-s 1 --quiet >out.txt 2>&1

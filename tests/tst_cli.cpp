@@ -111,6 +111,7 @@ private Q_SLOTS:
         row("bad model", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("fibers")}, "--model");
         row("bad kernel", {QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("bogo")}, "--kernel");
         row("bad io", {QStringLiteral("run"), QStringLiteral("--io"), QStringLiteral("pigeon")}, "--io");
+        row("fork start method", {QStringLiteral("run"), QStringLiteral("--start-method"), QStringLiteral("fork")}, "spawn or forkserver");
         row("bad preset", {QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("nope")}, "nope");
         row("huge payload", {QStringLiteral("run"), QStringLiteral("--payload-bytes"), QStringLiteral("99999999999")}, "--payload-bytes");
         row("unlimited threads", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("0")}, "--workers");
@@ -269,6 +270,10 @@ private Q_SLOTS:
         QTest::newRow("processes TERM") << pool << SIGTERM;
         QTest::newRow("processes per task INT") << perTask << SIGINT;
         QTest::newRow("processes per task HUP") << perTask << SIGHUP;
+        const QStringList forkserver = pool + QStringList{QStringLiteral("--start-method"), QStringLiteral("forkserver")};
+        QTest::newRow("processes forkserver INT") << forkserver << SIGINT;
+        QTest::newRow("processes forkserver TERM") << forkserver << SIGTERM;
+        QTest::newRow("processes forkserver per task INT") << forkserver + QStringList{QStringLiteral("--spawn-per-task")} << SIGINT;
         QTest::newRow("threads HUP") << threads << SIGHUP;
     }
 
@@ -394,18 +399,30 @@ private Q_SLOTS:
 
     // Workers have a process group of their own, yet a program killed outright (no chance to
     // clean up) still takes them along. They are re-parented to us (the subreaper) and must
-    // all end; we reap them here.
+    // all end; we reap them here. With a forkserver, the server sees its socket close, kills
+    // and reaps its forks, and leaves.
+    void killedProgramLeavesNoWorker_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::newRow("spawn") << QStringLiteral("spawn");
+        QTest::newRow("forkserver") << QStringLiteral("forkserver");
+    }
     void killedProgramLeavesNoWorker()
     {
+        QFETCH(QString, method);
         QProcess p;
         p.start(QStringLiteral(CE_EXECUTABLE), {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("processes"), QStringLiteral("--workers"),
                                                 QStringLiteral("3"), QStringLiteral("--workload"), QStringLiteral("mixed"), QStringLiteral("--task-ms"),
                                                 QStringLiteral("5"), QStringLiteral("--wait-ms"), QStringLiteral("25"), QStringLiteral("--tasks"),
-                                                QStringLiteral("2000")});
+                                                QStringLiteral("2000"), QStringLiteral("--start-method"), method});
         QVERIFY(p.waitForStarted());
         QVERIFY(!waitForProgress(p, 1).isEmpty());
         const QStringList workers = ce::test::childProcesses(p.processId());
         QVERIFY2(!workers.isEmpty(), "no worker to leave behind: the test would prove nothing");
+        QStringList forks; // a forkserver's workers are its children, not the program's
+        for (const QString& w : workers)
+            forks += ce::test::childProcesses(w.section(QLatin1Char(' '), 0, 0).toLongLong());
+        QVERIFY2(method == QStringLiteral("spawn") || !forks.isEmpty(), "no forked worker to leave behind");
         ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
         QVERIFY(p.waitForFinished(30000));
         bool allEnded = false;
@@ -421,6 +438,12 @@ private Q_SLOTS:
             ::waitpid(static_cast<pid_t>(c.section(QLatin1Char(' '), 0, 0).toLongLong()), nullptr, WNOHANG);
         QVERIFY2(allEnded, qPrintable(left.join(QLatin1Char('\n'))));
         QVERIFY(ce::test::eventuallyNoChildren());
+        for (const QString& f : forks) {
+            const QString proc = QStringLiteral("/proc/") + f.section(QLatin1Char(' '), 0, 0);
+            for (int i = 0; i < 250 && QFile::exists(proc); ++i)
+                QTest::qWait(20);
+            QVERIFY2(!QFile::exists(proc), qPrintable(f));
+        }
     }
 
     void refusedThreadsFailTheRunCleanly()

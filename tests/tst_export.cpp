@@ -237,6 +237,24 @@ private Q_SLOTS:
         QVERIFY(!applyOption(c, "gil", "maybe").empty());
     }
 
+    // A saved run says how its workers started; the file reads back with the same method.
+    void startMethodIsSavedAndReadBack()
+    {
+        RunSnapshot run = m_run;
+        run.config.startMethod = StartMethod::Forkserver;
+        std::string error;
+        QVERIFY(writeRunJson(path("forkserver.json"), run, &error));
+        QFile f(path("forkserver.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o[QStringLiteral("config")].toObject()[QStringLiteral("start_method")].toString(), QStringLiteral("forkserver"));
+        std::vector<RunSnapshot> back;
+        QVERIFY2(readRunsJson(path("forkserver.json"), back, &error), error.c_str());
+        QCOMPARE(static_cast<int>(back.front().config.startMethod), static_cast<int>(StartMethod::Forkserver));
+        RunConfig c;
+        QVERIFY(!applyOption(c, "start-method", "fork").empty());
+    }
+
     void comparisonsRoundTripWithTheirAdvice()
     {
         std::string error;

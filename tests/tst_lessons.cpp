@@ -7,6 +7,7 @@
 #include "Export.h"
 #include "Flowchart.h"
 #include "Invariants.h"
+#include "ProcessProbe.h"
 #include "Options.h"
 #include "Presets.h"
 
@@ -18,6 +19,7 @@
 #include <QTest>
 
 #include <map>
+#include <set>
 
 using namespace ce;
 
@@ -310,9 +312,61 @@ private Q_SLOTS:
         }
     }
 
+    // start-methods: each run of the comparison, made small, runs every task once; a new
+    // worker per task starts one per task, a pool one per lane at most; forkserver runs start
+    // one server; and nothing is left behind.
+    void startMethodsStartTheirWorkers()
+    {
+        const auto p = findPreset("start-methods");
+        QVERIFY(p);
+        RunConfig base;
+        QVERIFY(applyPreset(*p, base).empty());
+        base.workerExecutable = CE_EXECUTABLE;
+        base.tasks = 10;
+        base.taskMs = 1;
+        base.workers = 2;
+        ComparisonRequest request;
+        request.base = base;
+        request.overrides = p->compare;
+        std::string error;
+        const auto configs = comparisonConfigs(request, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        std::map<StartMethod, int> perTaskRuns;
+        for (const RunConfig& c : configs) {
+            const RunSnapshot r = mustRun(c);
+            const std::string label = describeModel(c);
+            QVERIFY2(r.status == RunStatus::Completed, label.c_str());
+            QVERIFY2(test::allInvariants(r).isEmpty(), qPrintable(test::allInvariants(r)));
+            std::set<std::int64_t> computed; // processes (or threads) that ran CPU parts
+            for (const auto& ph : r.phases) {
+                if (ph.state == State::Cpu)
+                    computed.insert(ph.osId);
+            }
+            int workerStarts = 0, serverStarts = 0;
+            for (const auto& ph : r.phases) {
+                if (ph.state == State::Spawn)
+                    ++(computed.count(ph.osId) ? workerStarts : serverStarts);
+            }
+            if (c.model != Model::Processes) {
+                QCOMPARE(workerStarts + serverStarts, 0);
+                continue;
+            }
+            QCOMPARE(serverStarts, c.startMethod == StartMethod::Forkserver ? 1 : 0);
+            if (c.spawnPerTask) {
+                ++perTaskRuns[c.startMethod];
+                QVERIFY2(workerStarts == c.tasks, label.c_str());
+            } else {
+                QVERIFY2(workerStarts >= 1 && workerStarts <= c.workers, label.c_str());
+            }
+            QVERIFY2(test::eventuallyNoChildren(), qPrintable(test::childProcesses().join(QLatin1Char('\n'))));
+        }
+        QCOMPARE(perTaskRuns[StartMethod::Spawn], 1);
+        QCOMPARE(perTaskRuns[StartMethod::Forkserver], 1);
+    }
+
     void lessonPresetsLoadAndValidate()
     {
-        for (const char* name : {"shared-counter", "await-vs-gather", "gil-released-kernel", "tiny-tasks-chunksize", "max-concurrency"}) {
+        for (const char* name : {"shared-counter", "await-vs-gather", "gil-released-kernel", "tiny-tasks-chunksize", "max-concurrency", "start-methods"}) {
             const auto p = findPreset(name);
             QVERIFY2(p, name);
             RunConfig c;

@@ -7,12 +7,15 @@
 #include "WorkerPool.h"
 #include "platform/Platform.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTest>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -114,6 +117,12 @@ private Q_SLOTS:
         QTest::newRow("eventloop net gil") << with(config(M::EventLoop, W::Mixed, 6, 3), netGil);
         QTest::newRow("eventloop offload processes") << with(config(M::EventLoop, W::Mixed, 6, 0), offloadProcesses);
         QTest::newRow("eventloop offload processes gil") << with(config(M::EventLoop, W::Mixed, 6, 0), offloadProcessesGil);
+        auto forkserver = [](RunConfig& c) { c.startMethod = StartMethod::Forkserver; };
+        auto forkserverPerTask = [](RunConfig& c) { c.startMethod = StartMethod::Forkserver; c.spawnPerTask = true; };
+        QTest::newRow("processes forkserver") << with(config(M::Processes, W::Mixed, 6, 2), forkserver);
+        QTest::newRow("processes forkserver per task") << with(config(M::Processes, W::Cpu, 5, 2), forkserverPerTask);
+        QTest::newRow("processes forkserver gil payload") << with(with(with(config(M::Processes, W::Cpu, 4, 2), gil), payload), forkserver);
+        QTest::newRow("eventloop offload processes forkserver") << with(with(config(M::EventLoop, W::Mixed, 6, 0), offloadProcesses), forkserver);
     }
 
     void invariants()
@@ -415,6 +424,12 @@ private Q_SLOTS:
         gil.workload = WorkloadKind::Cpu;
         gil.taskMs = 2000;
         QTest::newRow("threads gil") << gil;
+        RunConfig forkserver = base;
+        forkserver.model = Model::Processes;
+        forkserver.startMethod = StartMethod::Forkserver;
+        QTest::newRow("processes forkserver") << forkserver;
+        forkserver.spawnPerTask = true;
+        QTest::newRow("processes forkserver per task") << forkserver;
         RunConfig loopProcesses = base;
         loopProcesses.model = Model::EventLoop;
         loopProcesses.workers = 0;
@@ -422,6 +437,9 @@ private Q_SLOTS:
         loopProcesses.offloadTo = OffloadTarget::Processes;
         loopProcesses.gil = true;
         QTest::newRow("eventloop offload processes") << loopProcesses;
+        RunConfig loopForkserver = loopProcesses;
+        loopForkserver.startMethod = StartMethod::Forkserver;
+        QTest::newRow("eventloop offload processes forkserver") << loopForkserver;
         RunConfig loopThreads = loopProcesses;
         loopThreads.offloadTo = OffloadTarget::Threads;
         QTest::newRow("eventloop offload threads gil") << loopThreads;
@@ -590,6 +608,113 @@ private Q_SLOTS:
 
     // A worker that stops (SIGSTOP) is killed after its task's time plus the grace; its task
     // fails with that reason, the others finish, nothing is left behind.
+    // Each start method: every task ran once, each worker process served one lane only, as
+    // many workers started as configured (one per lane in a pool, one per task with
+    // --spawn-per-task), and with forkserver one server, drawn as the first lane's start.
+    void startMethodsStartTheWorkersConfigured_data()
+    {
+        QTest::addColumn<int>("method");
+        QTest::addColumn<bool>("perTask");
+        QTest::newRow("spawn pool") << static_cast<int>(StartMethod::Spawn) << false;
+        QTest::newRow("spawn per task") << static_cast<int>(StartMethod::Spawn) << true;
+        QTest::newRow("forkserver pool") << static_cast<int>(StartMethod::Forkserver) << false;
+        QTest::newRow("forkserver per task") << static_cast<int>(StartMethod::Forkserver) << true;
+    }
+    void startMethodsStartTheWorkersConfigured()
+    {
+        QFETCH(int, method);
+        QFETCH(bool, perTask);
+        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 8, 2);
+        c.taskMs = 2;
+        c.startMethod = static_cast<StartMethod>(method);
+        c.spawnPerTask = perTask;
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
+        QVERIFY2(r.errors.empty(), r.errors.empty() ? "" : r.errors.front().c_str());
+        const QString broken = allInvariants(r);
+        QVERIFY2(broken.isEmpty(), qPrintable(broken));
+        std::map<std::int64_t, int> laneOfWorker; // worker pid -> the lane it ran CPU parts on
+        for (const auto& p : r.phases) {
+            if (p.state != State::Cpu)
+                continue;
+            const auto [it, inserted] = laneOfWorker.emplace(p.osId, p.lane);
+            QVERIFY2(inserted || it->second == p.lane, "a worker process served two lanes");
+        }
+        // A start of a process that never computed is the forkserver's (first lane, no task).
+        int serverStarts = 0, workerStarts = 0;
+        for (const auto& p : r.phases) {
+            if (p.state != State::Spawn)
+                continue;
+            if (laneOfWorker.count(p.osId)) {
+                ++workerStarts;
+            } else {
+                QVERIFY(p.lane == 0 && p.task < 0);
+                ++serverStarts;
+            }
+        }
+        QCOMPARE(serverStarts, c.startMethod == StartMethod::Forkserver ? 1 : 0);
+        if (perTask) {
+            QCOMPARE(workerStarts, c.tasks);
+            QCOMPARE(static_cast<int>(laneOfWorker.size()), c.tasks);
+        } else {
+            // A pool worker per lane that took a task (a busy machine may let one take all).
+            QVERIFY2(workerStarts >= 1 && workerStarts <= 2, qPrintable(QString::number(workerStarts)));
+            QCOMPARE(static_cast<int>(laneOfWorker.size()), workerStarts);
+        }
+        QVERIFY2(eventuallyNoChildren(), qPrintable(childProcesses().join(QLatin1Char('\n'))));
+    }
+
+    // A forked worker is the server's child, not ours: stopping it must still be caught by
+    // the deadlines, the worker killed, its task failed, and a new fork take its place.
+    void stoppedForkedWorkerIsReplaced()
+    {
+        RunConfig c = config(Model::Processes, WorkloadKind::Mixed, 8, 2);
+        c.taskMs = 200;
+        c.waitMs = 10;
+        c.workerTimeoutS = 1;
+        c.startMethod = StartMethod::Forkserver;
+        Run run(c);
+        std::string error;
+        QVERIFY(run.start(&error));
+        QStringList forked;
+        QVERIFY(eventually([&] {
+            const RunSnapshot s = run.snapshot();
+            const QStringList servers = childProcesses();
+            if (servers.size() != 1 || !std::any_of(s.tasks.begin(), s.tasks.end(), [](const TaskRecord& t) { return t.status == TaskStatus::Running; }))
+                return false;
+            forked = childProcesses(servers.front().section(QLatin1Char(' '), 0, 0).toLongLong());
+            return forked.size() == 2;
+        }));
+        QCOMPARE(::kill(static_cast<pid_t>(forked.front().section(QLatin1Char(' '), 0, 0).toLongLong()), SIGSTOP), 0);
+        QVERIFY2(run.waitFor(std::chrono::seconds(120)), "the run hung on a stopped forked worker");
+        const RunSnapshot r = run.snapshot();
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Failed));
+        QString errors;
+        for (const auto& e : r.errors)
+            errors += QString::fromStdString(e) + QLatin1Char('\n');
+        QVERIFY2(r.summary.tasksFailed == 1, qPrintable(errors));
+        QCOMPARE(r.summary.tasksDone, 7);
+        QVERIFY(!r.errors.empty());
+        QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("stopped responding")), r.errors.front().c_str());
+        // The server and every fork are gone with the run.
+        QVERIFY2(eventuallyNoChildren(), qPrintable(childProcesses().join(QLatin1Char('\n'))));
+        for (const QString& f : forked)
+            QVERIFY2(!QFile::exists(QStringLiteral("/proc/") + f.section(QLatin1Char(' '), 0, 0)), qPrintable(f));
+    }
+
+    // Without the worker program beside the application, the run fails with one clear line.
+    void missingWorkerProgramIsReported()
+    {
+        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 3, 2);
+        c.workerExecutable = QDir::tempPath().toStdString() + "/no-such-dir-ce/concurrency-explorer";
+        const RunSnapshot r = runOrFail(c);
+        QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Failed));
+        QCOMPARE(r.summary.tasksFailed, 3);
+        QCOMPARE(static_cast<int>(r.errors.size()), 1);
+        QVERIFY2(QString::fromStdString(r.errors.front()).contains(QStringLiteral("concurrency-explorer-worker is missing")), r.errors.front().c_str());
+        QVERIFY(childProcesses().isEmpty());
+    }
+
     void stoppedWorkerIsKilledAndTheRunGoesOn()
     {
         RunConfig c = config(Model::Processes, WorkloadKind::Mixed, 8, 2);

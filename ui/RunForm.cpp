@@ -129,6 +129,7 @@ void RunForm::resetFields()
     m_combos["io"]->setCurrentText(QString::fromUtf8(toString(defaults.io).data()));
     m_combos["model"]->setCurrentText(QString::fromUtf8(toString(defaults.model).data()));
     m_combos["offload-to"]->setCurrentText(QString::fromUtf8(toString(defaults.offloadTo).data()));
+    m_combos["start-method"]->setCurrentText(QString::fromUtf8(toString(defaults.startMethod).data()));
     m_loading = wasLoading;
 }
 

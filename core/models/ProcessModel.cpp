@@ -1,6 +1,8 @@
-// The processes model: a pool of worker processes (the same executable in worker mode),
-// started with Boost.Process, tasks and results crossing pipes. This is the only file that
-// includes Boost.Process (its headers are slow and heavy to compile).
+// The processes model: a pool of worker processes (the lean worker program, started with
+// posix_spawn or forked by a forkserver; Boost.Process on Windows), tasks and results crossing
+// pipes. This is the only file that includes Boost.Process (its headers are slow and heavy to
+// compile), and only on Windows.
+#include "ForkServer.h"
 #include "Kernels.h"
 #include "models/ProcessModel.h"
 
@@ -9,21 +11,18 @@
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
 
-#if !defined(_WIN32)
-// fork() copies the parent's page tables, so spawning costs more as the parent grows;
-// vfork does not (measured in tests/bench/bench_spawn.cpp).
-#define BOOST_POSIX_HAS_VFORK 1
-#endif
+#if defined(_WIN32)
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
-#if !defined(_WIN32)
-#include <boost/process/posix.hpp>
+#else
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #endif
@@ -40,16 +39,24 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(_WIN32)
 namespace bp = boost::process;
+#endif
 
 namespace ce {
 namespace {
 
 // Children the controller may have to kill on cancel, by lane. A lane removes its child
 // before reaping it, under the same mutex, so a kill never hits a recycled pid.
+#if defined(_WIN32)
+using ChildHandle = bp::child::native_handle_t;
+#else
+using ChildHandle = pid_t;
+#endif
+
 class ChildRegistry {
 public:
-    void add(int lane, bp::child::native_handle_t handle)
+    void add(int lane, ChildHandle handle)
     {
         std::lock_guard lock(m_mutex);
         m_children[lane] = handle;
@@ -73,7 +80,7 @@ public:
 
 private:
     std::mutex m_mutex;
-    std::map<int, bp::child::native_handle_t> m_children;
+    std::map<int, ChildHandle> m_children;
 };
 
 #if !defined(_WIN32)
@@ -91,7 +98,7 @@ bool isGroupStopSignal(int status)
 }
 #endif
 
-std::mutex& spawnMutex()
+[[maybe_unused]] std::mutex& spawnMutex()
 {
     static std::mutex m;
     return m;
@@ -107,6 +114,7 @@ std::string seconds(double ms)
 // A worker's greeting is its pid and a tag: anything longer is not a greeting.
 constexpr std::uint64_t kHelloBytes = 64;
 
+#if defined(_WIN32)
 // A pipe end as protocol::readFrame/writeFrame take it.
 template <typename H>
 std::intptr_t pipeHandle(H h)
@@ -116,13 +124,24 @@ std::intptr_t pipeHandle(H h)
     else
         return static_cast<std::intptr_t>(h);      // a POSIX descriptor
 }
+#endif
+
+// How a run starts its workers: the lean worker program, and the forkserver when
+// --start-method forkserver (started once per run, before the first worker).
+struct Launcher {
+    std::string program;
+#if !defined(_WIN32)
+    ForkServer* server = nullptr;
+#endif
+};
 
 // One worker process and its two pipes, started and reaped alike by a lane of the processes
 // model and by the event loop's process pool. The callers keep the registry, the sampler and
-// the protocol; this keeps the spawn and the reap, which must not differ between them.
+// the protocol; this keeps the start and the reap, which must not differ between them.
 class WorkerProcess {
 public:
     WorkerProcess() = default;
+    ~WorkerProcess() { reap(false); }
     WorkerProcess(const WorkerProcess&) = delete;
     WorkerProcess& operator=(const WorkerProcess&) = delete;
 
@@ -133,31 +152,163 @@ public:
         std::string text = "ended";  // "exited with code 0", "was killed by signal 9"
     };
 
-    // Starts `exe worker` with stdin and stdout on fresh pipes; false with one sentence.
-    bool start(const std::string& exe, std::string* error)
+#if !defined(_WIN32)
+    // Starts a worker with stdin and stdout on fresh pipes; false with one sentence.
+    bool start(const Launcher& launcher, std::string* error)
     {
+        // Every descriptor is close-on-exec from birth, so a worker started by another lane
+        // at the same moment inherits none of ours (its stdin would never see EOF); the
+        // worker's own ends become its 0 and 1 by dup2, which clears the flag there.
+        int in[2], out[2];
+        if (!makePipe(in)) {
+            *error = std::string("cannot start a worker process: no pipe (") + std::strerror(errno) + ")";
+            return false;
+        }
+        if (!makePipe(out)) {
+            *error = std::string("cannot start a worker process: no pipe (") + std::strerror(errno) + ")";
+            ::close(in[0]);
+            ::close(in[1]);
+            return false;
+        }
+        std::int64_t pid = 0;
+        int statusFd = -1;
+        const bool started = launcher.server ? launcher.server->forkWorker(in[0], out[1], &pid, &statusFd, error)
+                                             : spawnWorkerProgram(launcher.program, in[0], out[1], &pid, error);
+        ::close(in[0]);
+        ::close(out[1]);
+        if (!started) {
+            ::close(in[1]);
+            ::close(out[0]);
+            return false;
+        }
+        m_toChild = in[1];
+        m_fromChild = out[0];
+        m_pid = pid;
+        m_statusFd = statusFd;
+        return true;
+    }
+
+    bool running() const { return m_pid > 0; }
+    std::int64_t pid() const { return m_pid; }
+    ChildHandle handle() const { return static_cast<pid_t>(m_pid); }
+    std::intptr_t toChild() const { return m_toChild; }
+    std::intptr_t fromChild() const { return m_fromChild; }
+
+    // Closes its pipes (closing stdin is how a worker is asked to leave), gives it
+    // kLeaveGrace when `askFirst`, kills it if it is still there, and reaps it (a spawned
+    // worker here; a forked one is reaped by its server, which sends us the status).
+    Exit reap(bool askFirst)
+    {
+        Exit exit;
+        if (m_pid <= 0)
+            return exit;
+        closeFd(m_toChild);
+        closeFd(m_fromChild);
+        const pid_t pid = static_cast<pid_t>(m_pid);
+        int status = 0;
+        bool ended = false;
+        if (m_statusFd >= 0) {
+            bool gone = false;
+            ended = askFirst && readForkedStatus(m_statusFd, kLeaveGrace, &status, &gone);
+            if (!ended) {
+                exit.ignoredRequest = askFirst;
+                // Not reaped yet (no status came), so the pid is still this worker's.
+                if (!readForkedStatus(m_statusFd, std::chrono::milliseconds(0), &status, &gone))
+                    ::kill(pid, SIGKILL);
+                ended = readForkedStatus(m_statusFd, kKilledGrace, &status, &gone);
+            }
+            exit.reaped = ended && !gone;
+            closeFd(m_statusFd);
+        } else {
+            // Wait for the exit itself where the OS can say when it happens (Linux: a pidfd
+            // becomes readable); elsewhere poll waitpid finely at first (a worker leaves within
+            // a millisecond of its input closing), then more coarsely. A 10 ms sleep per poll
+            // cost every task of --spawn-per-task 10 ms.
+            pid_t reaped = 0;
+            if (askFirst && waitForExit(pid, kLeaveGrace))
+                reaped = ::waitpid(pid, &status, WNOHANG);
+            auto pause = std::chrono::microseconds(20);
+            for (auto waited = std::chrono::microseconds(0); askFirst && reaped == 0 && waited < kLeaveGrace && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0;
+                 waited += pause, pause = std::min(pause * 2, std::chrono::microseconds(kReapPoll)))
+                std::this_thread::sleep_for(pause);
+            if (reaped == 0 || !askFirst) {
+                exit.ignoredRequest = askFirst;
+                ::kill(pid, SIGKILL);
+                while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+                }
+            }
+            exit.reaped = reaped == pid;
+        }
+        exit.status = status;
+        exit.text = exit.reaped ? describeStatus(status) : "ended";
+        m_pid = 0;
+        return exit;
+    }
+
+private:
+    static bool makePipe(int fds[2])
+    {
+#if defined(__linux__)
+        return ::pipe2(fds, O_CLOEXEC) == 0;
+#else
+        // No pipe2: the flag is set right after, under the lock every start takes here.
+        std::lock_guard lock(spawnMutex());
+        if (::pipe(fds) != 0)
+            return false;
+        ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+        ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+        return true;
+#endif
+    }
+    static void closeFd(int& fd)
+    {
+        if (fd >= 0)
+            ::close(fd);
+        fd = -1;
+    }
+    // Whether `pid` (our child) ended within `limit`, learnt from a pidfd (Linux 5.3 and
+    // later); false when it did not, or the OS cannot tell (then the caller polls).
+    static bool waitForExit(pid_t pid, std::chrono::milliseconds limit)
+    {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+        const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        if (fd < 0)
+            return false;
+        pollfd p{fd, POLLIN, 0};
+        int n = 0;
+        while ((n = ::poll(&p, 1, static_cast<int>(limit.count()))) < 0 && errno == EINTR) {
+        }
+        ::close(fd);
+        return n > 0;
+#else
+        (void)pid;
+        (void)limit;
+        return false;
+#endif
+    }
+
+    // How long a worker asked to leave may take, how long a killed one may take to be
+    // reported by its forkserver, and the longest pause between two looks.
+    static constexpr std::chrono::milliseconds kLeaveGrace{2000};
+    static constexpr std::chrono::milliseconds kKilledGrace{10000};
+    static constexpr std::chrono::milliseconds kReapPoll{10};
+
+    int m_toChild = -1;
+    int m_fromChild = -1;
+    int m_statusFd = -1; // forked workers: where the forkserver reports the exit
+    std::int64_t m_pid = 0;
+#else
+    bool start(const Launcher& launcher, std::string* error)
+    {
+        const std::string& exe = launcher.program;
         try {
             // Pipes are created inheritable. If another worker was spawned between our pipe()
             // and our spawn, it would inherit our ends and our child would never see EOF on
-            // stdin. So create and spawn under one lock, and close our ends on exec before
-            // letting the next spawn. (vfork: the lock is held until the exec, not during the
-            // worker's start-up.)
+            // stdin. So create and spawn under one lock.
             std::lock_guard spawnLock(spawnMutex());
             m_toChild = std::make_unique<bp::pipe>();
             m_fromChild = std::make_unique<bp::pipe>();
-#if defined(_WIN32)
             m_child = std::make_unique<bp::child>(bp::exe = exe, bp::args = {"worker"}, bp::std_in < *m_toChild, bp::std_out > *m_fromChild);
-#else
-            // The worker gets a process group of its own, set before it execs: a terminal's
-            // Ctrl+C or hang-up (sent to the whole foreground group) then reaches only the
-            // parent, which cancels and ends its workers itself. A parent that dies takes its
-            // workers along (dieWithParent in the worker).
-            m_child = std::make_unique<bp::child>(bp::exe = exe, bp::args = {"worker"}, bp::std_in < *m_toChild,
-                                                  bp::std_out > *m_fromChild, bp::posix::use_vfork,
-                                                  bp::extend::on_exec_setup = [](auto&) { ::setpgid(0, 0); });
-            ::fcntl(m_toChild->native_sink(), F_SETFD, FD_CLOEXEC);
-            ::fcntl(m_fromChild->native_source(), F_SETFD, FD_CLOEXEC);
-#endif
         } catch (const std::exception& e) {
             m_toChild.reset();
             m_fromChild.reset();
@@ -171,12 +322,10 @@ public:
 
     bool running() const { return m_child != nullptr; }
     std::int64_t pid() const { return m_pid; }
-    bp::child::native_handle_t handle() const { return m_child->native_handle(); }
+    ChildHandle handle() const { return m_child->native_handle(); }
     std::intptr_t toChild() const { return pipeHandle(m_toChild->native_sink()); }
     std::intptr_t fromChild() const { return pipeHandle(m_fromChild->native_source()); }
 
-    // Closes its pipes (closing stdin is how a worker is asked to leave), gives it
-    // kLeaveGrace when `askFirst`, kills it if it is still there, and reaps it.
     Exit reap(bool askFirst)
     {
         Exit exit;
@@ -187,25 +336,6 @@ public:
         if (m_fromChild)
             m_fromChild->close();
         const auto polls = kLeaveGrace / kReapPoll;
-#if !defined(_WIN32)
-        // Reap it ourselves: Boost 1.74's terminate() reaps without keeping the exit status,
-        // and its wait_for is broken, so poll waitpid.
-        const pid_t pid = static_cast<pid_t>(m_pid);
-        int status = 0;
-        pid_t reaped = 0;
-        for (int i = 0; askFirst && i < polls && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0; ++i)
-            std::this_thread::sleep_for(kReapPoll);
-        if (reaped == 0) {
-            exit.ignoredRequest = askFirst;
-            ::kill(pid, SIGKILL);
-            while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-            }
-        }
-        exit.reaped = reaped == pid;
-        exit.status = status;
-        exit.text = exit.reaped ? describeStatus(status) : "ended";
-        m_child->detach(); // reaped already: its destructor must not touch the pid again
-#else
         std::error_code ec;
         for (int i = 0; askFirst && i < polls && m_child->running(ec); ++i)
             std::this_thread::sleep_for(kReapPoll);
@@ -215,7 +345,6 @@ public:
         }
         m_child->wait(ec);
         exit.text = "exited with code " + std::to_string(m_child->exit_code());
-#endif
         m_child.reset();
         m_toChild.reset();
         m_fromChild.reset();
@@ -223,7 +352,6 @@ public:
     }
 
 private:
-    // How long a worker asked to leave may take, and how often we look.
     static constexpr std::chrono::milliseconds kLeaveGrace{2000};
     static constexpr std::chrono::milliseconds kReapPoll{10};
 
@@ -231,6 +359,7 @@ private:
     std::unique_ptr<bp::pipe> m_fromChild;
     std::unique_ptr<bp::child> m_child;
     std::int64_t m_pid = 0;
+#endif
 };
 
 // How long a worker may stay silent, and how long a frame may be: fixed for a run.
@@ -277,8 +406,8 @@ struct Deadlines {
 
 class Lane {
 public:
-    Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, int lane)
-        : m_ctx(ctx), m_registry(registry), m_next(next), m_deadlines(deadlines), m_lane(lane)
+    Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, const Launcher& launcher, int lane)
+        : m_ctx(ctx), m_registry(registry), m_next(next), m_deadlines(deadlines), m_launcher(launcher), m_lane(lane)
     {
         for (int t = 0; t < ctx.config.tasks && m_parentOomTask < 0 && std::getenv(protocol::kFaultVariable); ++t) {
             if (protocol::faultRequested("parent-oom", t))
@@ -357,8 +486,9 @@ private:
         const auto core = static_cast<std::int16_t>(platform::currentCpu());
         m_killReason.clear();
         std::string error;
-        if (!m_process.start(m_ctx.config.workerExecutable, &error)) {
-            m_ctx.recorder.addError(error);
+        if (!m_process.start(m_launcher, &error)) {
+            if (!m_ctx.cancel.isCancelled())
+                m_ctx.recorder.addError(error);
             return false;
         }
         m_pid = m_process.pid();
@@ -573,6 +703,7 @@ private:
     ChildRegistry& m_registry;
     std::atomic<int>& m_next;
     const Deadlines& m_deadlines;
+    const Launcher& m_launcher;
     const int m_lane;
     WorkerProcess m_process;
     std::int64_t m_pid = 0;
@@ -586,6 +717,61 @@ private:
     int m_status = 0;
 };
 
+// Finds the worker program and, for --start-method forkserver, starts the server: once per
+// run, on the run's own thread (a server that asks to die with its parent dies with the
+// thread that started it, on Linux), before the first worker is asked for.
+class RunLauncher {
+public:
+    bool prepare(ModelContext& ctx, const Deadlines& deadlines, std::string* error)
+    {
+        m_launcher.program = workerProgramBeside(ctx.config.workerExecutable, error);
+        if (m_launcher.program.empty())
+            return false;
+        if (ctx.config.startMethod != StartMethod::Forkserver)
+            return true;
+#if defined(_WIN32)
+        (void)deadlines;
+        *error = "--start-method forkserver needs fork(), which Windows does not have";
+        return false;
+#else
+        m_serverStartNs = ctx.recorder.nowNs();
+        if (!m_server.start(m_launcher.program, deadlines.forStart(), error))
+            return false;
+        m_serverReadyNs = ctx.recorder.nowNs();
+        m_launcher.server = &m_server;
+        return true;
+#endif
+    }
+    const Launcher& launcher() const { return m_launcher; }
+    // The server's own start, for the first lane to draw (a lane has one writer: its thread).
+    std::int64_t serverStartNs() const { return m_serverStartNs; }
+    std::int64_t serverReadyNs() const { return m_serverReadyNs; }
+    std::int64_t serverPid() const
+    {
+#if defined(_WIN32)
+        return 0;
+#else
+        return m_server.pid();
+#endif
+    }
+private:
+    Launcher m_launcher;
+#if !defined(_WIN32)
+    ForkServer m_server; // declared after the launcher that points to it; stopped first
+#endif
+    std::int64_t m_serverStartNs = -1;
+    std::int64_t m_serverReadyNs = -1;
+};
+
+// Every task of a run that could not start a single worker fails, with the reason once.
+void failAllTasks(ModelContext& ctx, const std::string& why)
+{
+    if (!ctx.cancel.isCancelled())
+        ctx.recorder.addError(why);
+    for (int t = 0; t < ctx.config.tasks; ++t)
+        ctx.recorder.setTaskStatus(t, ctx.cancel.isCancelled() ? TaskStatus::Cancelled : TaskStatus::Failed);
+}
+
 } // namespace
 
 void runProcesses(ModelContext& ctx)
@@ -593,11 +779,21 @@ void runProcesses(ModelContext& ctx)
     ChildRegistry registry;
     std::atomic<int> next{0};
     const Deadlines deadlines = Deadlines::forRun(ctx.config);
+    RunLauncher starter;
+    std::string error;
+    if (!starter.prepare(ctx, deadlines, &error)) {
+        failAllTasks(ctx, error);
+        return;
+    }
     std::atomic<int> lanesLeft{laneCount(ctx.config)};
     std::vector<std::thread> threads;
     for (int lane = 0; lane < laneCount(ctx.config); ++lane) {
         const bool started = startThread(ctx, threads, "a worker process's lane thread", [&, lane] {
-            Lane(ctx, registry, next, deadlines, lane).run();
+            if (lane == 0 && starter.serverStartNs() >= 0) {
+                ctx.recorder.lane(0).add(PhaseRecord{starter.serverStartNs(), starter.serverReadyNs(), starter.serverPid(), -1, 0,
+                                                     static_cast<std::int16_t>(platform::currentCpu()), State::Spawn});
+            }
+            Lane(ctx, registry, next, deadlines, starter.launcher(), lane).run();
             lanesLeft.fetch_sub(1);
         });
         if (!started) {
@@ -640,8 +836,8 @@ thread_local char t_poolThreadState;
 // so a hung worker is killed after the deadline instead of hanging the run.
 class WorkerChild {
 public:
-    WorkerChild(ModelContext& ctx, ChildRegistry& registry, const Deadlines& deadlines, int slot)
-        : m_ctx(ctx), m_registry(registry), m_deadlines(deadlines), m_slot(slot)
+    WorkerChild(ModelContext& ctx, ChildRegistry& registry, const Deadlines& deadlines, const Launcher& launcher, int slot)
+        : m_ctx(ctx), m_registry(registry), m_deadlines(deadlines), m_launcher(launcher), m_slot(slot)
     {
     }
     ~WorkerChild() { finish(false); }
@@ -654,7 +850,7 @@ public:
 
     bool spawn(std::string* error)
     {
-        if (!m_process.start(m_ctx.config.workerExecutable, error))
+        if (!m_process.start(m_launcher, error))
             return false;
         m_pid = m_process.pid();
         m_registry.add(m_slot, m_process.handle());
@@ -704,6 +900,7 @@ private:
     ModelContext& m_ctx;
     ChildRegistry& m_registry;
     const Deadlines& m_deadlines;
+    const Launcher& m_launcher;
     const int m_slot;
     WorkerProcess m_process;
     std::int64_t m_pid = 0;
@@ -733,8 +930,14 @@ struct ProcessOffloadPool::Impl {
     bool isCancelled() const { return cancelled.load() || ctx.cancel.isCancelled(); }
 
     const Deadlines deadlines;
+    RunLauncher starter;
+    std::string starterError; // why no worker can start (each part then fails with it)
 
-    explicit Impl(ModelContext& c) : ctx(c), deadlines(Deadlines::forRun(c.config)) {}
+    explicit Impl(ModelContext& c) : ctx(c), deadlines(Deadlines::forRun(c.config))
+    {
+        if (!starter.prepare(ctx, deadlines, &starterError) && starterError.empty())
+            starterError = "cannot start worker processes";
+    }
 
     void serve(int slot)
     {
@@ -744,7 +947,7 @@ struct ProcessOffloadPool::Impl {
             std::atomic<int>& n;
             ~Leave() { n.fetch_sub(1); }
         } leave{serving};
-        WorkerChild child(ctx, registry, deadlines, slot);
+        WorkerChild child(ctx, registry, deadlines, starter.launcher(), slot);
         for (;;) {
             Job job;
             {
@@ -766,6 +969,10 @@ struct ProcessOffloadPool::Impl {
         auto& rec = ctx.recorder;
         if (isCancelled())
             return r;
+        if (!child.alive() && !starterError.empty()) {
+            r.error = starterError;
+            return r;
+        }
         if (!child.alive()) {
             const std::int64_t t0 = rec.nowNs();
             const auto core = static_cast<std::int16_t>(platform::currentCpu());

@@ -115,9 +115,10 @@ int main(int argc, char** argv)
                 posix_spawn_file_actions_init(&fa);
                 posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
                 posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-                char* args[] = {const_cast<char*>(CE_EXECUTABLE), const_cast<char*>("worker"), nullptr};
+                // The program the processes model starts: the lean worker beside the application.
+                char* args[] = {const_cast<char*>(CE_WORKER_EXECUTABLE), const_cast<char*>("worker"), nullptr};
                 pid_t pid = 0;
-                posix_spawn(&pid, CE_EXECUTABLE, &fa, nullptr, args, environ);
+                posix_spawn(&pid, CE_WORKER_EXECUTABLE, &fa, nullptr, args, environ);
                 posix_spawn_file_actions_destroy(&fa);
                 int status = 0;
                 waitpid(pid, &status, 0);
@@ -127,6 +128,6 @@ int main(int argc, char** argv)
     }
 #endif
     std::printf("(engine: makespan of a run of tasks of one kernel unit, recording and sampling included;\n"
-                " raw: the bare primitive with an empty body; the processes row starts this program in worker mode both ways)\n");
+                " raw: the bare primitive with an empty body; the processes row starts the worker program (concurrency-explorer-worker) both ways)\n");
     return 0;
 }
