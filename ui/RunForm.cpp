@@ -41,6 +41,24 @@ std::optional<SpinFloor> spinFloor(const OptionSpec& o)
     return std::nullopt;
 }
 
+// A double spin box that shows 150 as "150", not "150.00", and 0.1 as "0.1": the value as one
+// would type it on the command line. Decimals still bound what can be typed.
+class NumberSpinBox : public QDoubleSpinBox {
+public:
+    QString textFromValue(double value) const override
+    {
+        QString text = locale().toString(value, 'f', decimals());
+        const QString point = locale().decimalPoint();
+        if (text.contains(point)) {
+            while (text.endsWith(QLatin1Char('0')))
+                text.chop(1);
+            if (text.endsWith(point))
+                text.chop(point.size());
+        }
+        return text;
+    }
+};
+
 // Whole numbers beyond an int (--iterations) go in a double spin box without decimals.
 bool fitsSpinBox(const OptionSpec& o) { return o.kind == OptionKind::Int && o.max <= std::numeric_limits<int>::max(); }
 
@@ -71,7 +89,7 @@ QWidget* makeField(const OptionSpec& o, QObject* receiver, const std::function<v
             QObject::connect(spin, &QSpinBox::valueChanged, receiver, changed);
             return spin;
         }
-        auto* spin = new QDoubleSpinBox;
+        auto* spin = new NumberSpinBox;
         spin->setDecimals(o.kind == OptionKind::Int ? 0 : 2);
         spin->setRange(low, o.max);
         if (floor)
