@@ -685,17 +685,16 @@ int cmdList(const CliOptions& o)
             ps.append(po);
         }
         root[QStringLiteral("presets")] = ps;
-        QJsonArray models, kernels;
-        for (Model m : allModels())
-            models.append(QString::fromUtf8(toString(m).data()));
-        for (Kernel k : allKernels())
-            kernels.append(QString::fromUtf8(toString(k).data()));
-        root[QStringLiteral("models")] = models;
-        root[QStringLiteral("kernels")] = kernels;
-        QJsonArray waits;
-        for (IoKind w : {IoKind::Sleep, IoKind::File, IoKind::Net})
-            waits.append(QString::fromUtf8(toString(w).data()));
-        root[QStringLiteral("waits")] = waits;
+        // The enums' own name lists (Types.cpp), as the option table's choices are.
+        auto names = [](const std::vector<std::string_view>& list) {
+            QJsonArray out;
+            for (std::string_view n : list)
+                out.append(QString::fromUtf8(n.data(), static_cast<qsizetype>(n.size())));
+            return out;
+        };
+        root[QStringLiteral("models")] = names(namesOf<Model>());
+        root[QStringLiteral("kernels")] = names(namesOf<Kernel>());
+        root[QStringLiteral("waits")] = names(namesOf<IoKind>());
         std::cout << QJsonDocument(root).toJson().toStdString();
     } else {
         std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
