@@ -74,9 +74,10 @@ std::vector<RunConfig> comparisonConfigs(const ComparisonRequest& r, std::string
         out = both;
     }
     for (const auto& c : out) {
-        const std::string problem = validate(withDefaults(c));
-        if (!problem.empty() && problem.find("worker executable") == std::string::npos)
-            return fail(problem);
+        // The worker's path is the front end's to add when it runs the config.
+        const ConfigProblem problem = validateConfig(withDefaults(c));
+        if (problem && problem.code != ConfigError::NeedsWorkerExecutable)
+            return fail(problem.message);
     }
     return out;
 }

@@ -151,29 +151,24 @@ bool saveWhole(const QString& path, const QByteArray& bytes, std::string* error)
 
 QJsonObject toJson(const RunConfig& c)
 {
+    // Every workload and model option, from the option table: its name with '_' for '-',
+    // switches as booleans, choices and words ("auto") as strings, numbers as numbers. The
+    // reader (RunFile.cpp) takes each back through the same table.
     QJsonObject o;
-    o[key("workload")] = qs(toString(c.workload));
-    o[key("kernel")] = qs(toString(c.kernel));
-    o[key("io")] = qs(toString(c.io));
-    o[key("tasks")] = c.tasks;
-    o[key("task_ms")] = c.taskMs;
-    o[key("iterations")] = static_cast<double>(c.iterations);
-    o[key("wait_ms")] = c.waitMs;
-    o[key("rounds")] = c.rounds;
-    o[key("payload_bytes")] = static_cast<double>(c.payloadBytes);
-    o[key("model")] = qs(toString(c.model));
-    o[key("workers")] = c.workers;
-    o[key("gil")] = c.gil;
-    o[key("switch_interval_ms")] = c.switchIntervalMs;
-    o[key("spawn_per_task")] = c.spawnPerTask;
-    o[key("offload")] = c.offload;
-    o[key("offload_to")] = qs(toString(c.offloadTo));
-    o[key("start_method")] = qs(toString(c.startMethod));
-    o[key("sample_ms")] = c.sampleMs;
-    o[key("lock")] = qs(toString(c.lock));
-    o[key("await")] = qs(toString(c.awaitMode));
-    o[key("releases_gil")] = c.releasesGil;
-    o[key("chunksize")] = c.chunksize == RunConfig::kAutoChunksize ? QStringLiteral("auto") : QString::number(c.chunksize);
+    for (const OptionSpec& spec : runOptions()) {
+        QString name = QString::fromStdString(spec.name);
+        name.replace(QLatin1Char('-'), QLatin1Char('_'));
+        const double v = spec.get(c);
+        const std::string text = spec.format(v);
+        const bool named = spec.kind == OptionKind::Enum
+                           || std::any_of(spec.words.begin(), spec.words.end(), [&](const OptionWord& w) { return w.word == text; });
+        if (spec.kind == OptionKind::Switch)
+            o[name] = v != 0;
+        else if (named)
+            o[name] = QString::fromStdString(text);
+        else
+            o[name] = v;
+    }
     o[key("preset")] = qs(c.preset);
     o[key("label")] = qs(describeModel(c));
     o[key("workload_label")] = qs(describeWorkload(c));

@@ -154,11 +154,11 @@ std::uint64_t sha256Units(std::uint64_t first, std::uint64_t units)
 }
 
 const std::array<KernelInfo, 5> kInfos{{
-    {Kernel::Spin, "spin", "1000 increments"},
-    {Kernel::SumSq, "sumsq", "1000 terms of sum(i*i)"},
-    {Kernel::Primes, "primes", "16 trial-division primality tests near 10^5"},
-    {Kernel::Mandelbrot, "mandelbrot", "one 64-pixel row, at most 64 iterations a pixel"},
-    {Kernel::Sha256, "sha256", "one 64-byte SHA-256 compression"},
+    {Kernel::Spin, "1000 increments"},
+    {Kernel::SumSq, "1000 terms of sum(i*i)"},
+    {Kernel::Primes, "16 trial-division primality tests near 10^5"},
+    {Kernel::Mandelbrot, "one 64-pixel row, at most 64 iterations a pixel"},
+    {Kernel::Sha256, "one 64-byte SHA-256 compression"},
 }};
 
 std::array<std::atomic<double>, 5> g_rates{};

@@ -10,8 +10,7 @@ namespace ce {
 // run in slices (for the GIL's switch requests and for cancellation) and sized by
 // calibration. Each returns a checksum so the compiler cannot drop the work.
 struct KernelInfo {
-    Kernel kernel;
-    const char* name;
+    Kernel kernel;          // its name is toString(kernel): Types.cpp holds the one list
     const char* unit; // what one unit of work is
 };
 const KernelInfo& kernelInfo(Kernel k);

@@ -1,5 +1,7 @@
 #include "RunConfig.h"
 
+#include "Options.h"
+
 #include <algorithm>
 #include <cmath>
 #include <thread>
@@ -17,23 +19,28 @@ std::string formatNumber(double v)
 
 } // namespace
 
+template <>
+const std::vector<std::string_view>& namesOf<OffloadTarget>()
+{
+    static const std::vector<std::string_view> names{"threads", "processes"}; // in declaration order
+    return names;
+}
+
 std::string_view toString(OffloadTarget target)
 {
-    return target == OffloadTarget::Processes ? "processes" : "threads";
+    return namesOf<OffloadTarget>()[static_cast<std::size_t>(target)];
+}
+
+template <>
+const std::vector<std::string_view>& namesOf<StartMethod>()
+{
+    static const std::vector<std::string_view> names{"spawn", "forkserver"}; // in declaration order
+    return names;
 }
 
 std::string_view toString(StartMethod method)
 {
-    return method == StartMethod::Forkserver ? "forkserver" : "spawn";
-}
-
-std::optional<StartMethod> startMethodFromString(std::string_view text)
-{
-    if (text == "spawn")
-        return StartMethod::Spawn;
-    if (text == "forkserver")
-        return StartMethod::Forkserver;
-    return std::nullopt;
+    return namesOf<StartMethod>()[static_cast<std::size_t>(method)];
 }
 
 RunConfig withDefaults(RunConfig c)
@@ -69,64 +76,51 @@ std::uint64_t counterSteps(const RunConfig& c)
     return c.iterations > 0 ? c.iterations : RunConfig::kDefaultCounterSteps;
 }
 
-std::string validate(const RunConfig& c)
+ConfigProblem validateConfig(const RunConfig& c)
 {
+    // Each option within its own bounds first: the table states them once (Options.cpp).
+    if (ConfigProblem p = checkBounds(c))
+        return p;
     std::ostringstream err;
-    const int maxTasks = c.model == Model::EventLoop && c.io == IoKind::Sleep ? Limits::kMaxEventLoopSleepTasks : Limits::kMaxTasks;
-    if (c.tasks < 1 || c.tasks > maxTasks)
-        err << "--tasks must be between 1 and " << maxTasks << (maxTasks > Limits::kMaxTasks ? " for the eventloop with sleep waits" : "")
-            << " (got " << c.tasks << ")";
-    else if (c.model == Model::EventLoop && (c.workers < 0 || c.workers > maxTasks))
+    ConfigError code = ConfigError::Combination;
+    const bool loopSleeps = c.model == Model::EventLoop && c.io == IoKind::Sleep;
+    const int maxTasks = loopSleeps ? Limits::kMaxEventLoopSleepTasks : Limits::kMaxTasks;
+    if (c.tasks > maxTasks) {
+        // The table allows the widest bound (the event loop's sleeps); the rest hold fewer.
+        code = ConfigError::OutOfRange;
+        err << "--tasks must be between 1 and " << Limits::kMaxTasks << " but for the eventloop with sleep waits (got " << c.tasks << ")";
+    } else if (c.model == Model::EventLoop && c.workers > maxTasks) {
+        code = ConfigError::OutOfRange;
         err << "--workers (tasks in flight) for the eventloop must be between 0 and " << maxTasks << " (got " << c.workers << ")";
-    else if (c.model != Model::EventLoop && (c.workers < 0 || c.workers > Limits::kMaxWorkers))
+    } else if (c.model != Model::EventLoop && c.workers > Limits::kMaxWorkers) {
+        code = ConfigError::OutOfRange;
         err << "--workers must be between 1 and " << Limits::kMaxWorkers << " (got " << c.workers << ")";
-    else if (c.workers == 0 && c.model != Model::EventLoop)
+    } else if (c.workers == 0 && c.model != Model::EventLoop)
         err << "--workers 0 (unlimited) is only meaningful for the eventloop model";
-    else if (c.model == Model::Processes && c.workers > Limits::kMaxProcessWorkers)
+    else if (c.model == Model::Processes && c.workers > Limits::kMaxProcessWorkers) {
+        code = ConfigError::OutOfRange;
         err << "--workers for processes must be at most " << Limits::kMaxProcessWorkers
             << ": each worker is a whole process (got " << c.workers << ")";
-    else if (c.model == Model::Threads && c.spawnPerTask && c.tasks > Limits::kMaxSpawnedThreads)
+    } else if (c.model == Model::Threads && c.spawnPerTask && c.tasks > Limits::kMaxSpawnedThreads)
         err << "--spawn-per-task with threads starts every task's thread at once; at most "
             << Limits::kMaxSpawnedThreads << " tasks (got " << c.tasks << ")";
     else if (c.spawnPerTask && c.model != Model::Threads && c.model != Model::Processes)
         err << "--spawn-per-task applies to the threads and processes models only";
-    else if (c.offload < 0 || c.offload > Limits::kMaxOffload)
-        err << "--offload must be between 0 and " << Limits::kMaxOffload << " (got " << c.offload << ")";
     else if (c.offload > 0 && c.model != Model::EventLoop)
         err << "--offload applies to the eventloop model only";
-    else if (!std::isfinite(c.taskMs) || c.taskMs < 0.0 || c.taskMs > Limits::kMaxTaskMs)
-        err << "--task-ms must be between 0 and " << formatNumber(Limits::kMaxTaskMs) << " (got " << formatNumber(c.taskMs) << ")";
-    else if (c.iterations > Limits::kMaxIterations)
-        err << "--iterations must be at most " << Limits::kMaxIterations;
-    else if (!std::isfinite(c.waitMs) || c.waitMs < 0.0 || c.waitMs > Limits::kMaxWaitMs)
-        err << "--wait-ms must be between 0 and " << formatNumber(Limits::kMaxWaitMs) << " (got " << formatNumber(c.waitMs) << ")";
-    else if (c.rounds < 1 || c.rounds > Limits::kMaxRounds)
-        err << "--rounds must be between 1 and " << Limits::kMaxRounds << " (got " << c.rounds << ")";
-    else if (c.payloadBytes > Limits::kMaxPayloadBytes)
-        err << "--payload-bytes must be at most " << Limits::kMaxPayloadBytes << " (64 MiB)";
-    else if (!std::isfinite(c.sampleMs) || c.sampleMs < Limits::kMinSampleMs || c.sampleMs > Limits::kMaxSampleMs)
-        err << "--sample-ms must be between " << formatNumber(Limits::kMinSampleMs) << " and "
-            << formatNumber(Limits::kMaxSampleMs) << " (got " << formatNumber(c.sampleMs) << ")";
-    else if (!std::isfinite(c.switchIntervalMs) || c.switchIntervalMs < Limits::kMinSwitchMs || c.switchIntervalMs > Limits::kMaxSwitchMs)
-        err << "--switch-interval-ms must be between " << formatNumber(Limits::kMinSwitchMs) << " and "
-            << formatNumber(Limits::kMaxSwitchMs) << " (got " << formatNumber(c.switchIntervalMs) << ")";
-    else if (!std::isfinite(c.workerTimeoutS) || c.workerTimeoutS < Limits::kMinWorkerTimeoutS || c.workerTimeoutS > Limits::kMaxWorkerTimeoutS)
-        err << "--worker-timeout-s must be between " << formatNumber(Limits::kMinWorkerTimeoutS) << " and "
-            << formatNumber(Limits::kMaxWorkerTimeoutS) << " (got " << formatNumber(c.workerTimeoutS) << ")";
     else if (c.workload == WorkloadKind::Convoy && c.tasks < 2)
         err << "the convoy workload needs --tasks 2 or more: one CPU-bound task and at least one I/O task";
-    else if (c.model == Model::Processes && c.workerExecutable.empty())
-        err << "the processes model needs the path of the worker executable";
-    else if (c.model == Model::EventLoop && c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.workerExecutable.empty())
-        err << "--offload-to processes needs the path of the worker executable";
-    else if (c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.offload > Limits::kMaxProcessWorkers)
+    else if (c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.offload > Limits::kMaxProcessWorkers) {
+        code = ConfigError::OutOfRange;
         err << "--offload with --offload-to processes must be at most " << Limits::kMaxProcessWorkers
             << ": each is a whole process (got " << c.offload << ")";
 #if defined(_WIN32)
-    else if (c.startMethod == StartMethod::Forkserver)
+    } else if (c.startMethod == StartMethod::Forkserver)
         err << "--start-method forkserver needs fork(), which Windows does not have: use spawn";
-#endif
     else if (c.crashTask >= c.tasks)
+#else
+    } else if (c.crashTask >= c.tasks)
+#endif
         err << "--crash-task must name a task below --tasks";
     else if (c.workload == WorkloadKind::Counter && c.model == Model::Processes)
         err << "the counter workload shares one value in memory, and worker processes share none: each would count "
@@ -135,11 +129,25 @@ std::string validate(const RunConfig& c)
         err << "--lock applies to the counter workload only";
     else if (c.awaitMode == AwaitMode::Gather && c.model != Model::EventLoop)
         err << "--await gather applies to the eventloop model only (asyncio.gather)";
-    else if (c.chunksize < 0 || c.chunksize > Limits::kMaxTasks)
-        err << "--chunksize must be between 1 and " << Limits::kMaxTasks << ", or auto (got " << c.chunksize << ")";
     else if (c.chunksize != 1 && (c.model == Model::Sequential || c.model == Model::EventLoop || c.spawnPerTask))
         err << "--chunksize applies to pools only: processes, threads and tbb without --spawn-per-task";
-    return err.str();
+    // Last, so that this code means "nothing else is wrong": front ends that add the worker's
+    // path when they run a config (the form, a comparison) accept a config with this problem.
+    else if (c.model == Model::Processes && c.workerExecutable.empty()) {
+        code = ConfigError::NeedsWorkerExecutable;
+        err << "the processes model needs the path of the worker executable";
+    } else if (c.model == Model::EventLoop && c.offload > 0 && c.offloadTo == OffloadTarget::Processes && c.workerExecutable.empty()) {
+        code = ConfigError::NeedsWorkerExecutable;
+        err << "--offload-to processes needs the path of the worker executable";
+    }
+    if (err.str().empty())
+        return {};
+    return {code, err.str()};
+}
+
+std::string validate(const RunConfig& c)
+{
+    return validateConfig(c).message;
 }
 
 std::string describeModel(const RunConfig& c)

@@ -13,13 +13,34 @@ namespace ce {
 // pool of worker processes (run_in_executor with a ProcessPoolExecutor: each has its own).
 enum class OffloadTarget { Threads, Processes };
 std::string_view toString(OffloadTarget target);
+template <> const std::vector<std::string_view>& namesOf<OffloadTarget>();
+
+// Why an option's value or a whole config was refused. Callers decide on the code; the
+// message is for people, one line that names the option, the bad value and what is allowed.
+enum class ConfigError : std::uint8_t {
+    None,
+    UnknownOption,         // no option of that name
+    MissingValue,          // an option that takes a value was given none
+    SwitchValue,           // a switch given something other than on or off
+    NotANumber,            // a number option given something else
+    NotAChoice,            // a value outside the option's list of choices
+    OutOfRange,            // a number outside the option's bounds (or the model's)
+    Combination,           // options that do not go together
+    NeedsWorkerExecutable, // valid, but the processes need the worker's path, which the front end adds
+};
+
+struct ConfigProblem {
+    ConfigError code = ConfigError::None;
+    std::string message;
+    explicit operator bool() const { return code != ConfigError::None; }
+};
 
 // How worker processes start (--start-method), as Python's multiprocessing: a fresh process
 // each (spawn), or forks of a lean single-threaded server started first (forkserver). See
 // ForkServer.h for why there is no fork of the parent itself.
 enum class StartMethod { Spawn, Forkserver };
 std::string_view toString(StartMethod method);
-std::optional<StartMethod> startMethodFromString(std::string_view text);
+template <> const std::vector<std::string_view>& namesOf<StartMethod>();
 
 // Everything that defines a run. A value type: copied into the engine, into the result and
 // into every file written from it.
@@ -67,7 +88,9 @@ struct RunConfig {
     std::string preset;
 };
 
-// Limits, stated once so the CLI can explain them and the engine can enforce them.
+// Limits that more than the option table reads: the engine's, the run-file reader's and the
+// checks between options (validateConfig). The bounds of single options live in the table
+// (Options.cpp), which names these where it uses them.
 struct Limits {
     static constexpr int kMaxTasks = 100000;
     // The event loop with sleep waits holds a timer per task, nothing else: a million, as
@@ -78,17 +101,8 @@ struct Limits {
     static constexpr int kMaxProcessWorkers = 64;
     static constexpr int kMaxSpawnedThreads = 4096;
     static constexpr int kMaxOffload = 256;
-    static constexpr double kMaxTaskMs = 60000.0;
-    static constexpr double kMaxWaitMs = 60000.0;
-    static constexpr int kMaxRounds = 10000;
-    static constexpr std::uint64_t kMaxPayloadBytes = 64ull << 20;
-    static constexpr std::uint64_t kMaxIterations = 1ull << 40;
     static constexpr double kMinSampleMs = 10.0;
     static constexpr double kMaxSampleMs = 10000.0;
-    static constexpr double kMinSwitchMs = 0.1;
-    static constexpr double kMaxSwitchMs = 1000.0;
-    static constexpr double kMinWorkerTimeoutS = 0.1;
-    static constexpr double kMaxWorkerTimeoutS = 3600.0;
 };
 
 // Fills in what was left to the model: --workers defaults as Python's executors do
@@ -104,8 +118,11 @@ int effectiveChunksize(const RunConfig& config);
 // Read-modify-write steps of one counter task (--iterations, or the default).
 std::uint64_t counterSteps(const RunConfig& config);
 
-// Returns an empty string when the config can run, else one sentence that says what is wrong
-// and what the allowed range is.
+// No problem when the config can run, else the first problem: its code and one sentence that
+// says what is wrong and what is allowed. The bounds of single options come from the option
+// table (Options.h); the checks here are those between options and models.
+ConfigProblem validateConfig(const RunConfig& config);
+// The same, as the message alone ("" when the config can run).
 std::string validate(const RunConfig& config);
 
 // A short human label: "threads x4 +GIL" etc.

@@ -177,11 +177,13 @@ RunConfig readConfig(const QJsonObject& c, const std::string& where, bool record
             value = Reader::string(v, path);
         else
             Reader::bad(path, "is not a value this option takes");
-        if (!spec->valueName && !v.isBool())
+        if (spec->kind == OptionKind::Switch && !v.isBool())
             Reader::bad(path, "is not true or false");
-        const std::string problem = applyOption(config, name.toStdString(), value);
-        if (!problem.empty())
-            Reader::bad(path, "is wrong: " + problem);
+        // A recording ran no workload of ours (0 tasks, its own sample rate): its values are
+        // read as they are, not held to a workload's bounds.
+        const ConfigProblem problem = setOption(config, name.toStdString(), value, !recording);
+        if (problem)
+            Reader::bad(path, "is wrong: " + problem.message);
     }
     config.preset = Reader::string(c, "preset", where, false);
     // The run passed these checks when it ran; the worker's path is this machine's business.

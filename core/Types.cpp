@@ -61,6 +61,21 @@ std::optional<State> stateFromString(std::string_view s) { return lookup<State>(
 std::optional<LockKind> lockFromString(std::string_view s) { return lookup<LockKind>(kLockNames, s); }
 std::optional<AwaitMode> awaitFromString(std::string_view s) { return lookup<AwaitMode>(kAwaitNames, s); }
 
+namespace {
+template <std::size_t N>
+std::vector<std::string_view> asVector(const std::array<std::string_view, N>& names)
+{
+    return {names.begin(), names.end()};
+}
+} // namespace
+
+template <> const std::vector<std::string_view>& namesOf<Model>() { static const auto v = asVector(kModelNames); return v; }
+template <> const std::vector<std::string_view>& namesOf<WorkloadKind>() { static const auto v = asVector(kWorkloadNames); return v; }
+template <> const std::vector<std::string_view>& namesOf<Kernel>() { static const auto v = asVector(kKernelNames); return v; }
+template <> const std::vector<std::string_view>& namesOf<IoKind>() { static const auto v = asVector(kIoNames); return v; }
+template <> const std::vector<std::string_view>& namesOf<LockKind>() { static const auto v = asVector(kLockNames); return v; }
+template <> const std::vector<std::string_view>& namesOf<AwaitMode>() { static const auto v = asVector(kAwaitNames); return v; }
+
 const std::vector<Model>& allModels()
 {
     static const std::vector<Model> models{Model::Sequential, Model::Threads, Model::Tbb, Model::Processes, Model::EventLoop};

@@ -52,6 +52,17 @@ std::optional<State> stateFromString(std::string_view s);
 std::optional<LockKind> lockFromString(std::string_view s);
 std::optional<AwaitMode> awaitFromString(std::string_view s);
 
+// The names of an enum's values in declaration order: the one list that the parsers, --help,
+// error messages, the option table's choices and the window's combo boxes all read.
+template <typename E>
+const std::vector<std::string_view>& namesOf();
+template <> const std::vector<std::string_view>& namesOf<Model>();
+template <> const std::vector<std::string_view>& namesOf<WorkloadKind>();
+template <> const std::vector<std::string_view>& namesOf<Kernel>();
+template <> const std::vector<std::string_view>& namesOf<IoKind>();
+template <> const std::vector<std::string_view>& namesOf<LockKind>();
+template <> const std::vector<std::string_view>& namesOf<AwaitMode>();
+
 const std::vector<Model>& allModels();
 const std::vector<Kernel>& allKernels();
 

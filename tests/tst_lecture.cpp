@@ -81,11 +81,7 @@ Replay syntheticReplay()
 
 void setOption(MainWindow& w, const char* name, const QString& value)
 {
-    const OptionSpec* spec = findRunOption(name);
-    for (auto* edit : w.form()->findChildren<QLineEdit*>()) {
-        if (spec && edit->toolTip() == QString::fromUtf8(spec->help))
-            edit->setText(value);
-    }
+    QVERIFY2(w.form()->setOption(name, value), name); // as typed on the command line
 }
 
 struct Result {

@@ -34,13 +34,7 @@ namespace {
 
 void setOption(MainWindow& w, const char* name, const QString& value)
 {
-    // A field is found by its tooltip, which is the option's help text.
-    const auto edits = w.form()->findChildren<QLineEdit*>();
-    const OptionSpec* spec = findRunOption(name);
-    for (auto* edit : edits) {
-        if (spec && edit->toolTip() == QString::fromUtf8(spec->help))
-            edit->setText(value);
-    }
+    QVERIFY2(w.form()->setOption(name, value), name); // as typed on the command line
 }
 
 bool runThroughWindow(MainWindow& w)
@@ -331,10 +325,15 @@ private Q_SLOTS:
     {
         MainWindow w;
         w.form()->selectPreset(QStringLiteral("gil-cpu-threads"));
-        setOption(w, "tasks", QStringLiteral("zero"));
+        // A spin box takes no words and nothing outside the option's bounds...
+        QVERIFY(!w.form()->setOption("tasks", QStringLiteral("zero")));
+        QVERIFY(!w.form()->setOption("tasks", QStringLiteral("0")));
+        // ...so what is left to refuse are options that do not go together.
+        setOption(w, "workload", QStringLiteral("convoy"));
+        setOption(w, "tasks", QStringLiteral("1"));
         QString problem;
         QVERIFY(!w.form()->config(&problem));
-        QVERIFY(problem.contains(QStringLiteral("--tasks")));
+        QVERIFY(problem.contains(QStringLiteral("convoy")));
         w.startRun(); // refused, nothing starts
         QVERIFY(!w.controller()->isRunning());
     }

@@ -27,8 +27,6 @@ struct FigureOptions {
     bool stamp = true;       // title, parameters and machine
 };
 
-constexpr int kMinFigureSide = 300;
-constexpr int kMaxFigureSide = 8000;
 
 QString figureTitle(const RunSnapshot& run);
 QString figureFooter(const RunSnapshot& run);

@@ -2,6 +2,7 @@
 
 #include "Export.h"
 #include "MainWindow.h"
+#include "Options.h"
 #include "Presets.h"
 #include "ReplayBar.h"
 #include "RunForm.h"
@@ -46,11 +47,10 @@ LaunchRequest parseLaunch(const QStringList& arguments)
             if (r.error.empty() && !findPreset(r.preset.toStdString()))
                 r.error = "window: no preset named '" + r.preset.toStdString() + "' (concurrency-explorer list shows them)";
         } else if (a == QStringLiteral("--size")) {
-            const QStringList wh = value("--size").split(QLatin1Char('x'));
-            bool okW = false, okH = false;
-            const int w = wh.size() == 2 ? wh[0].toInt(&okW) : 0, h = wh.size() == 2 ? wh[1].toInt(&okH) : 0;
-            if (r.error.empty() && (!okW || !okH || w < 300 || h < 300 || w > 8000 || h > 8000))
-                r.error = verb + ": --size needs WIDTHxHEIGHT with each side from 300 to 8000 pixels, e.g. 1920x1080";
+            const QString text = value("--size");
+            int w = 0, h = 0;
+            if (const ConfigProblem p = parseFigureSize(text.toStdString(), &w, &h); r.error.empty() && p)
+                r.error = verb + ": " + p.message;
             r.size = QSize(w, h);
         } else if (a == QStringLiteral("--replay-at")) {
             bool ok = false;

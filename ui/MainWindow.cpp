@@ -13,6 +13,7 @@
 #include "FlowchartView.h"
 #include "RunController.h"
 #include "ReplayBar.h"
+#include "Options.h"
 #include "RunForm.h"
 #include "SweepWindow.h"
 #include "Theme.h"
@@ -772,7 +773,7 @@ void MainWindow::exportDialog()
     auto* width = new QSpinBox;
     auto* height = new QSpinBox;
     for (QSpinBox* box : {width, height})
-        box->setRange(kMinFigureSide, kMaxFigureSide);
+        box->setRange(minFigureSide(), maxFigureSide()); // --size's bounds, from the option table
     width->setValue(settings.value(QStringLiteral("export/width"), 1600).toInt());
     height->setValue(settings.value(QStringLiteral("export/height"), showingComparison() ? 1200 : 900).toInt());
     width->setToolTip(tr("Width in pixels (PNG) or points (SVG, PDF)"));

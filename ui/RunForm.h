@@ -7,16 +7,15 @@
 
 #include <map>
 
-class QCheckBox;
-class QComboBox;
 class QLabel;
-class QLineEdit;
 class QListWidget;
 
 namespace ce::ui {
 
 // The presets and a form with every workload and model option of the command line, built
-// from core's option table (so the tooltips are the CLI's help) and validated as you type.
+// from core's option table (Options.h): one widget per option the table shows in the form,
+// picked by its kind (check box, combo box with its choices, spin box with its bounds), under
+// the table's group headings, with the CLI's help as tooltip; validated as you type.
 class RunForm : public QWidget {
     Q_OBJECT
 public:
@@ -26,20 +25,21 @@ public:
     std::optional<RunConfig> config(QString* problem) const;
     void selectPreset(const QString& name);
     QString presetName() const;
-
+    // Sets one option as it would be typed on the command line; false when the field cannot
+    // take the value (not a number, outside the bounds, not a choice).
+    bool setOption(const std::string& name, const QString& value);
+    // The widget of an option; nullptr for options the form does not show.
+    QWidget* field(const std::string& name) const;
 Q_SIGNALS:
     void changed();
 
 private:
     void loadPreset(const Preset& preset);
     void resetFields();
-    void setField(const std::string& name, const QString& value);
 
     QListWidget* m_presets = nullptr;
     QLabel* m_explanation = nullptr;
-    std::map<std::string, QLineEdit*> m_edits;
-    std::map<std::string, QComboBox*> m_combos;
-    std::map<std::string, QCheckBox*> m_checks;
+    std::map<std::string, QWidget*> m_fields; // by option name
     QString m_preset;
     bool m_loading = false;
 };

@@ -89,6 +89,7 @@ struct CliOptions {
     QString file;                // render: the saved run or comparison
     double scale = 1.0;          // --scale: device pixels per figure pixel
     QString stdoutFigureFormat;  // the format of a figure written to "-"
+    std::vector<std::string> given; // the options on the command line, by name
 };
 
 const char* const kUsage = R"(Concurrency Explorer: run a workload under threads, TBB tasks, processes or an event
@@ -117,33 +118,15 @@ Workload and model options:
 
 void printUsage(std::ostream& os)
 {
-    os << kUsage;
-    for (const auto& o : runOptions()) {
-        std::string left = std::string("  --") + o.name + (o.valueName ? std::string(" ") + o.valueName : std::string());
-        if (left.size() < 30)
-            left.resize(30, ' ');
-        else
-            left += "\n" + std::string(30, ' ');
-        os << left << o.help << "\n";
-    }
-    os << "  --no-gil                    The GIL off (to override a preset that turns it on)\n";
-    os << R"(
-Files:
-  --json FILE    the whole run (config, summary, tasks with phases, core samples); see docs/run-format.md
-  --csv FILE     phases, core samples and loop lag, one row each
-  --trace FILE   Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing
-  --png FILE     the timeline (run) or the small multiples and speedups (compare), stamped
-                 with the parameters and the machine; drawn offscreen, no display needed
-  --svg FILE, --pdf FILE   the same figure as vector graphics
-  --size WxH     the figure's size in pixels (default 1600x900)
-  --scale S      device pixels per figure pixel, 0.5 to 4 (default 1; 2 for a sharp slide)
-  Any one output may be - (standard output): stdout then carries that file alone, and
+    // The option lines, their defaults and the limits come from the option table (Options.cpp).
+    os << kUsage << optionsHelp(HelpSection::Run) << "\nFiles:\n" << optionsHelp(HelpSection::Output);
+    os << R"(  Any one output may be - (standard output): stdout then carries that file alone, and
   what is normally printed there goes to stderr. Outputs that exist must be regular files.
 
-Limits: tasks 1..100000 (event loop with sleep waits 1..1000000), workers 1..1024 (processes 1..64; event loop 0..tasks in flight), task-ms and wait-ms 0..60000,
-rounds 1..10000, payload up to 64 MiB, sample-ms 10..10000, switch interval 0.1..1000 ms,
-worker-timeout-s 0.1..3600; processes payloads in flight within half the memory.
-Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments or a damaged file to render,
+Other options:
+)" << optionsHelp(HelpSection::Command);
+    os << "\n" << limitsText() << " processes' payloads in flight stay within half the memory.\n";
+    os << R"(Exit codes: 0 done, 1 a task or a file failed, 2 bad arguments or a damaged file to render,
 130 cancelled (Ctrl+C, SIGTERM, SIGHUP).
 The GIL is emulated: C++ has none; --gil runs CPython's switching algorithm around real threads.
 )";
@@ -164,11 +147,19 @@ std::vector<std::string> split(const std::string& s, char sep)
 // Options that are switches take no value: refuse "--quiet=0" rather than read it as set.
 void checkFlagValue(const std::string& name, bool hasInline, const std::string& command)
 {
-    const OptionSpec* spec = findRunOption(name);
-    const bool flag = (spec && !spec->valueName) || name == "no-gil" || name == "with-and-without-gil" || name == "quiet"
-                      || name == "help" || (name == "json" && command == "list");
+    const OptionSpec* spec = findOption(name);
+    const bool flag = (spec && spec->kind == OptionKind::Switch) || (name == "json" && command == "list");
     if (flag && hasInline)
         usage("--" + name + " is a switch and takes no value (leave out the =...)");
+}
+
+// One value of an option of the command line itself, checked against the table.
+double number(const std::string& name, const std::string& value)
+{
+    double v = 0;
+    if (const ConfigProblem p = parseOptionValue(*findOption(name), value, &v))
+        usage(p.message);
+    return v;
 }
 
 CliOptions parse(int argc, char** argv)
@@ -201,8 +192,9 @@ CliOptions parse(int argc, char** argv)
         }
         // A flag given a value (--quiet=0, --spawn-per-task=yes) would be silently taken as set.
         checkFlagValue(name, hasInline, o.command);
+        o.given.push_back(name);
         if (const OptionSpec* spec = findRunOption(name)) {
-            o.runOptions.emplace_back(name, spec->valueName ? takeValue(name, inlineValue, hasInline) : (hasInline ? inlineValue : std::string()));
+            o.runOptions.emplace_back(name, spec->takesValue() ? takeValue(name, inlineValue, hasInline) : (hasInline ? inlineValue : std::string()));
         } else if (name == "preset") {
             o.preset = takeValue(name, inlineValue, hasInline);
         } else if (name == "json" && o.command == "list") {
@@ -218,26 +210,19 @@ CliOptions parse(int argc, char** argv)
                 usage("--" + name + ": '" + path.toStdString() + "' should end in ." + name);
             o.figures.push_back(path);
         } else if (name == "size") {
-            const std::string v = takeValue(name, inlineValue, hasInline);
-            const auto x = v.find('x');
-            char* end1 = nullptr;
-            char* end2 = nullptr;
-            const long w = x == std::string::npos ? 0 : std::strtol(v.c_str(), &end1, 10);
-            const long h = x == std::string::npos ? 0 : std::strtol(v.c_str() + x + 1, &end2, 10);
-            if (x == std::string::npos || end1 != v.c_str() + x || *end2 != '\0' || w < 300 || h < 300 || w > 8000 || h > 8000)
-                usage("--size: '" + v + "' is not WIDTHxHEIGHT with each side from 300 to 8000 pixels, e.g. 1600x900");
-            o.size = QSize(static_cast<int>(w), static_cast<int>(h));
+            int w = 0, h = 0;
+            if (const ConfigProblem p = parseFigureSize(takeValue(name, inlineValue, hasInline), &w, &h))
+                usage(p.message);
+            o.size = QSize(w, h);
         } else if (name == "scale") {
-            const std::string v = takeValue(name, inlineValue, hasInline);
-            char* end = nullptr;
-            const double d = std::strtod(v.c_str(), &end);
-            if (*end != '\0' || !std::isfinite(d) || d < 0.5 || d > 4)
-                usage("--scale: '" + v + "' is not a number from 0.5 to 4 (device pixels per figure pixel)");
-            o.scale = d;
+            o.scale = number(name, takeValue(name, inlineValue, hasInline));
         } else if (name == "models") {
-            o.models = split(takeValue(name, inlineValue, hasInline), ',');
-            if (o.models.empty())
-                usage("--models needs a comma-separated list of models");
+            std::vector<double> models;
+            if (const ConfigProblem p = parseOptionList(*findOption(name), takeValue(name, inlineValue, hasInline), &models))
+                usage(p.message);
+            o.models.clear();
+            for (double m : models)
+                o.models.emplace_back(toString(static_cast<Model>(static_cast<int>(m))));
         } else if (name == "no-gil") {
             o.runOptions.emplace_back("gil", "off");
         } else if (name == "with-and-without-gil") {
@@ -246,16 +231,10 @@ CliOptions parse(int argc, char** argv)
             o.quiet = true;
         } else if (name == "out") {
             o.outDir = QString::fromStdString(takeValue(name, inlineValue, hasInline));
-        } else if (name == "port" || name == "seconds") {
-            const std::string v = takeValue(name, inlineValue, hasInline);
-            char* end = nullptr;
-            const double d = std::strtod(v.c_str(), &end);
-            if (v.empty() || *end != '\0' || !std::isfinite(d) || d < 0 || (name == "port" && (d > 65535 || d != static_cast<int>(d))))
-                usage("--" + name + ": '" + v + "' is not " + (name == "port" ? "a port number (0-65535)" : "a number of seconds"));
-            if (name == "port")
-                o.port = static_cast<int>(d);
-            else
-                o.seconds = d;
+        } else if (name == "port") {
+            o.port = static_cast<int>(number(name, takeValue(name, inlineValue, hasInline)));
+        } else if (name == "seconds") {
+            o.seconds = number(name, takeValue(name, inlineValue, hasInline));
         } else if (name == "help") {
             o.command = "help";
         } else {
@@ -650,17 +629,16 @@ int cmdList(const CliOptions& o)
             ps.append(po);
         }
         root[QStringLiteral("presets")] = ps;
-        QJsonArray models, kernels;
-        for (Model m : allModels())
-            models.append(QString::fromUtf8(toString(m).data()));
-        for (Kernel k : allKernels())
-            kernels.append(QString::fromUtf8(toString(k).data()));
-        root[QStringLiteral("models")] = models;
-        root[QStringLiteral("kernels")] = kernels;
-        QJsonArray waits;
-        for (IoKind w : {IoKind::Sleep, IoKind::File, IoKind::Net})
-            waits.append(QString::fromUtf8(toString(w).data()));
-        root[QStringLiteral("waits")] = waits;
+        // The enums' own name lists (Types.cpp), as the option table's choices are.
+        auto names = [](const std::vector<std::string_view>& list) {
+            QJsonArray out;
+            for (std::string_view n : list)
+                out.append(QString::fromUtf8(n.data(), static_cast<qsizetype>(n.size())));
+            return out;
+        };
+        root[QStringLiteral("models")] = names(namesOf<Model>());
+        root[QStringLiteral("kernels")] = names(namesOf<Kernel>());
+        root[QStringLiteral("waits")] = names(namesOf<IoKind>());
         std::cout << QJsonDocument(root).toJson().toStdString();
     } else {
         std::cout << "Presets (concurrency-explorer run --preset NAME, or compare --preset NAME):\n";
@@ -708,9 +686,19 @@ int cmdRender(const CliOptions& o)
 {
     if (o.file.isNull())
         usage("render needs a saved run or comparison: concurrency-explorer render FILE [--png OUT]");
-    if (!o.runOptions.empty() || !o.preset.empty() || !o.models.empty() || o.withAndWithoutGil || !o.json.isNull() || !o.csv.isNull()
-        || !o.trace.isNull() || !o.outDir.isNull())
-        usage("render takes a file and --png, --svg, --pdf, --size, --scale or --quiet (it runs nothing)");
+    for (const std::string& name : o.given) {
+        if (const OptionSpec* spec = findOption(name); spec && !hasVerb(spec->verbs, Verb::Render)) {
+            std::vector<std::string> allowed;
+            for (const OptionSpec& c : commandOptions()) {
+                if (hasVerb(c.verbs, Verb::Render) && c.name != "help")
+                    allowed.push_back("--" + c.name);
+            }
+            std::string list;
+            for (std::size_t i = 0; i < allowed.size(); ++i)
+                list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+            usage("render takes a file and " + list + " (it runs nothing)");
+        }
+    }
     if (!(g_hooks && g_hooks->writeFigure))
         usage("render needs the desktop build (this one has no figure export)");
     checkOutputs(o);

@@ -2,6 +2,8 @@
 #include "RecordCli.h"
 #include "RunSummary.h"
 
+#include "Options.h"
+
 #include <QFileInfo>
 
 #include "Export.h"
@@ -84,9 +86,8 @@ std::string parseRecordArgs(int argc, char** argv, RecordArgs& a)
             if (auto e = need(); !e.empty())
                 return e;
             int w = 0, h = 0;
-            char extra = 0;
-            if (std::sscanf(v.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w < 300 || h < 300 || w > 8000 || h > 8000)
-                return "--size: '" + v + "' is not WIDTHxHEIGHT with each side from 300 to 8000 pixels, e.g. 1600x900";
+            if (const ConfigProblem p = parseFigureSize(v, &w, &h))
+                return p.message;
             a.size = QSize(w, h);
         } else if (name == "sample-ms") {
             if (auto e = need(); !e.empty())
