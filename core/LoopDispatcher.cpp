@@ -334,6 +334,9 @@ bool installLoopDispatcherOnThisThread()
 {
     if (QAbstractEventDispatcher::instance())
         return false;
+    // CE_LOOP_DISPATCHER=qt keeps Qt's own dispatcher: to compare the two on one build.
+    if (qgetenv("CE_LOOP_DISPATCHER") == "qt")
+        return false;
     QAbstractEventDispatcher* d = createLoopDispatcher();
     if (!d)
         return false;
