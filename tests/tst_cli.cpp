@@ -111,7 +111,7 @@ private Q_SLOTS:
         row("bad model", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("fibers")}, "--model");
         row("bad kernel", {QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("bogo")}, "--kernel");
         row("bad io", {QStringLiteral("run"), QStringLiteral("--io"), QStringLiteral("pigeon")}, "--io");
-        row("fork start method", {QStringLiteral("run"), QStringLiteral("--start-method"), QStringLiteral("fork")}, "spawn or forkserver");
+        row("fork start method", {QStringLiteral("run"), QStringLiteral("--start-method"), QStringLiteral("fork")}, "spawn, forkserver");
         row("bad preset", {QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("nope")}, "nope");
         row("huge payload", {QStringLiteral("run"), QStringLiteral("--payload-bytes"), QStringLiteral("99999999999")}, "--payload-bytes");
         row("unlimited threads", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("0")}, "--workers");
