@@ -310,7 +310,7 @@ void keepStdoutForTheFile()
 void checkOutputs(const CliOptions& o)
 {
     if (!o.figures.empty() && !(g_hooks && g_hooks->writeFigure))
-        usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
+        usage("--png, --svg and --pdf need the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)");
     std::vector<QString> paths{o.json, o.csv, o.trace};
     paths.insert(paths.end(), o.figures.begin(), o.figures.end());
     int toStdout = 0;
@@ -641,7 +641,7 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
     }
     checkOutputs(o);
     if (!o.figures.empty() && !(g_hooks && g_hooks->writeSweepFigure))
-        usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
+        usage("--png, --svg and --pdf need the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)");
 
     std::cout << "Sweep: " << describeWorkload(base) << "\n\n";
     std::printf("%-10s %8s  %10s %8s %12s %12s  %s\n", "model", "workers", "makespan", "speedup", "peak memory", "per worker", "status");
@@ -768,7 +768,7 @@ int cmdRender(const CliOptions& o)
         || !o.trace.isNull() || !o.outDir.isNull())
         usage("render takes a file and --png, --svg, --pdf, --size, --scale or --quiet (it runs nothing)");
     if (!(g_hooks && g_hooks->writeFigure))
-        usage("render needs the desktop build (this one has no figure export)");
+        usage("render needs the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)");
     checkOutputs(o);
     RunFile file;
     std::string error;
@@ -794,7 +794,10 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     if (!QDir().mkpath(dir))
         usage("cannot create the output folder " + dir.toStdString());
     const QString abs = QDir(dir).absolutePath();
-    std::cout << "Concurrency Explorer demo: two short comparisons, written as files.\n\n"
+    std::cout << "Concurrency Explorer demo: two short comparisons, written as files.\n";
+    if (!(g_hooks && g_hooks->writeFigure))
+        std::cout << "This build has no figure export (configured with -DCE_BUILD_GUI=OFF): JSON, CSV and traces only, no PNGs.\n";
+    std::cout << "\n"
               << "1. CPU-bound: 4 tasks of 250 ms under each model, the GIL emulated where Python would have it.\n";
     CliOptions cpu = o;
     cpu.runOptions = {{"workload", "cpu"}, {"kernel", "sumsq"}, {"tasks", "4"}, {"task-ms", "250"}};
