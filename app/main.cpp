@@ -5,8 +5,8 @@
 #include "Launch.h"
 #include "MainWindow.h"
 #include "SweepFigure.h"
-#include "Export.h"
-#include "cli/Cli.h"
+#include "ce/Export.h"
+#include "ce/cli/Cli.h"
 
 #include <QApplication>
 #include <QBuffer>

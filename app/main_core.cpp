@@ -2,7 +2,7 @@
 // line of core/cli with no figure export and no window. It links no Qt Gui or Widgets.
 // Everything that draws is refused by ce::cli itself when no figure hook is given (--png,
 // --svg, --pdf, render); the window's verbs are refused here, before any parsing.
-#include "cli/Cli.h"
+#include "ce/cli/Cli.h"
 
 #include <cstdio>
 #include <cstring>

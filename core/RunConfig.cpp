@@ -1,4 +1,4 @@
-#include "RunConfig.h"
+#include "ce/RunConfig.h"
 
 #include <algorithm>
 #include <cmath>

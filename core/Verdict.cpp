@@ -1,4 +1,4 @@
-#include "Verdict.h"
+#include "ce/Verdict.h"
 
 #include <cstdio>
 

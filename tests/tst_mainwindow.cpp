@@ -2,10 +2,10 @@
 // lights the expected path, export gives a PNG of the requested size, the GUI thread stays
 // responsive while a run goes on, and a second run's snapshots are never mixed with the first's.
 #include "CompareView.h"
-#include "Export.h"
-#include "RunFile.h"
+#include "ce/Export.h"
+#include "ce/RunFile.h"
 #include "FlowchartView.h"
-#include "Options.h"
+#include "ce/Options.h"
 #include "MainWindow.h"
 #include "SweepWindow.h"
 #include "RunController.h"

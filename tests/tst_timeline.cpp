@@ -1,5 +1,5 @@
 // The timeline's data (TimelineModel, no painting) and the exported figures.
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "FigureExport.h"
 #include "TimelineModel.h"
 #include "TimelinePlot.h"

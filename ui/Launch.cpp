@@ -1,8 +1,8 @@
 #include "Launch.h"
 
-#include "Export.h"
+#include "ce/Export.h"
 #include "MainWindow.h"
-#include "Presets.h"
+#include "ce/Presets.h"
 #include "ReplayBar.h"
 #include "RunForm.h"
 

@@ -1,11 +1,11 @@
 #include "MainWindow.h"
 
-#include "Comparison.h"
+#include "ce/Comparison.h"
 #include "CompareView.h"
-#include "Export.h"
-#include "Presets.h"
-#include "RunFile.h"
-#include "Verdict.h"
+#include "ce/Export.h"
+#include "ce/Presets.h"
+#include "ce/RunFile.h"
+#include "ce/Verdict.h"
 #include "FigureExport.h"
 #include "FlowchartView.h"
 #include "RunController.h"
@@ -15,7 +15,7 @@
 #include "Theme.h"
 #include "TimelinePlot.h"
 
-#include "record/Recording.h"
+#include "ce/record/Recording.h"
 #include <QAction>
 #include <QFontDatabase>
 #include <QPlainTextEdit>

@@ -3,8 +3,8 @@
 
 #include <QFileInfo>
 
-#include "Export.h"
-#include "record/Recording.h"
+#include "ce/Export.h"
+#include "ce/record/Recording.h"
 
 #include <QString>
 

@@ -1,4 +1,4 @@
-#include "Recording.h"
+#include "ce/record/Recording.h"
 
 #include "platform/CpuCounters.h"
 #include "platform/Platform.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RunConfig.h"
+#include "ce/RunConfig.h"
 
 #include <string>
 #include <string_view>
