@@ -683,3 +683,7 @@ void TimelinePlot::showTooltip(QMouseEvent* event)
 }
 
 } // namespace ce::ui
+
+// Its moc output includes TimelinePlot.h and so qcustomplot.h: compiled here, with this file's
+// -UQT_NO_FOREACH, instead of in ce_ui's shared mocs_compilation.cpp (see ui/CMakeLists.txt).
+#include "moc_TimelinePlot.cpp"
