@@ -17,6 +17,11 @@ is internal (the private include folder of ce_core). Code includes a public head
                                          core/CMakeLists.txt's source list, then rewrite includes.
                                          Idempotent: what has moved already is skipped.
 
+Merging a branch made before the split: where a conflict is only in include lines, keep the
+other branch's side of the file (git checkout --ours FILE when merging the split into it),
+run this script, then --check; a "boundary" line names a core header that ui/ or app/ (or
+a public header) now needs: publish it with `move`.
+
 Which headers are public is read from core/include/ce/ itself, so rewriting works on any tree
 (run it after merging a branch that still includes the old paths). Only quoted includes are
 touched; a header next to the including file that shadows a public name is left alone, as the
@@ -130,6 +135,20 @@ def internal_includes_outside_core():
                     continue
                 if os.path.exists(os.path.join(CORE, inc)):
                     found.append((top, rel, inc))
+    # A public header that includes an internal one would break ui/ and app/ as soon as they
+    # include it: the internal must become public too (or the include go).
+    for path in source_files():
+        if core_dir_of(path) is None or not path.startswith(PUBLIC_ROOT + os.sep):
+            continue
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        d = core_dir_of(path)
+        for m in INCLUDE.finditer(text):
+            inc = m.group(2)
+            if inc.startswith("ce/"):
+                continue
+            if os.path.exists(os.path.join(CORE, inc)) or (d and os.path.exists(os.path.join(CORE, d, inc))):
+                found.append(("core/include", os.path.relpath(path, ROOT), inc))
     return found
 
 
@@ -173,7 +192,7 @@ def main(argv):
     for top, rel, inc in internal_includes_outside_core():
         if top == "tests":
             if check:
-                print("white box: %s includes core internal \"%s\" (its test links ce_core_internal)" % (rel, inc))
+                print("white box: %s includes core internal \"%s\" (its target must link ce_core_internal)" % (rel, inc))
         else:
             problems += 1
             print("boundary: %s includes core internal \"%s\": make it public (fix-includes.py move %s) or use a public header"
