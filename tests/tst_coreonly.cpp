@@ -100,6 +100,7 @@ private Q_SLOTS:
         QCOMPARE(r.code, 0);
         for (const char* verb : {"run", "compare", "advise", "sweep", "render", "record", "list", "serve", "demo"})
             QVERIFY2(r.out.contains(QByteArray("concurrency-explorer ") + verb), verb);
+        QVERIFY(r.out.contains("need the GUI build")); // and says what this build leaves out
         r = run({QStringLiteral("list"), QStringLiteral("--json")});
         QCOMPARE(r.code, 0);
         QVERIFY(!QJsonDocument::fromJson(r.out).object()[QStringLiteral("presets")].toArray().isEmpty());

@@ -829,6 +829,15 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     return rc != kExitOk ? rc : rc2;
 }
 
+// --help: the option table (also the man page's text), and what this build leaves out.
+void printHelp()
+{
+    printUsage(std::cout);
+    if (!(g_hooks && g_hooks->writeFigure))
+        std::cout << "\nThis build has no window and no figure export (configured with -DCE_BUILD_GUI=OFF):\n"
+                     "open, window, render, --png, --svg and --pdf need the GUI build.\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv, const Hooks& hooks)
@@ -862,12 +871,12 @@ int main(int argc, char** argv, const Hooks& hooks)
             return kExitOk;
         }
         if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help")) {
-            printUsage(std::cout);
+            printHelp();
             return kExitOk;
         }
         const CliOptions o = parse(argc, argv);
         if (o.command == "help") {
-            printUsage(std::cout);
+            printHelp();
             return kExitOk;
         }
         if (o.command == "run")
