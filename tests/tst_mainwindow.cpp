@@ -13,6 +13,8 @@
 #include "Theme.h"
 #include "TimelinePlot.h"
 
+#include <qcustomplot.h>
+
 #include <QApplication>
 #include <QFile>
 #include <QFileInfo>
@@ -138,7 +140,7 @@ private Q_SLOTS:
         w.timeline()->setCoreLines(true);
         QVERIFY(w.timeline()->coreLines());
         QVERIFY2(w.exportPng(dir.filePath(QStringLiteral("lines.png")), QSize(1200, 700), &error), qPrintable(error));
-        QCOMPARE(w.timeline()->graphCount(), w.timeline()->model().cores() + 1);
+        QCOMPARE(w.timeline()->plot()->graphCount(), w.timeline()->model().cores() + 1);
     }
 
     void savedRunOpensAndDamagedFilesChangeNothing()

@@ -5,6 +5,8 @@
 #include "BenchUtil.h"
 #include "TimelinePlot.h"
 
+#include <qcustomplot.h>
+
 #include <QApplication>
 
 #include <cstdlib>
@@ -77,9 +79,9 @@ int main(int argc, char** argv)
     std::printf("Redraw of a large run: %zu phases, %zu core samples, %d lanes, 1600x900 (median of %d)\n", run.phases.size(),
                 run.coreSamples.size(), run.lanes, reps);
     const double update = bench::median(reps, [&] { plot.setRun(run); });
-    const double fitted = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
+    const double fitted = bench::median(reps, [&] { plot.plot()->replot(QCustomPlot::rpImmediateRefresh); });
     plot.setTimeRange(10.0); // zoomed to the first 10 s
-    const double zoomed = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
+    const double zoomed = bench::median(reps, [&] { plot.plot()->replot(QCustomPlot::rpImmediateRefresh); });
     std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "model update (setRun: copy, sort, core image)", update * 1e3, update / 0.033);
     std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, whole run on screen", fitted * 1e3, fitted / 0.033);
     std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, zoomed to 10 s", zoomed * 1e3, zoomed / 0.033);
@@ -87,7 +89,7 @@ int main(int argc, char** argv)
                 (update + fitted) / 0.033);
     if (!png.isEmpty()) {
         plot.setTimeRange(run.elapsedNs / 1e9);
-        plot.savePng(png, 1600, 900);
+        plot.plot()->savePng(png, 1600, 900);
     }
     return 0;
 }
