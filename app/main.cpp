@@ -1,12 +1,12 @@
-// The concurrency-explorer executable: the command line (core/cli) with figure export (ui/),
-// and the hidden worker mode of the processes model.
+// The concurrency-explorer executable of the GUI build: the window, and the command line
+// (core/cli) with figure export from ui/ given through cli::Hooks. The core-only build
+// (CE_BUILD_GUI=OFF) has main_core.cpp instead: the same command line with no hooks.
 #include "FigureExport.h"
 #include "Launch.h"
 #include "MainWindow.h"
 #include "SweepFigure.h"
-#include "Export.h"
-#include "WorkerProtocol.h"
-#include "cli/Cli.h"
+#include "ce/Export.h"
+#include "ce/cli/Cli.h"
 
 #include <QApplication>
 #include <QBuffer>
@@ -55,9 +55,10 @@ void quietHeadless(QtMsgType type, const QMessageLogContext& context, const QStr
 
 int main(int argc, char** argv)
 {
-    // Worker processes start often: they need no application object at all.
+    // Worker processes start often: they need no application object at all (cli::main
+    // serves them before it creates one).
     if (argc >= 2 && std::strcmp(argv[1], "worker") == 0)
-        return ce::runWorkerProcess();
+        return ce::cli::main(argc, argv);
     // The window on a saved run or a preset (`open FILE`, `window`): never headless.
     if (argc >= 2 && ce::ui::isLaunchVerb(argv[1]))
         return ce::ui::launchWindow(argc, argv);

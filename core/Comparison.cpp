@@ -1,7 +1,7 @@
-#include "Comparison.h"
+#include "ce/Comparison.h"
 
-#include "Engine.h"
-#include "Options.h"
+#include "ce/Engine.h"
+#include "ce/Options.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "AppendBuffer.h"
-#include "RunData.h"
+#include "ce/RunData.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "Engine.h"
+#include "ce/Engine.h"
 
 #include "CoreSampler.h"
 #include "LoopbackService.h"

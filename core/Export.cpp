@@ -1,8 +1,8 @@
-#include "Export.h"
+#include "ce/Export.h"
 
-#include "Options.h"
-#include "RunFile.h"
-#include "record/Recording.h"
+#include "ce/Options.h"
+#include "ce/RunFile.h"
+#include "ce/record/Recording.h"
 
 #include <QDir>
 #include <QFile>

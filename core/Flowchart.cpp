@@ -1,4 +1,4 @@
-#include "Flowchart.h"
+#include "ce/Flowchart.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -5,7 +5,7 @@
 #include "Gil.h"
 #include "Recorder.h"
 #include "SharedCounter.h"
-#include "RunConfig.h"
+#include "ce/RunConfig.h"
 #include "TaskPlan.h"
 #include "TaskRunner.h"
 #include "Waits.h"

@@ -1,4 +1,4 @@
-#include "Options.h"
+#include "ce/Options.h"
 
 #include <algorithm>
 #include <charconv>

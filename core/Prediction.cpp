@@ -1,6 +1,6 @@
-#include "Prediction.h"
+#include "ce/Prediction.h"
 
-#include "Verdict.h"
+#include "ce/Verdict.h"
 
 #include <cstdio>
 

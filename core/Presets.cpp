@@ -1,6 +1,6 @@
-#include "Presets.h"
+#include "ce/Presets.h"
 
-#include "Options.h"
+#include "ce/Options.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "Replay.h"
+#include "ce/Replay.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
-#include "RunConfig.h"
+#include "ce/RunConfig.h"
 
-#include "Options.h"
+#include "ce/Options.h"
 
 #include <algorithm>
 #include <cmath>

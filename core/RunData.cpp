@@ -1,4 +1,4 @@
-#include "RunData.h"
+#include "ce/RunData.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
-#include "RunFile.h"
+#include "ce/RunFile.h"
 
-#include "Export.h"
-#include "Options.h"
+#include "ce/Export.h"
+#include "ce/Options.h"
 
 #include <QFile>
 #include <QFileInfo>

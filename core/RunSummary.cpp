@@ -1,4 +1,4 @@
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 
 #include <algorithm>
 #include <cctype>

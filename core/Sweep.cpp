@@ -1,7 +1,7 @@
-#include "Sweep.h"
+#include "ce/Sweep.h"
 
-#include "Engine.h"
-#include "Export.h"
+#include "ce/Engine.h"
+#include "ce/Export.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RunConfig.h"
+#include "ce/RunConfig.h"
 
 #include <cstdint>
 #include <vector>

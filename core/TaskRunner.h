@@ -1,7 +1,7 @@
 #pragma once
 
 #include "TaskPlan.h"
-#include "Types.h"
+#include "ce/Types.h"
 #include "Waits.h"
 
 #include <cstdint>

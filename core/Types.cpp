@@ -1,4 +1,4 @@
-#include "Types.h"
+#include "ce/Types.h"
 
 #include <array>
 

@@ -1,6 +1,6 @@
-#include "Verdict.h"
+#include "ce/Verdict.h"
 
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 
 #include <cstdio>
 

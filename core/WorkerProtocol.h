@@ -1,8 +1,8 @@
 #pragma once
 
-#include "RunData.h"
+#include "ce/RunData.h"
 #include "TaskPlan.h"
-#include "Types.h"
+#include "ce/Types.h"
 
 #include <chrono>
 #include <cstdint>

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build
-  qt6-base-dev            # Qt Core, Network, Test (and Widgets for the desktop window)
+  qt6-base-dev            # Qt Core, Network, Test (all the core-only build needs of Qt) and Widgets
   qt6-svg-dev             # SVG export of the desktop window's plots
   libqcustomplot-dev libqcustomplot2.1-qt6   # the desktop window's plots (Qt 6 build)
   libtbb-dev              # oneTBB

@@ -1,7 +1,7 @@
 // The one comparison pipeline shared by the CLI's compare and the window: which configs run,
 // in which order, how a cancel ends it, and what the finished runs conclude (baseline,
 // measure, advice, verdict). Synthetic runs: no engine, so the figures are exact.
-#include "Comparison.h"
+#include "ce/Comparison.h"
 
 #include <QTest>
 

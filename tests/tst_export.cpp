@@ -1,9 +1,9 @@
 // The file formats: JSON round trip, CSV and trace shape, damaged files, no half-written files.
-#include "Engine.h"
-#include "Export.h"
+#include "ce/Engine.h"
+#include "ce/Export.h"
 #include "Invariants.h"
-#include "Options.h"
-#include "RunFile.h"
+#include "ce/Options.h"
+#include "ce/RunFile.h"
 
 #include <QFile>
 #include <QJsonArray>

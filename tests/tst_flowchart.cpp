@@ -1,6 +1,6 @@
 // The decision flowchart: its shape, and the path advise() takes for typical workloads.
-#include "Flowchart.h"
-#include "Verdict.h"
+#include "ce/Flowchart.h"
+#include "ce/Verdict.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // CPU kernels: SHA-256 against known digests, calibration, and the task plans.
 #include "Kernels.h"
-#include "Options.h"
+#include "ce/Options.h"
 #include "TaskPlan.h"
 
 #include <QTest>

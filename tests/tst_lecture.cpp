@@ -8,15 +8,17 @@
 #include "FlowchartView.h"
 #include "Launch.h"
 #include "MainWindow.h"
-#include "Options.h"
-#include "Prediction.h"
-#include "Presets.h"
-#include "Replay.h"
+#include "ce/Options.h"
+#include "ce/Prediction.h"
+#include "ce/Presets.h"
+#include "ce/Replay.h"
 #include "ReplayBar.h"
 #include "RunController.h"
 #include "RunForm.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
+
+#include <qcustomplot.h>
 
 #include <QAction>
 #include <QDialog>
@@ -393,7 +395,7 @@ private Q_SLOTS:
         QVERIFY(w.timeline()->showingPlaceholder());
         QVERIFY(!w.presentAction()->isChecked());
         // Not an empty axis: no axis is drawn until there is something on it.
-        for (QCPAxisRect* r : w.timeline()->axisRects())
+        for (QCPAxisRect* r : w.timeline()->plot()->axisRects())
             QVERIFY(!r->axis(QCPAxis::atBottom)->visible());
         w.setPresentation(true, false);
         QVERIFY(w.timeline()->showingPlaceholder());
@@ -435,7 +437,7 @@ private Q_SLOTS:
         // Text for a projector: 18 px or more everywhere that matters.
         TimelinePlot* plot = w.compareView()->plot(0);
         QVERIFY(pixels(plot->font()) * 0.9 >= 17.99);
-        for (QCPAxisRect* r : plot->axisRects())
+        for (QCPAxisRect* r : plot->plot()->axisRects())
             QVERIFY(pixels(r->axis(QCPAxis::atLeft)->tickLabelFont()) >= 18);
         QVERIFY(plot->lineScale() > 1.0);
         QVERIFY(pixels(w.codeView()->font()) >= 18);
@@ -513,16 +515,17 @@ private Q_SLOTS:
         QApplication::processEvents();
         w.replayBar()->togglePlaying();
         QVERIFY(r.playing());
-        TimelinePlot* plot = w.timeline();
+        TimelinePlot* timeline = w.timeline();
+        QCustomPlot* plot = timeline->plot(); // mouse events go to the canvas, as a user's would
         QCPAxisRect* lanes = plot->axisRects().at(1);
         const QPoint a(static_cast<int>(lanes->axis(QCPAxis::atBottom)->coordToPixel(r.duration() * 0.25)), lanes->rect().center().y());
         const QPoint b(static_cast<int>(lanes->axis(QCPAxis::atBottom)->coordToPixel(r.duration() * 0.75)), lanes->rect().center().y());
         QTest::mousePress(plot, Qt::LeftButton, {}, a);
         QVERIFY(!r.playing());
-        QVERIFY(std::abs(plot->playhead() - r.duration() * 0.25) < r.duration() * 0.02);
+        QVERIFY(std::abs(timeline->playhead() - r.duration() * 0.25) < r.duration() * 0.02);
         QMouseEvent move(QEvent::MouseMove, QPointF(b), plot->mapToGlobal(QPointF(b)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(plot, &move);
-        QVERIFY(std::abs(plot->playhead() - r.duration() * 0.75) < r.duration() * 0.02);
+        QVERIFY(std::abs(timeline->playhead() - r.duration() * 0.75) < r.duration() * 0.02);
         QTest::mouseRelease(plot, Qt::LeftButton, {}, b);
         w.stopReplay();
         QVERIFY(!w.replaying());

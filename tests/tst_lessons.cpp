@@ -2,14 +2,14 @@
 // with itself, gathered waits overlap, code that releases the GIL computes beside other
 // threads, chunks run every task once, and a sweep keeps every point it was asked for.
 // Nothing here depends on the machine's speed or load.
-#include "Comparison.h"
-#include "Engine.h"
-#include "Export.h"
-#include "Flowchart.h"
+#include "ce/Comparison.h"
+#include "ce/Engine.h"
+#include "ce/Export.h"
+#include "ce/Flowchart.h"
 #include "Invariants.h"
 #include "ProcessProbe.h"
-#include "Options.h"
-#include "Presets.h"
+#include "ce/Options.h"
+#include "ce/Presets.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

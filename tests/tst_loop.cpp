@@ -1,7 +1,7 @@
 // The event loop at scale: the timer heap, the loop's own event dispatcher, and a run of
 // 100,000 concurrent sleeps. Invariants only (order, delivery, every task once, no sleep
 // shorter than asked): nothing here depends on how fast or how loaded the machine is.
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "Invariants.h"
 #include "LoopDispatcher.h"
 #include "TimerHeap.h"

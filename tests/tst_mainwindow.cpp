@@ -2,16 +2,18 @@
 // lights the expected path, export gives a PNG of the requested size, the GUI thread stays
 // responsive while a run goes on, and a second run's snapshots are never mixed with the first's.
 #include "CompareView.h"
-#include "Export.h"
-#include "RunFile.h"
+#include "ce/Export.h"
+#include "ce/RunFile.h"
 #include "FlowchartView.h"
-#include "Options.h"
+#include "ce/Options.h"
 #include "MainWindow.h"
 #include "SweepWindow.h"
 #include "RunController.h"
 #include "RunForm.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
+
+#include <qcustomplot.h>
 
 #include <QApplication>
 #include <QFile>
@@ -132,7 +134,7 @@ private Q_SLOTS:
         w.timeline()->setCoreLines(true);
         QVERIFY(w.timeline()->coreLines());
         QVERIFY2(w.exportPng(dir.filePath(QStringLiteral("lines.png")), QSize(1200, 700), &error), qPrintable(error));
-        QCOMPARE(w.timeline()->graphCount(), w.timeline()->model().cores() + 1);
+        QCOMPARE(w.timeline()->plot()->graphCount(), w.timeline()->model().cores() + 1);
     }
 
     void savedRunOpensAndDamagedFilesChangeNothing()

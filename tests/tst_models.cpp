@@ -1,6 +1,6 @@
 // Every model, with and without the GIL, on small workloads: the recorded run must satisfy
 // the invariants in common/Invariants.h. Nothing here depends on how fast the machine is.
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "Invariants.h"
 #include "ModelContext.h"
 #include "ProcessProbe.h"

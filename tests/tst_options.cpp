@@ -2,9 +2,9 @@
 // holds its bounds, round-trips its choices, is in --help and the man page, and gets the one
 // widget in the window's form that its kind calls for. Whatever option is added to the table
 // is covered here without a new line of test.
-#include "Comparison.h"
-#include "Options.h"
-#include "RunConfig.h"
+#include "ce/Comparison.h"
+#include "ce/Options.h"
+#include "ce/RunConfig.h"
 #include "RunForm.h"
 
 #include <QAbstractSpinBox>

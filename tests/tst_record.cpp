@@ -1,9 +1,9 @@
 // Recording a real program (core/record): checked against the OS's own figures. The program
 // is record_helper, whose threads and processes are known; nothing here depends on speed.
-#include "Export.h"
+#include "ce/Export.h"
 #include "ProcessProbe.h"
 #include "platform/Platform.h"
-#include "record/Recording.h"
+#include "ce/record/Recording.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,6 +1,6 @@
 // The recording buffers: one writer, concurrent readers, no lock; snapshots are consistent.
 #include "AppendBuffer.h"
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "Recorder.h"
 #include "platform/Platform.h"
 

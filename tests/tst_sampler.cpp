@@ -1,7 +1,7 @@
 // Per-core sampling from the OS's counters: shares stay within 0..100 % and a thread that
 // spins shows as this run's use of some core.
 #include "CoreSampler.h"
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "platform/CpuCounters.h"
 #include "platform/Platform.h"
 

@@ -1,8 +1,8 @@
 // The timeline's data (TimelineModel, no painting) and the exported figures.
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "FigureExport.h"
 #include "Palette.h"
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 #include "Theme.h"
 #include "TimelineGeometry.h"
 #include "TimelineModel.h"

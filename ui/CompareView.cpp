@@ -114,7 +114,7 @@ void CompareView::showRun(int index, const RunSnapshot& run)
     plot->setRun(run);
     alignTime();
     for (auto* p : m_plots)
-        p->replot(QCustomPlot::rpQueuedReplot);
+        p->replot();
 }
 
 void CompareView::finish(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& verdict)

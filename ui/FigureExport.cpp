@@ -1,8 +1,9 @@
 #include "FigureExport.h"
 
 #include "Palette.h"
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 #include "TimelinePlot.h"
+#include "TimelineCanvas.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -52,7 +53,7 @@ void paintRunFigure(QCPPainter& painter, const RunSnapshot& run, const FigureOpt
 
 QImage renderRunFigure(const RunSnapshot& run, const FigureOptions& options)
 {
-    TimelinePlot plot;
+    TimelineCanvas plot;
     plot.resize(options.size);
     if (options.stamp)
         plot.setCaption(figureTitle(run), figureFooter(run));
@@ -163,7 +164,7 @@ void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& run
         longest = std::max(longest, double(r.elapsedNs) / 1e9);
     for (const auto& run : runs) {
         const int each = std::max(80, static_cast<int>(available * weight(run) / std::max(1.0, totalWeight)));
-        TimelinePlot plot;
+        TimelineCanvas plot;
         QString caption = q(describeModel(run.config)) + QStringLiteral(" — makespan %1 s").arg(run.summary.makespanS, 0, 'f', 3);
         if (run.config.workload == WorkloadKind::Counter)
             caption += QStringLiteral(" — %1 of %2 increments kept, %3 lost").arg(run.summary.counterFinal).arg(run.summary.counterExpected).arg(run.summary.lostUpdates);
@@ -198,7 +199,7 @@ void paintCompareFigure(QCPPainter& painter, const std::vector<RunSnapshot>& run
 
 void paintRunFigure(QCPPainter& painter, const RunSnapshot& run, const FigureOptions& options)
 {
-    TimelinePlot plot;
+    TimelineCanvas plot;
     plot.resize(options.size);
     if (options.stamp)
         plot.setCaption(figureTitle(run), figureFooter(run));

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Flowchart.h"
+#include "ce/Flowchart.h"
 
 #include <QFont>
 #include <QPointF>

@@ -1,9 +1,9 @@
 #include "Launch.h"
 
-#include "Export.h"
+#include "ce/Export.h"
 #include "MainWindow.h"
-#include "Options.h"
-#include "Presets.h"
+#include "ce/Options.h"
+#include "ce/Presets.h"
 #include "ReplayBar.h"
 #include "RunForm.h"
 

@@ -1,25 +1,25 @@
 #include "MainWindow.h"
 
 #include "Palette.h"
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 
-#include "Comparison.h"
+#include "ce/Comparison.h"
 #include "CompareView.h"
-#include "Export.h"
-#include "Presets.h"
-#include "RunFile.h"
-#include "Verdict.h"
+#include "ce/Export.h"
+#include "ce/Presets.h"
+#include "ce/RunFile.h"
+#include "ce/Verdict.h"
 #include "FigureExport.h"
 #include "FlowchartView.h"
 #include "RunController.h"
 #include "ReplayBar.h"
-#include "Options.h"
+#include "ce/Options.h"
 #include "RunForm.h"
 #include "SweepWindow.h"
 #include "Theme.h"
 #include "TimelinePlot.h"
 
-#include "record/Recording.h"
+#include "ce/record/Recording.h"
 #include <QAction>
 #include <QFontDatabase>
 #include <QPlainTextEdit>

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "Comparison.h"
+#include "ce/Comparison.h"
 
-#include "Flowchart.h"
-#include "Prediction.h"
-#include "RunData.h"
+#include "ce/Flowchart.h"
+#include "ce/Prediction.h"
+#include "ce/RunData.h"
 
 #include <optional>
 #include <vector>

@@ -4,7 +4,7 @@
 
 #include "CompareView.h"
 #include "FlowchartView.h"
-#include "Presets.h"
+#include "ce/Presets.h"
 #include "ReplayBar.h"
 #include "RunController.h"
 #include "RunForm.h"

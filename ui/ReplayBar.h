@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Replay.h"
+#include "ce/Replay.h"
 
 #include <QElapsedTimer>
 #include <QTimer>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Engine.h"
-#include "record/Recording.h"
+#include "ce/Engine.h"
+#include "ce/record/Recording.h"
 
 #include <QObject>
 #include <QTimer>

@@ -1,6 +1,6 @@
 #include "RunForm.h"
 
-#include "Options.h"
+#include "ce/Options.h"
 
 #include <QCheckBox>
 #include <QComboBox>

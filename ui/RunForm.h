@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Presets.h"
-#include "RunConfig.h"
+#include "ce/Presets.h"
+#include "ce/RunConfig.h"
 
 #include <QWidget>
 

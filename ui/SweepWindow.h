@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Sweep.h"
+#include "ce/Sweep.h"
 
 #include <QDialog>
 

@@ -1,4 +1,5 @@
 #include "TimelinePlot.h"
+#include "TimelineCanvas.h"
 
 #include "Palette.h"
 #include "TimelineGeometry.h"
@@ -8,6 +9,7 @@
 #include <QFontInfo>
 #include <QPaintEngine>
 #include <QToolTip>
+#include <QVBoxLayout>
 
 #include <map>
 
@@ -236,7 +238,7 @@ private:
     double m_width;
 };
 
-TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
+TimelineCanvas::TimelineCanvas(QWidget* parent) : QCustomPlot(parent)
 {
     addLayer(QStringLiteral("playhead"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
     setFocusPolicy(Qt::StrongFocus);
@@ -244,7 +246,7 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setNoAntialiasingOnDrag(true);
     setAutoAddPlottableToLegend(false); // our legend lists states, not every plottable
-    connect(this, &QCustomPlot::mouseMove, this, &TimelinePlot::showTooltip);
+    connect(this, &QCustomPlot::mouseMove, this, &TimelineCanvas::showTooltip);
     // Row numbers never crowd each other: as many as fit the track's height in its font
     // (large type for a projector leaves room for fewer).
     connect(this, &QCustomPlot::beforeReplot, this, [this] {
@@ -282,9 +284,9 @@ TimelinePlot::TimelinePlot(QWidget* parent) : QCustomPlot(parent)
     rebuildLayout();
 }
 
-QCPAxis* TimelinePlot::timeAxis() const { return m_lanesRect->axis(QCPAxis::atBottom); }
+QCPAxis* TimelineCanvas::timeAxis() const { return m_lanesRect->axis(QCPAxis::atBottom); }
 
-void TimelinePlot::rebuildLayout()
+void TimelineCanvas::rebuildLayout()
 {
     const bool gil = m_model.hasGilTrack();
     const bool lag = m_model.hasLagTrack();
@@ -416,7 +418,7 @@ void TimelinePlot::rebuildLayout()
         m_footer->setTextColor(m_theme->muted);
 }
 
-void TimelinePlot::setTheme(const Theme& theme)
+void TimelineCanvas::setTheme(const Theme& theme)
 {
     m_theme = &theme;
     m_model.setIdleColor(theme.idle.rgb());
@@ -424,7 +426,7 @@ void TimelinePlot::setTheme(const Theme& theme)
     setRun(RunSnapshot(m_model.run()));
 }
 
-void TimelinePlot::addLegend(int row, const QFont& small)
+void TimelineCanvas::addLegend(int row, const QFont& small)
 {
     // Legend: the states, and the heatmap's two shades.
     m_legend = new QCPLegend;
@@ -446,21 +448,21 @@ void TimelinePlot::addLegend(int row, const QFont& small)
         legendSwatch(e.color, e.text);
 }
 
-void TimelinePlot::setTitleScale(double scale)
+void TimelineCanvas::setTitleScale(double scale)
 {
     m_titleScale = scale;
     m_layoutKey = -1;
     setRun(RunSnapshot(m_model.run()));
 }
 
-void TimelinePlot::setLegendVisible(bool visible)
+void TimelineCanvas::setLegendVisible(bool visible)
 {
     m_legendVisible = visible;
     m_layoutKey = -1;
     setRun(RunSnapshot(m_model.run()));
 }
 
-void TimelinePlot::setCaption(const QString& title, const QString& footer)
+void TimelineCanvas::setCaption(const QString& title, const QString& footer)
 {
     m_titleText = title;
     m_footerText = footer;
@@ -468,34 +470,34 @@ void TimelinePlot::setCaption(const QString& title, const QString& footer)
     setRun(RunSnapshot(m_model.run()));
 }
 
-void TimelinePlot::setCoreLines(bool lines)
+void TimelineCanvas::setCoreLines(bool lines)
 {
     m_coreLines = lines;
     m_layoutKey = -1;
     setRun(RunSnapshot(m_model.run()));
 }
 
-void TimelinePlot::setTimeRange(double seconds)
+void TimelineCanvas::setTimeRange(double seconds)
 {
     m_fixedRange = seconds;
     if (seconds > 0)
         timeAxis()->setRange(0, seconds);
 }
 
-void TimelinePlot::setRun(RunSnapshot snapshot)
+void TimelineCanvas::setRun(RunSnapshot snapshot)
 {
     m_model.setRun(std::move(snapshot));
     refresh(nullptr);
 }
 
-void TimelinePlot::applyDelta(const RunDelta& delta)
+void TimelineCanvas::applyDelta(const RunDelta& delta)
 {
     m_model.applyDelta(delta);
     // A restart may change the tracks (GIL, lag): then the lag graph is drawn whole.
     refresh(delta.restart ? nullptr : &delta.lagSamples);
 }
 
-void TimelinePlot::refresh(const std::vector<LagSample>* newLag)
+void TimelineCanvas::refresh(const std::vector<LagSample>* newLag)
 {
     const RunSnapshot& run = m_model.run();
     const int layoutBefore = m_layoutKey;
@@ -544,7 +546,7 @@ void TimelinePlot::refresh(const std::vector<LagSample>* newLag)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
-void TimelinePlot::fillCoreLines(const RunSnapshot& run)
+void TimelineCanvas::fillCoreLines(const RunSnapshot& run)
 {
     const int cores = m_model.cores();
     auto* keyAxis = m_coresRect->axis(QCPAxis::atBottom);
@@ -593,9 +595,9 @@ void TimelinePlot::fillCoreLines(const RunSnapshot& run)
         mean->addToLegend(m_legend);
 }
 
-double TimelinePlot::lineScale() const { return std::max(1.0, QFontInfo(font()).pixelSize() / 14.0) * m_theme->lineScale; }
+double TimelineCanvas::lineScale() const { return std::max(1.0, QFontInfo(font()).pixelSize() / 14.0) * m_theme->lineScale; }
 
-void TimelinePlot::setPlayhead(double seconds)
+void TimelineCanvas::setPlayhead(double seconds)
 {
     if (seconds == m_playhead)
         return;
@@ -603,20 +605,20 @@ void TimelinePlot::setPlayhead(double seconds)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
-void TimelinePlot::setPlaceholder(const QString& text)
+void TimelineCanvas::setPlaceholder(const QString& text)
 {
     m_placeholder = text;
     setRun(RunSnapshot(m_model.run()));
     update();
 }
 
-bool TimelinePlot::showingPlaceholder() const
+bool TimelineCanvas::showingPlaceholder() const
 {
     const RunSnapshot& r = m_model.run();
     return !m_placeholder.isEmpty() && r.phases.empty() && r.coreSamples.empty() && r.elapsedNs == 0;
 }
 
-void TimelinePlot::paintEvent(QPaintEvent* event)
+void TimelineCanvas::paintEvent(QPaintEvent* event)
 {
     QCustomPlot::paintEvent(event);
     if (!showingPlaceholder())
@@ -631,14 +633,14 @@ void TimelinePlot::paintEvent(QPaintEvent* event)
     p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
 }
 
-int TimelinePlot::legendColumns() const
+int TimelineCanvas::legendColumns() const
 {
     // As many columns as fit: an entry needs about 16 characters of the legend's font.
     const int entry = std::max(1, QFontInfo(font()).pixelSize() * 16);
     return std::clamp(width() / entry, 1, 4);
 }
 
-void TimelinePlot::resizeEvent(QResizeEvent* event)
+void TimelineCanvas::resizeEvent(QResizeEvent* event)
 {
     QCustomPlot::resizeEvent(event);
     if (m_legend && m_legend->wrap() != legendColumns()) {
@@ -648,7 +650,7 @@ void TimelinePlot::resizeEvent(QResizeEvent* event)
     }
 }
 
-void TimelinePlot::changeEvent(QEvent* event)
+void TimelineCanvas::changeEvent(QEvent* event)
 {
     QCustomPlot::changeEvent(event);
     if (event->type() == QEvent::FontChange) {
@@ -657,7 +659,7 @@ void TimelinePlot::changeEvent(QEvent* event)
     }
 }
 
-void TimelinePlot::mousePressEvent(QMouseEvent* event)
+void TimelineCanvas::mousePressEvent(QMouseEvent* event)
 {
     if (m_playhead >= 0 && event->button() == Qt::LeftButton && axisRectAt(event->position())) {
         Q_EMIT scrubbed(std::max(0.0, timeAxis()->pixelToCoord(event->position().x())));
@@ -667,7 +669,7 @@ void TimelinePlot::mousePressEvent(QMouseEvent* event)
     QCustomPlot::mousePressEvent(event);
 }
 
-void TimelinePlot::mouseMoveEvent(QMouseEvent* event)
+void TimelineCanvas::mouseMoveEvent(QMouseEvent* event)
 {
     if (m_playhead >= 0 && (event->buttons() & Qt::LeftButton)) {
         Q_EMIT scrubbed(std::max(0.0, timeAxis()->pixelToCoord(event->position().x())));
@@ -677,7 +679,7 @@ void TimelinePlot::mouseMoveEvent(QMouseEvent* event)
     QCustomPlot::mouseMoveEvent(event);
 }
 
-void TimelinePlot::keyPressEvent(QKeyEvent* event)
+void TimelineCanvas::keyPressEvent(QKeyEvent* event)
 {
     QCPRange r = timeAxis()->range();
     const double span = r.size();
@@ -709,7 +711,7 @@ void TimelinePlot::keyPressEvent(QKeyEvent* event)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
-void TimelinePlot::showTooltip(QMouseEvent* event)
+void TimelineCanvas::showTooltip(QMouseEvent* event)
 {
     if (event->buttons() != Qt::NoButton) {
         m_followRun = false; // the user is dragging: stop following the live run
@@ -747,3 +749,41 @@ void TimelinePlot::showTooltip(QMouseEvent* event)
 }
 
 } // namespace ce::ui
+
+// TimelinePlot: the canvas filling a plain widget, so that its header needs no QCustomPlot.
+namespace ce::ui {
+
+TimelinePlot::TimelinePlot(QWidget* parent) : QWidget(parent), m_canvas(new TimelineCanvas(this))
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_canvas);
+    setFocusProxy(m_canvas);
+    connect(m_canvas, &TimelineCanvas::scrubbed, this, &TimelinePlot::scrubbed);
+}
+
+TimelinePlot::~TimelinePlot() = default;
+
+QCustomPlot* TimelinePlot::plot() const { return m_canvas; }
+void TimelinePlot::replot() { m_canvas->replot(QCustomPlot::rpQueuedReplot); }
+void TimelinePlot::setRun(RunSnapshot run) { m_canvas->setRun(std::move(run)); }
+void TimelinePlot::applyDelta(const RunDelta& delta) { m_canvas->applyDelta(delta); }
+const TimelineModel& TimelinePlot::model() const { return m_canvas->model(); }
+void TimelinePlot::setTimeRange(double seconds) { m_canvas->setTimeRange(seconds); }
+void TimelinePlot::setCaption(const QString& title, const QString& footer) { m_canvas->setCaption(title, footer); }
+void TimelinePlot::setTitleScale(double scale) { m_canvas->setTitleScale(scale); }
+void TimelinePlot::setLegendVisible(bool visible) { m_canvas->setLegendVisible(visible); }
+void TimelinePlot::setCoreLines(bool lines) { m_canvas->setCoreLines(lines); }
+void TimelinePlot::setTheme(const Theme& theme) { m_canvas->setTheme(theme); }
+bool TimelinePlot::coreLines() const { return m_canvas->coreLines(); }
+void TimelinePlot::setPlayhead(double seconds) { m_canvas->setPlayhead(seconds); }
+double TimelinePlot::playhead() const { return m_canvas->playhead(); }
+void TimelinePlot::setPlaceholder(const QString& text) { m_canvas->setPlaceholder(text); }
+bool TimelinePlot::showingPlaceholder() const { return m_canvas->showingPlaceholder(); }
+double TimelinePlot::lineScale() const { return m_canvas->lineScale(); }
+
+} // namespace ce::ui
+
+// The canvas's moc output includes TimelineCanvas.h and so qcustomplot.h: compiled here, with
+// this file's -UQT_NO_FOREACH, instead of in ce_ui's shared mocs_compilation.cpp.
+#include "moc_TimelineCanvas.cpp"

@@ -1,31 +1,32 @@
 #pragma once
 
 #include "Theme.h"
-#include "TimelineGeometry.h"
 #include "TimelineModel.h"
 
-#include <qcustomplot.h>
+#include <QWidget>
+
+class QCustomPlot;
 
 namespace ce::ui {
 
-class CoreHeatmap;
-class PhaseLanes;
-class PlayheadVeil;
+class TimelineCanvas;
 
 // One run on one time axis: per-core utilisation (a heatmap row per core: this run's share
 // in blue, other processes' in grey), the workers' lanes (each phase a bar coloured by
 // state), who held the emulated GIL, and the event loop's lag. Zoom and pan with the mouse
 // wheel and drag, or +/-, arrows and Home; all tracks move together. Hovering tells what
-// is under the pointer.
-class TimelinePlot : public QCustomPlot {
+// is under the pointer. The drawing is a QCustomPlot (TimelineCanvas.h, private to ui/), so
+// that this header, and whoever includes it, needs no qcustomplot.h.
+class TimelinePlot : public QWidget {
     Q_OBJECT
 public:
     explicit TimelinePlot(QWidget* parent = nullptr);
+    ~TimelinePlot() override;
 
     void setRun(RunSnapshot run);
     // A live frame: only what is new since the last (RunController::deltaAvailable).
     void applyDelta(const RunDelta& delta);
-    const TimelineModel& model() const { return m_model; }
+    const TimelineModel& model() const;
 
     // Fixes the time axis (seconds); by default it follows the run's length.
     void setTimeRange(double seconds);
@@ -40,68 +41,27 @@ public:
     void setCoreLines(bool lines);
     // Colours of axes, text and background (figures for export keep the light theme).
     void setTheme(const Theme& theme);
-    bool coreLines() const { return m_coreLines; }
+    bool coreLines() const;
     // Replay: only what was recorded before `seconds` is drawn, and a playhead marks it
     // (negative: no replay, everything shown).
     void setPlayhead(double seconds);
-    double playhead() const { return m_playhead; }
+    double playhead() const;
     // What an empty plot says (before the first run), in large type instead of bare axes.
     void setPlaceholder(const QString& text);
     bool showingPlaceholder() const;
     // Line widths, grown with the font for projectors and by the theme.
     double lineScale() const;
+    // Redraws at the next chance (after a theme or font change).
+    void replot();
+    // The QCustomPlot itself, for code that includes qcustomplot.h (figures, tests).
+    QCustomPlot* plot() const;
 
 Q_SIGNALS:
     // During a replay, dragging on the tracks moves the playhead (instead of panning).
     void scrubbed(double seconds);
 
-protected:
-    void mousePressEvent(QMouseEvent* event) override;
-    void mouseMoveEvent(QMouseEvent* event) override;
-    void keyPressEvent(QKeyEvent* event) override;
-    void paintEvent(QPaintEvent* event) override;
-    void changeEvent(QEvent* event) override;
-    void resizeEvent(QResizeEvent* event) override;
-
 private:
-    void rebuildLayout();
-    // Axes, tracks and the lag graph after the model changed; `newLag` adds only those
-    // samples to the lag graph (null: draw it again from the whole run).
-    void refresh(const std::vector<LagSample>* newLag);
-    int legendColumns() const;
-    void addLegend(int row, const QFont& small);
-    void fillCoreLines(const RunSnapshot& run);
-    void showTooltip(QMouseEvent* event);
-    QCPAxis* timeAxis() const;
-
-    TimelineModel m_model;
-    QCPTextElement* m_title = nullptr;
-    QCPTextElement* m_footer = nullptr;
-    QCPAxisRect* m_coresRect = nullptr;
-    QCPAxisRect* m_lanesRect = nullptr;
-    QCPAxisRect* m_gilRect = nullptr;
-    QCPAxisRect* m_lagRect = nullptr;
-    QCPLegend* m_legend = nullptr;
-    CoreHeatmap* m_heatmap = nullptr;
-    PhaseLanes* m_lanes = nullptr;
-    PhaseLanes* m_gil = nullptr;
-    QCPGraph* m_lag = nullptr;
-    double m_lagWorst = 1; // ms: the lag track's highest tick
-    LagSawtooth m_lagLine; // the lag graph's points so far
-    QCPMarginGroup* m_margins = nullptr;
-    double m_fixedRange = 0;
-    bool m_followRun = true;
-    bool m_legendVisible = true;
-    bool m_coreLines = false;
-    const Theme* m_theme = &Theme::light();
-    std::vector<QCPGraph*> m_coreGraphs;
-    QString m_titleText;
-    QString m_footerText;
-    int m_layoutKey = -1;
-    double m_playhead = -1;
-    std::vector<PlayheadVeil*> m_veils;
-    QString m_placeholder;
-    double m_titleScale = 1.3;
+    TimelineCanvas* m_canvas;
 };
 
 } // namespace ce::ui

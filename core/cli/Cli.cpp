@@ -1,19 +1,19 @@
-#include "Cli.h"
+#include "ce/cli/Cli.h"
 
-#include "Comparison.h"
-#include "Engine.h"
-#include "Export.h"
-#include "Flowchart.h"
+#include "ce/Comparison.h"
+#include "ce/Engine.h"
+#include "ce/Export.h"
+#include "ce/Flowchart.h"
 #include "Kernels.h"
 #include "ManPage.h"
 #include "LoopbackService.h"
-#include "Options.h"
-#include "Presets.h"
-#include "RunFile.h"
-#include "Sweep.h"
+#include "ce/Options.h"
+#include "ce/Presets.h"
+#include "ce/RunFile.h"
+#include "ce/Sweep.h"
 #include "RecordCli.h"
-#include "RunSummary.h"
-#include "Verdict.h"
+#include "ce/RunSummary.h"
+#include "ce/Verdict.h"
 #include "WorkerProtocol.h"
 #include "platform/Platform.h"
 
@@ -291,7 +291,7 @@ void keepStdoutForTheFile()
 void checkOutputs(const CliOptions& o)
 {
     if (!o.figures.empty() && !(g_hooks && g_hooks->writeFigure))
-        usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
+        usage("--png, --svg and --pdf need the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)");
     std::vector<QString> paths{o.json, o.csv, o.trace};
     paths.insert(paths.end(), o.figures.begin(), o.figures.end());
     int toStdout = 0;
@@ -571,7 +571,7 @@ int cmdSweep(const CliOptions& o, const std::string& exe)
     }
     checkOutputs(o);
     if (!o.figures.empty() && !(g_hooks && g_hooks->writeSweepFigure))
-        usage("--png, --svg and --pdf need the desktop build (this one has no figure export)");
+        usage("--png, --svg and --pdf need the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)");
 
     std::cout << "Sweep: " << describeWorkload(base) << "\n\n";
     std::printf("%-10s %8s  %10s %8s %12s %12s  %s\n", "model", "workers", "makespan", "speedup", "peak memory", "per worker", "status");
@@ -700,7 +700,7 @@ int cmdRender(const CliOptions& o)
         }
     }
     if (!(g_hooks && g_hooks->writeFigure))
-        usage("render needs the desktop build (this one has no figure export)");
+        usage("render needs the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)");
     checkOutputs(o);
     RunFile file;
     std::string error;
@@ -726,7 +726,10 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     if (!QDir().mkpath(dir))
         usage("cannot create the output folder " + dir.toStdString());
     const QString abs = QDir(dir).absolutePath();
-    std::cout << "Concurrency Explorer demo: two short comparisons, written as files.\n\n"
+    std::cout << "Concurrency Explorer demo: two short comparisons, written as files.\n";
+    if (!(g_hooks && g_hooks->writeFigure))
+        std::cout << "This build has no figure export (configured with -DCE_BUILD_GUI=OFF): JSON, CSV and traces only, no PNGs.\n";
+    std::cout << "\n"
               << "1. CPU-bound: 4 tasks of 250 ms under each model, the GIL emulated where Python would have it.\n";
     CliOptions cpu = o;
     cpu.runOptions = {{"workload", "cpu"}, {"kernel", "sumsq"}, {"tasks", "4"}, {"task-ms", "250"}};
@@ -756,6 +759,15 @@ int cmdDemo(const CliOptions& o, const std::string& exe)
     const int rc2 = cmdCompare(io, exe);
     std::cout << "\nFiles are in " << abs.toStdString() << " (open the .trace.json files in ui.perfetto.dev).\n";
     return rc != kExitOk ? rc : rc2;
+}
+
+// --help: the option table (also the man page's text), and what this build leaves out.
+void printHelp()
+{
+    printUsage(std::cout);
+    if (!(g_hooks && g_hooks->writeFigure))
+        std::cout << "\nThis build has no window and no figure export (configured with -DCE_BUILD_GUI=OFF):\n"
+                     "open, window, render, --png, --svg and --pdf need the GUI build.\n";
 }
 
 } // namespace
@@ -828,12 +840,12 @@ int main(int argc, char** argv, const Hooks& hooks)
             return kExitOk;
         }
         if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help")) {
-            printUsage(std::cout);
+            printHelp();
             return kExitOk;
         }
         const CliOptions o = parse(argc, argv);
         if (o.command == "help") {
-            printUsage(std::cout);
+            printHelp();
             return kExitOk;
         }
         if (o.command == "run")

@@ -1,13 +1,13 @@
 // The `record` command: run a real program and record its threads and processes.
 #include "RecordCli.h"
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 
-#include "Options.h"
+#include "ce/Options.h"
 
 #include <QFileInfo>
 
-#include "Export.h"
-#include "record/Recording.h"
+#include "ce/Export.h"
+#include "ce/record/Recording.h"
 
 #include <QString>
 
@@ -165,7 +165,7 @@ int recordMain(int argc, char** argv, const Hooks& hooks)
     if (problem.empty())
         problem = Recording::checkCommand(a.command, nullptr);
     if (problem.empty() && !a.figures.empty() && !hooks.writeFigure)
-        problem = "--png, --svg and --pdf need the desktop build (this one has no figure export)";
+        problem = "--png, --svg and --pdf need the GUI build (this one has no figure export: configured with -DCE_BUILD_GUI=OFF)";
     std::vector<QString> outputs{a.json, a.csv, a.trace};
     outputs.insert(outputs.end(), a.figures.begin(), a.figures.end());
     for (const QString& path : outputs) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Cli.h"
+#include "ce/cli/Cli.h"
 
 namespace ce::cli {
 

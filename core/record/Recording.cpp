@@ -1,6 +1,6 @@
-#include "Recording.h"
+#include "ce/record/Recording.h"
 
-#include "RunSummary.h"
+#include "ce/RunSummary.h"
 
 #include "platform/CpuCounters.h"
 #include "platform/Platform.h"

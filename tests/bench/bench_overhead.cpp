@@ -2,7 +2,7 @@
 // Tasks do one kernel unit (about a microsecond), so what is left is the model's own cost:
 // starting work, queueing, recording, sampling. Median of several repetitions.
 #include "BenchUtil.h"
-#include "Engine.h"
+#include "ce/Engine.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>

@@ -4,7 +4,7 @@
 // by side in one run; the cost of one sample (reading every thread's stat and schedstat) is
 // the figure that carries over to other machines.
 #include "BenchUtil.h"
-#include "record/Recording.h"
+#include "ce/record/Recording.h"
 
 #include <chrono>
 #include <cstdio>

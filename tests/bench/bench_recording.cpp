@@ -3,7 +3,7 @@
 #include "AppendBuffer.h"
 #include "CoreSampler.h"
 #include "Recorder.h"
-#include "RunData.h"
+#include "ce/RunData.h"
 #include "platform/Platform.h"
 
 #include <algorithm>

@@ -7,6 +7,8 @@
 #include "TimelinePlot.h"
 #include "platform/Platform.h"
 
+#include <qcustomplot.h>
+
 #include <QApplication>
 
 #include <cstdlib>
@@ -86,9 +88,9 @@ int main(int argc, char** argv)
                 run.coreSamples.size(), run.lanes, reps);
     if (!deltaOnly) {
         const double update = bench::median(reps, [&] { plot.setRun(run); });
-        const double fitted = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
+        const double fitted = bench::median(reps, [&] { plot.plot()->replot(QCustomPlot::rpImmediateRefresh); });
         plot.setTimeRange(10.0); // zoomed to the first 10 s
-        const double zoomed = bench::median(reps, [&] { plot.replot(QCustomPlot::rpImmediateRefresh); });
+        const double zoomed = bench::median(reps, [&] { plot.plot()->replot(QCustomPlot::rpImmediateRefresh); });
         std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "model update (setRun: copy, sort, core image)", update * 1e3, update / 0.033);
         std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, whole run on screen", fitted * 1e3, fitted / 0.033);
         std::printf("%-46s %10.1f ms  = %.2f of a 33 ms frame\n", "redraw, zoomed to 10 s", zoomed * 1e3, zoomed / 0.033);
@@ -148,7 +150,7 @@ int main(int argc, char** argv)
                     s.coreSamples.assign(allSamples.begin(), end); // what CoreSampler::snapshotInto copies
                     live.setRun(std::move(s));
                 }
-                live.replot(QCustomPlot::rpImmediateRefresh);
+                live.plot()->replot(QCustomPlot::rpImmediateRefresh);
             };
             frame(liveNs); // the view as it stands when the measured frames start
             std::vector<double> times;
@@ -171,7 +173,7 @@ int main(int argc, char** argv)
     }
     if (!png.isEmpty()) {
         plot.setTimeRange(run.elapsedNs / 1e9);
-        plot.savePng(png, 1600, 900);
+        plot.plot()->savePng(png, 1600, 900);
     }
     return 0;
 }

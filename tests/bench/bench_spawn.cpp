@@ -10,7 +10,7 @@
 // alike; min and median are reported with the load average. Run with --smoke to check that
 // it still works (tiny counts, no claims).
 #include "BenchUtil.h"
-#include "Engine.h"
+#include "ce/Engine.h"
 #include "ForkServer.h"
 #include "WorkerProtocol.h"
 

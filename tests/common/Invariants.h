@@ -3,7 +3,7 @@
 // Checks of what must hold for any recorded run, whatever the machine's speed or load.
 // Each returns an empty string when the invariant holds, else what broke it.
 
-#include "RunData.h"
+#include "ce/RunData.h"
 
 #include <QString>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "Flowchart.h"
-#include "RunData.h"
-#include "Sweep.h"
+#include "ce/Flowchart.h"
+#include "ce/RunData.h"
+#include "ce/Sweep.h"
 
 #include <QSize>
 #include <QString>

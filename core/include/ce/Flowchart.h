@@ -1,7 +1,7 @@
 #pragma once
 
-#include "RunData.h"
-#include "Types.h"
+#include "ce/RunData.h"
+#include "ce/Types.h"
 
 #include <string>
 #include <utility>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "Flowchart.h"
-#include "RunConfig.h"
-#include "RunData.h"
-#include "Verdict.h"
+#include "ce/Flowchart.h"
+#include "ce/RunConfig.h"
+#include "ce/RunData.h"
+#include "ce/Verdict.h"
 
 #include <map>
 #include <string>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "Flowchart.h"
-#include "Presets.h"
-#include "RunData.h"
+#include "ce/Flowchart.h"
+#include "ce/Presets.h"
+#include "ce/RunData.h"
 
 #include <cstdint>
 #include <vector>

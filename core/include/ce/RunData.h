@@ -1,8 +1,8 @@
 #pragma once
 
-#include "RunConfig.h"
-#include "Types.h"
-#include "record/RecordData.h"
+#include "ce/RunConfig.h"
+#include "ce/Types.h"
+#include "ce/record/RecordData.h"
 
 #include <cstdint>
 #include <string>

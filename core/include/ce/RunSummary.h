@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RunData.h"
+#include "ce/RunData.h"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "RunConfig.h"
-#include "RunData.h"
+#include "ce/RunConfig.h"
+#include "ce/RunData.h"
 
 #include <QJsonObject>
 #include <QString>

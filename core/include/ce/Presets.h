@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RunConfig.h"
+#include "ce/RunConfig.h"
 
 #include <map>
 #include <optional>

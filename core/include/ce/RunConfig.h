@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Types.h"
+#include "ce/Types.h"
 
 #include <cstdint>
 #include <string>

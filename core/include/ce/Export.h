@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Flowchart.h"
-#include "RunData.h"
+#include "ce/Flowchart.h"
+#include "ce/RunData.h"
 
 #include <QJsonObject>
 #include <QString>
