@@ -87,7 +87,7 @@ public:
             loopTakesGil();
             if (auto* dispatcher = QAbstractEventDispatcher::instance()) {
                 blocking = QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [this] { loopDropsGil(); }, Qt::DirectConnection);
-                awake = QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, this, [this] { loopTakesGil(); }, Qt::DirectConnection);
+                awake = QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, this, [this] { loopAwake(); }, Qt::DirectConnection);
             }
         }
         // The heartbeat re-arms itself from each beat, as asyncio's loop.call_later(0.01, beat)
@@ -167,7 +167,52 @@ private:
             return;
         m_loopRunner.acquireGil(-1, m_gilLane, m_ctx.recorder.lane(m_gilLane));
         m_holdsGil = true;
+        m_tookSincePoll = true;
         openHold();
+    }
+
+    // awake() comes after a blocking poll (the lock was let go at aboutToBlock: take it back)
+    // and at the start of every pass. A pass that did not block still polled: asyncio's
+    // selector.select(0) lets the GIL go around epoll_wait whatever its timeout, so the loop
+    // thread of CPython has to win the lock back after EVERY pass of _run_once, not only after
+    // a sleep. Against CPU-bound threads each such take may cost a switch interval (how often
+    // depends on who the OS wakes first, so it shows most on a busy machine); holding on
+    // through non-blocking passes gave our loop fewer chances to lose the lock than CPython's.
+    void loopAwake()
+    {
+        m_readSelfPipe = false; // a new pass (posted results are sent after this)
+        if (!m_holdsGil) {
+            loopTakesGil();
+            return;
+        }
+        if (m_tookSincePoll) {
+            // The take after the previous blocking poll: no poll since.
+            m_tookSincePoll = false;
+            return;
+        }
+        releaseAndRetake();
+        m_tookSincePoll = false;
+    }
+
+    // A system call made with the GIL let go (Py_BEGIN_ALLOW_THREADS): the loop thread has to
+    // win the lock back afterwards, against threads that may be waiting for it.
+    void releaseAndRetake()
+    {
+        loopDropsGil();
+        loopTakesGil();
+    }
+
+    // A job's result posted from another thread is asyncio's call_soon_threadsafe: it writes
+    // the loop's self-pipe, and the pass that finds the pipe readable drains it with
+    // sock.recv until it would block - two recv calls, each with the GIL let go. Once per
+    // pass, whatever the number of results it brings.
+    void selfPipeRead()
+    {
+        if (!m_ctx.gil || m_readSelfPipe)
+            return;
+        m_readSelfPipe = true;
+        releaseAndRetake();
+        releaseAndRetake();
     }
 
     // While the loop's thread holds the lock and runs its own callbacks (no task's CPU part),
@@ -309,6 +354,7 @@ private:
             const auto outcome = runner.runCpuPhase(task, lane, units, *sink);
             QMetaObject::invokeMethod(self.data(), [this, task, sink, outcome] {
                 enterCallback();
+                selfPipeRead();
                 const InFlight* f = inFlight(task);
                 if (!f)
                     return;
@@ -317,7 +363,7 @@ private:
                 if (outcome != TaskRunner::Outcome::Done)
                     finish(task, TaskStatus::Cancelled);
                 else
-                    advance(task);
+                    callSoon(task); // the future's result wakes the task on the next pass, as asyncio's
             }, Qt::QueuedConnection);
         });
     }
@@ -332,13 +378,14 @@ private:
             auto shared = std::make_shared<ProcessOffloadPool::Result>(std::move(result));
             QMetaObject::invokeMethod(self.data(), [this, task, shared] {
                 enterCallback();
+                selfPipeRead();
                 const InFlight* f = inFlight(task);
                 if (!f)
                     return;
                 for (const auto& p : shared->phases)
                     m_ctx.recorder.lane(f->lane).add(p);
                 if (shared->ok) {
-                    advance(task);
+                    callSoon(task); // the future's result wakes the task on the next pass
                     return;
                 }
                 if (shared->error.empty() || m_ctx.cancel.isCancelled()) {
@@ -371,7 +418,11 @@ private:
             m_filePool->submit([this, self, done] {
                 std::string error;
                 const bool ok = fileRoundTrip(m_ctx.env, &error) == WaitOutcome::Done;
-                QMetaObject::invokeMethod(self.data(), [done, ok, error] { done(ok, error); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(self.data(), [this, done, ok, error] {
+                    enterCallback();
+                    selfPipeRead();
+                    done(ok, error);
+                }, Qt::QueuedConnection);
             });
             break;
         }
@@ -582,6 +633,8 @@ private:
     std::int64_t m_lastBeatNs = 0;
     int m_gilLane = -1;       // the loop thread's own lane, under the GIL
     bool m_holdsGil = false;  // only touched on the loop thread
+    bool m_tookSincePoll = false; // taken since the last poll the dispatcher announced (awake())
+    bool m_readSelfPipe = false;  // this pass has drained the self-pipe (selfPipeRead())
     std::int64_t m_holdStartNs = -1; // the open stretch of the loop holding the lock, -1: none
     std::int64_t m_holdCpuNs = 0;
     std::int16_t m_holdCore = -1;
