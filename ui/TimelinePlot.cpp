@@ -312,6 +312,9 @@ void TimelineCanvas::rebuildLayout()
         big.setBold(true);
         m_title = new QCPTextElement(this, m_titleText, big);
         m_title->setMargins(QMargins(0, 8, 0, 2));
+        // A plot squeezed into a small multiple shrinks its rows by their stretch; the title
+        // must keep a whole line of its font (it lost the tops of its letters).
+        m_title->setMinimumSize(0, QFontMetrics(big).height() + 10);
         plotLayout()->addElement(row++, 0, m_title);
     }
     auto addRect = [&](const QString& label, int stretch) {
