@@ -404,6 +404,37 @@ struct Deadlines {
     std::chrono::milliseconds forStart() const { return std::chrono::milliseconds(static_cast<std::int64_t>(kStartMs + graceMs)); }
 };
 
+// How a worker's start went; its owner ends a worker that did not greet, in its own words.
+enum class WorkerStart { Ok, NotStarted, NoGreeting, BadGreeting, Closed };
+
+// Starts a worker (a lane's or the offload pool's) and reads its hello within `limit`. It is
+// registered under `slot` and sampled from the moment it exists, so a cancel can kill it while
+// it loads. Unless NotStarted (then `error` says why), the worker is running: the caller ends it.
+WorkerStart startWorker(WorkerProcess& process, const Launcher& launcher, ChildRegistry& registry, int slot, CoreSampler& sampler,
+                        std::chrono::milliseconds limit, std::string* error)
+{
+    if (!process.start(launcher, error))
+        return WorkerStart::NotStarted;
+    registry.add(slot, process.handle());
+    sampler.addProcess(process.pid());
+    std::string frame;
+    std::int64_t helloPid = 0;
+    const auto r = protocol::readFrame(process.fromChild(), frame, kHelloBytes, limit);
+    if (r.status == protocol::FrameStatus::Ok && protocol::decodeHello(frame, helloPid))
+        return WorkerStart::Ok;
+    if (r.status == protocol::FrameStatus::TimedOut)
+        return WorkerStart::NoGreeting;
+    if (r.status == protocol::FrameStatus::Closed)
+        return WorkerStart::Closed;
+    return WorkerStart::BadGreeting;
+}
+
+// Why a worker that did not greet within `limit` was killed.
+std::string noGreetingReason(std::chrono::milliseconds limit)
+{
+    return "stopped responding (no greeting within " + seconds(static_cast<double>(limit.count())) + " of its start), and was killed";
+}
+
 class Lane {
 public:
     Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, const Launcher& launcher, int lane)
@@ -486,21 +517,17 @@ private:
         const auto core = static_cast<std::int16_t>(platform::currentCpu());
         m_killReason.clear();
         std::string error;
-        if (!m_process.start(m_launcher, &error)) {
+        const WorkerStart started = startWorker(m_process, m_launcher, m_registry, m_lane, m_ctx.sampler, m_deadlines.forStart(), &error);
+        if (started == WorkerStart::NotStarted) {
             if (!m_ctx.cancel.isCancelled())
                 m_ctx.recorder.addError(error);
             return false;
         }
         m_pid = m_process.pid();
-        m_registry.add(m_lane, m_process.handle());
-        m_ctx.sampler.addProcess(m_pid);
-        std::string frame;
-        std::int64_t helloPid = 0;
-        const auto r = protocol::readFrame(fromChild(), frame, kHelloBytes, m_deadlines.forStart());
-        if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
-            if (r.status == protocol::FrameStatus::TimedOut)
-                killWorker("stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed");
-            else if (r.status != protocol::FrameStatus::Closed)
+        if (started != WorkerStart::Ok) {
+            if (started == WorkerStart::NoGreeting)
+                killWorker(noGreetingReason(m_deadlines.forStart()));
+            else if (started == WorkerStart::BadGreeting)
                 killWorker("sent something else than its greeting (a protocol error), and was killed");
             else
                 finishChild(false);
@@ -850,18 +877,14 @@ public:
 
     bool spawn(std::string* error)
     {
-        if (!m_process.start(m_launcher, error))
+        const WorkerStart started = startWorker(m_process, m_launcher, m_registry, m_slot, m_ctx.sampler, m_deadlines.forStart(), error);
+        if (started == WorkerStart::NotStarted)
             return false;
         m_pid = m_process.pid();
-        m_registry.add(m_slot, m_process.handle());
-        m_ctx.sampler.addProcess(m_pid);
-        std::string frame;
-        std::int64_t helloPid = 0;
-        const auto r = protocol::readFrame(fromChild(), frame, kHelloBytes, m_deadlines.forStart());
-        if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
+        if (started != WorkerStart::Ok) {
             finish(false);
-            if (r.status == protocol::FrameStatus::TimedOut)
-                m_lastExit = "stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed";
+            if (started == WorkerStart::NoGreeting)
+                m_lastExit = noGreetingReason(m_deadlines.forStart());
             *error = "worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit;
             return false;
         }
