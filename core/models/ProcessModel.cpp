@@ -429,6 +429,27 @@ WorkerStart startWorker(WorkerProcess& process, const Launcher& launcher, ChildR
     return WorkerStart::BadGreeting;
 }
 
+// A request for `task` of `lane` with the run's settings (kernel, I/O, GIL, sizes), sent now;
+// the caller adds the phases and what else is its own (the crash flag, a payload).
+protocol::Request requestFor(const ModelContext& ctx, int task, int lane)
+{
+    protocol::Request req;
+    req.task = task;
+    req.lane = lane;
+    req.runStartNs = ctx.recorder.startNs();
+    req.sentNs = ctx.recorder.nowNs();
+    req.kernel = ctx.config.kernel;
+    req.io = ctx.env.io;
+    req.gil = ctx.config.gil; // the worker's own lock: nobody else in its process wants it
+    req.switchIntervalMs = ctx.config.switchIntervalMs;
+    req.sliceUnits = ctx.sizes.sliceUnits;
+    req.port = ctx.env.port;
+    req.netPayload = ctx.env.netPayload;
+    req.fileBytes = ctx.env.fileBytes;
+    req.tmpDir = ctx.env.tmpDir;
+    return req;
+}
+
 // Why a worker that did not greet within `limit` was killed.
 std::string noGreetingReason(std::chrono::milliseconds limit)
 {
@@ -541,21 +562,8 @@ private:
 
     protocol::Request request(int task) const
     {
-        protocol::Request req;
-        req.task = task;
-        req.lane = m_lane;
-        req.runStartNs = m_ctx.recorder.startNs();
-        req.sentNs = now();
-        req.kernel = m_ctx.config.kernel;
-        req.io = m_ctx.env.io;
-        req.gil = m_ctx.config.gil;
+        protocol::Request req = requestFor(m_ctx, task, m_lane);
         req.crash = task == m_ctx.config.crashTask;
-        req.switchIntervalMs = m_ctx.config.switchIntervalMs;
-        req.sliceUnits = m_ctx.sizes.sliceUnits;
-        req.port = m_ctx.env.port;
-        req.netPayload = m_ctx.env.netPayload;
-        req.fileBytes = m_ctx.env.fileBytes;
-        req.tmpDir = m_ctx.env.tmpDir;
         req.phases = planTask(m_ctx.config, m_ctx.sizes, task);
         return req;
     }
@@ -1022,20 +1030,7 @@ struct ProcessOffloadPool::Impl {
                 ctx.gil->drop(&t_poolThreadState);
         };
         takeGil(r.phases);
-        protocol::Request req;
-        req.task = job.task;
-        req.lane = job.lane;
-        req.runStartNs = rec.startNs();
-        req.sentNs = rec.nowNs();
-        req.kernel = ctx.config.kernel;
-        req.io = ctx.env.io;
-        req.gil = ctx.config.gil; // the worker's own lock: nobody else in its process wants it
-        req.switchIntervalMs = ctx.config.switchIntervalMs;
-        req.sliceUnits = ctx.sizes.sliceUnits;
-        req.port = ctx.env.port;
-        req.netPayload = ctx.env.netPayload;
-        req.fileBytes = ctx.env.fileBytes;
-        req.tmpDir = ctx.env.tmpDir;
+        protocol::Request req = requestFor(ctx, job.task, job.lane);
         req.phases = {PhaseSpec{PhaseSpec::Kind::Cpu, job.units, 0}};
         req.payload.assign(ctx.config.payloadBytes, 'p');
         const std::string out = protocol::encode(req);
