@@ -162,6 +162,28 @@ bool closeOnExecPipe(int fds[2])
 #endif
 }
 
+// A fork request on the wire: one byte of data, and the three descriptors (the worker's
+// stdin, stdout, and where the server writes its wait status) as SCM_RIGHTS. The client
+// fills it to send, the server hands it to recvmsg; both see the same layout.
+struct FdMessage {
+    static constexpr int kFds = 3;
+    char byte = 0;
+    iovec iov{};
+    alignas(cmsghdr) char control[CMSG_SPACE(kFds * sizeof(int))] = {};
+    msghdr msg{};
+
+    explicit FdMessage(char b) : byte(b), iov{&byte, 1}
+    {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    // msg points into this object: it stays where it was built.
+    FdMessage(const FdMessage&) = delete;
+    FdMessage& operator=(const FdMessage&) = delete;
+};
+
 } // namespace
 
 bool spawnWorkerProgram(const std::string& exe, int childIn, int childOut, std::int64_t* pid, std::string* error)
@@ -218,21 +240,12 @@ bool ForkServer::forkWorker(int childIn, int childOut, std::int64_t* pid, int* s
         *error = sysError("cannot ask the forkserver for a worker (pipe)", errno);
         return false;
     }
-    // One byte of data carries the three descriptors: the worker's stdin, stdout, and where
-    // the server writes its wait status.
-    char byte = 'F';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(3 * sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    FdMessage request('F');
+    cmsghdr* c = CMSG_FIRSTHDR(&request.msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-    const int passed[3] = {childIn, childOut, status[1]};
+    c->cmsg_len = CMSG_LEN(FdMessage::kFds * sizeof(int));
+    const int passed[FdMessage::kFds] = {childIn, childOut, status[1]};
     std::memcpy(CMSG_DATA(c), passed, sizeof passed);
     ssize_t sent = 0;
 #if defined(MSG_NOSIGNAL)
@@ -240,7 +253,7 @@ bool ForkServer::forkWorker(int childIn, int childOut, std::int64_t* pid, int* s
 #else
     const int flags = 0;            // macOS: the callers' threads block SIGPIPE
 #endif
-    while ((sent = ::sendmsg(m_socket, &msg, flags)) < 0 && errno == EINTR) {
+    while ((sent = ::sendmsg(m_socket, &request.msg, flags)) < 0 && errno == EINTR) {
     }
     ::close(status[1]);
     std::int64_t answer = 0;
@@ -312,28 +325,21 @@ void onChild(int)
 // Receives one fork request: the three descriptors. 0 at EOF, -1 on a malformed message.
 int receiveRequest(int sock, int fds[3])
 {
-    char byte = 0;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(3 * sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage request(0);
     ssize_t n = 0;
 #if defined(MSG_CMSG_CLOEXEC)
     const int flags = MSG_CMSG_CLOEXEC;
 #else
     const int flags = 0;
 #endif
-    while ((n = ::recvmsg(sock, &msg, flags)) < 0 && errno == EINTR) {
+    while ((n = ::recvmsg(sock, &request.msg, flags)) < 0 && errno == EINTR) {
     }
     if (n <= 0)
         return 0;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+    cmsghdr* c = CMSG_FIRSTHDR(&request.msg);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(FdMessage::kFds * sizeof(int)))
         return -1;
-    std::memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+    std::memcpy(fds, CMSG_DATA(c), FdMessage::kFds * sizeof(int));
     return 1;
 }
 

@@ -168,14 +168,7 @@ void Recorder::snapshotInto(RunSnapshot& out) const
         out.tasks[static_cast<std::size_t>(i)].id = i;
     for (const auto& [task, status] : delta.statuses)
         out.tasks[static_cast<std::size_t>(task)].status = status;
-    for (const auto& p : delta.phases) {
-        if (p.task < 0 || p.task >= m_taskCount)
-            continue;
-        auto& t = out.tasks[static_cast<std::size_t>(p.task)];
-        t.lane = p.lane;
-        t.startNs = t.startNs < 0 ? p.startNs : std::min(t.startNs, p.startNs);
-        t.endNs = std::max(t.endNs, p.endNs);
-    }
+    widenTasks(out.tasks, delta.phases);
     out.phases = std::move(delta.phases);
     out.lagSamples = std::move(delta.lagSamples);
     out.errors = std::move(delta.errors);

@@ -15,6 +15,18 @@ std::string_view toString(RunStatus s)
     return "unknown";
 }
 
+void widenTasks(std::vector<TaskRecord>& tasks, const std::vector<PhaseRecord>& phases)
+{
+    const auto taskCount = static_cast<std::int64_t>(tasks.size());
+    for (const auto& p : phases) {
+        if (p.task < 0 || p.task >= taskCount)
+            continue;
+        auto& t = tasks[static_cast<std::size_t>(p.task)];
+        t.lane = p.lane;
+        t.startNs = t.startNs < 0 ? p.startNs : std::min(t.startNs, p.startNs);
+        t.endNs = std::max(t.endNs, p.endNs);
+    }
+}
 
 void applyDelta(RunSnapshot& copy, const RunDelta& delta)
 {
@@ -43,14 +55,7 @@ void applyDelta(RunSnapshot& copy, const RunDelta& delta)
             copy.tasks[static_cast<std::size_t>(task)].status = status;
     }
     copy.phases.insert(copy.phases.end(), delta.phases.begin(), delta.phases.end());
-    for (const auto& p : delta.phases) {
-        if (p.task < 0 || p.task >= taskCount)
-            continue;
-        auto& t = copy.tasks[static_cast<std::size_t>(p.task)];
-        t.lane = p.lane;
-        t.startNs = t.startNs < 0 ? p.startNs : std::min(t.startNs, p.startNs);
-        t.endNs = std::max(t.endNs, p.endNs);
-    }
+    widenTasks(copy.tasks, delta.phases);
     copy.coreSamples.insert(copy.coreSamples.end(), delta.coreSamples.begin(), delta.coreSamples.end());
     copy.lagSamples.insert(copy.lagSamples.end(), delta.lagSamples.begin(), delta.lagSamples.end());
     copy.errors.insert(copy.errors.end(), delta.errors.begin(), delta.errors.end());

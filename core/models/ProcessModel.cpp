@@ -404,6 +404,58 @@ struct Deadlines {
     std::chrono::milliseconds forStart() const { return std::chrono::milliseconds(static_cast<std::int64_t>(kStartMs + graceMs)); }
 };
 
+// How a worker's start went; its owner ends a worker that did not greet, in its own words.
+enum class WorkerStart { Ok, NotStarted, NoGreeting, BadGreeting, Closed };
+
+// Starts a worker (a lane's or the offload pool's) and reads its hello within `limit`. It is
+// registered under `slot` and sampled from the moment it exists, so a cancel can kill it while
+// it loads. Unless NotStarted (then `error` says why), the worker is running: the caller ends it.
+WorkerStart startWorker(WorkerProcess& process, const Launcher& launcher, ChildRegistry& registry, int slot, CoreSampler& sampler,
+                        std::chrono::milliseconds limit, std::string* error)
+{
+    if (!process.start(launcher, error))
+        return WorkerStart::NotStarted;
+    registry.add(slot, process.handle());
+    sampler.addProcess(process.pid());
+    std::string frame;
+    std::int64_t helloPid = 0;
+    const auto r = protocol::readFrame(process.fromChild(), frame, kHelloBytes, limit);
+    if (r.status == protocol::FrameStatus::Ok && protocol::decodeHello(frame, helloPid))
+        return WorkerStart::Ok;
+    if (r.status == protocol::FrameStatus::TimedOut)
+        return WorkerStart::NoGreeting;
+    if (r.status == protocol::FrameStatus::Closed)
+        return WorkerStart::Closed;
+    return WorkerStart::BadGreeting;
+}
+
+// A request for `task` of `lane` with the run's settings (kernel, I/O, GIL, sizes), sent now;
+// the caller adds the phases and what else is its own (the crash flag, a payload).
+protocol::Request requestFor(const ModelContext& ctx, int task, int lane)
+{
+    protocol::Request req;
+    req.task = task;
+    req.lane = lane;
+    req.runStartNs = ctx.recorder.startNs();
+    req.sentNs = ctx.recorder.nowNs();
+    req.kernel = ctx.config.kernel;
+    req.io = ctx.env.io;
+    req.gil = ctx.config.gil; // the worker's own lock: nobody else in its process wants it
+    req.switchIntervalMs = ctx.config.switchIntervalMs;
+    req.sliceUnits = ctx.sizes.sliceUnits;
+    req.port = ctx.env.port;
+    req.netPayload = ctx.env.netPayload;
+    req.fileBytes = ctx.env.fileBytes;
+    req.tmpDir = ctx.env.tmpDir;
+    return req;
+}
+
+// Why a worker that did not greet within `limit` was killed.
+std::string noGreetingReason(std::chrono::milliseconds limit)
+{
+    return "stopped responding (no greeting within " + seconds(static_cast<double>(limit.count())) + " of its start), and was killed";
+}
+
 class Lane {
 public:
     Lane(ModelContext& ctx, ChildRegistry& registry, std::atomic<int>& next, const Deadlines& deadlines, const Launcher& launcher, int lane)
@@ -486,21 +538,17 @@ private:
         const auto core = static_cast<std::int16_t>(platform::currentCpu());
         m_killReason.clear();
         std::string error;
-        if (!m_process.start(m_launcher, &error)) {
+        const WorkerStart started = startWorker(m_process, m_launcher, m_registry, m_lane, m_ctx.sampler, m_deadlines.forStart(), &error);
+        if (started == WorkerStart::NotStarted) {
             if (!m_ctx.cancel.isCancelled())
                 m_ctx.recorder.addError(error);
             return false;
         }
         m_pid = m_process.pid();
-        m_registry.add(m_lane, m_process.handle());
-        m_ctx.sampler.addProcess(m_pid);
-        std::string frame;
-        std::int64_t helloPid = 0;
-        const auto r = protocol::readFrame(fromChild(), frame, kHelloBytes, m_deadlines.forStart());
-        if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
-            if (r.status == protocol::FrameStatus::TimedOut)
-                killWorker("stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed");
-            else if (r.status != protocol::FrameStatus::Closed)
+        if (started != WorkerStart::Ok) {
+            if (started == WorkerStart::NoGreeting)
+                killWorker(noGreetingReason(m_deadlines.forStart()));
+            else if (started == WorkerStart::BadGreeting)
                 killWorker("sent something else than its greeting (a protocol error), and was killed");
             else
                 finishChild(false);
@@ -514,21 +562,8 @@ private:
 
     protocol::Request request(int task) const
     {
-        protocol::Request req;
-        req.task = task;
-        req.lane = m_lane;
-        req.runStartNs = m_ctx.recorder.startNs();
-        req.sentNs = now();
-        req.kernel = m_ctx.config.kernel;
-        req.io = m_ctx.env.io;
-        req.gil = m_ctx.config.gil;
+        protocol::Request req = requestFor(m_ctx, task, m_lane);
         req.crash = task == m_ctx.config.crashTask;
-        req.switchIntervalMs = m_ctx.config.switchIntervalMs;
-        req.sliceUnits = m_ctx.sizes.sliceUnits;
-        req.port = m_ctx.env.port;
-        req.netPayload = m_ctx.env.netPayload;
-        req.fileBytes = m_ctx.env.fileBytes;
-        req.tmpDir = m_ctx.env.tmpDir;
         req.phases = planTask(m_ctx.config, m_ctx.sizes, task);
         return req;
     }
@@ -850,18 +885,14 @@ public:
 
     bool spawn(std::string* error)
     {
-        if (!m_process.start(m_launcher, error))
+        const WorkerStart started = startWorker(m_process, m_launcher, m_registry, m_slot, m_ctx.sampler, m_deadlines.forStart(), error);
+        if (started == WorkerStart::NotStarted)
             return false;
         m_pid = m_process.pid();
-        m_registry.add(m_slot, m_process.handle());
-        m_ctx.sampler.addProcess(m_pid);
-        std::string frame;
-        std::int64_t helloPid = 0;
-        const auto r = protocol::readFrame(fromChild(), frame, kHelloBytes, m_deadlines.forStart());
-        if (r.status != protocol::FrameStatus::Ok || !protocol::decodeHello(frame, helloPid)) {
+        if (started != WorkerStart::Ok) {
             finish(false);
-            if (r.status == protocol::FrameStatus::TimedOut)
-                m_lastExit = "stopped responding (no greeting within " + seconds(m_deadlines.forStart().count()) + " of its start), and was killed";
+            if (started == WorkerStart::NoGreeting)
+                m_lastExit = noGreetingReason(m_deadlines.forStart());
             *error = "worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit;
             return false;
         }
@@ -999,20 +1030,7 @@ struct ProcessOffloadPool::Impl {
                 ctx.gil->drop(&t_poolThreadState);
         };
         takeGil(r.phases);
-        protocol::Request req;
-        req.task = job.task;
-        req.lane = job.lane;
-        req.runStartNs = rec.startNs();
-        req.sentNs = rec.nowNs();
-        req.kernel = ctx.config.kernel;
-        req.io = ctx.env.io;
-        req.gil = ctx.config.gil; // the worker's own lock: nobody else in its process wants it
-        req.switchIntervalMs = ctx.config.switchIntervalMs;
-        req.sliceUnits = ctx.sizes.sliceUnits;
-        req.port = ctx.env.port;
-        req.netPayload = ctx.env.netPayload;
-        req.fileBytes = ctx.env.fileBytes;
-        req.tmpDir = ctx.env.tmpDir;
+        protocol::Request req = requestFor(ctx, job.task, job.lane);
         req.phases = {PhaseSpec{PhaseSpec::Kind::Cpu, job.units, 0}};
         req.payload.assign(ctx.config.payloadBytes, 'p');
         const std::string out = protocol::encode(req);

@@ -130,6 +130,10 @@ struct RunDelta {
 // Brings `copy` up to date with `delta`: linear in the delta's size, not the run's.
 void applyDelta(RunSnapshot& copy, const RunDelta& delta);
 
+// Widens each phase's task to cover it: lane, earliest start, latest end. Phases whose task
+// is outside `tasks` are skipped (a late phase of a task the copy does not know yet).
+void widenTasks(std::vector<TaskRecord>& tasks, const std::vector<PhaseRecord>& phases);
+
 // The snapshot's fields but none of its vectors (phases, tasks, samples, errors).
 RunSnapshot headOf(const RunSnapshot& snapshot);
 
