@@ -250,6 +250,9 @@ private Q_SLOTS:
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 130);
         QVERIFY(allGone(tree.pids));
+        // Reaped too: a zombie of the program must not pass to us (a subreaper since the
+        // tests above) when the command line exits.
+        QVERIFY2(ce::test::childProcesses().isEmpty(), qPrintable(ce::test::childProcesses().join(QLatin1Char('\n'))));
         QFile f(json);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
@@ -298,7 +301,7 @@ private Q_SLOTS:
         QCOMPARE(p.exitCode(), 2);
         QVERIFY2(err.contains(mentions), qPrintable(err));
         QCOMPARE(err.count(QLatin1Char('\n')), 0);
-        QVERIFY(ce::test::childProcesses().isEmpty());
+        QVERIFY2(ce::test::childProcesses().isEmpty(), qPrintable(ce::test::childProcesses().join(QLatin1Char('\n'))));
     }
 
     // The recording is a run file like any other: written and read back with its record part.

@@ -522,15 +522,26 @@ bool Recording::Impl::anyAlive()
     reapRoot(WNOHANG);
     if (!rootReaped)
         return true;
+    // A process born and ended between two samples was never seen alive: its zombie, passed
+    // to us when its parent ended, is ours to reap all the same.
+    for (const std::int64_t pid : processTree()) {
+        if (knownPids.find(pid) == knownPids.end())
+            knownPids.emplace(pid, startTimeOf(pid));
+    }
     bool alive = false;
     for (const auto& [pid, start] : knownPids) {
         char state = '?';
         if (startTimeOf(pid, &state) != start)
             continue; // gone (its pid may belong to someone else now)
-        if (state == 'Z' || state == 'X')
-            ::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG); // the program's, reparented to us
-        else
+        if (state == 'Z' || state == 'X') {
+            // A zombie is gone once reaped. One whose parent is still the program's is
+            // reparented to us when that parent ends, and must be reaped then: were we to
+            // leave it, it would pass to whoever is a subreaper above us when we exit.
+            if (::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG) != static_cast<pid_t>(pid))
+                alive = true;
+        } else {
             alive = true;
+        }
     }
     return alive;
 }
