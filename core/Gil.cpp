@@ -9,6 +9,8 @@ Gil::Gil(std::chrono::nanoseconds switchInterval)
 
 bool Gil::take(const void* who)
 {
+    // As take_gil, the mutex is held from the first look to the last write (the waits let it
+    // go): which waiter a drop wakes depends on it, and so does who gets the lock.
     std::unique_lock lock(m_mutex);
     const bool contended = m_locked;
     while (m_locked) {
@@ -28,8 +30,8 @@ bool Gil::take(const void* who)
             m_lastHolder = who;
             ++m_switchNumber;
         }
+        m_switchCond.notify_one();
     }
-    m_switchCond.notify_all();
     // Whoever takes the lock satisfies any pending request.
     m_dropRequest.store(false, std::memory_order_relaxed);
     return contended;
@@ -38,10 +40,11 @@ bool Gil::take(const void* who)
 void Gil::drop(const void* who)
 {
     {
+        // As drop_gil: signalled with the mutex held.
         std::lock_guard lock(m_mutex);
         m_locked = false;
+        m_cond.notify_one();
     }
-    m_cond.notify_one();
 
     if (m_dropRequest.load(std::memory_order_relaxed)) {
         std::unique_lock switchLock(m_switchMutex);

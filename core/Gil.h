@@ -29,6 +29,8 @@ public:
     void drop(const void* who);
     // Polled by the holder between slices: someone has waited a whole interval.
     bool dropRequested() const { return m_dropRequest.load(std::memory_order_relaxed); }
+    // The same flag, for a kernel's eval breaker to poll (Kernels.h).
+    const std::atomic<bool>& dropRequestFlag() const { return m_dropRequest; }
 
     std::uint64_t switchCount() const;
     std::chrono::nanoseconds interval() const { return m_interval; }
