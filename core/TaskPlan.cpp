@@ -6,9 +6,9 @@
 
 namespace ce {
 namespace {
-// A CPU part runs in slices of about 50 us: between slices it checks for cancel and the
-// emulated GIL's drop request. Short enough that a 5 ms switch interval is honoured closely,
-// long enough that the checks cost nothing measurable.
+// A CPU part runs in slices of about 50 us: between slices it checks for cancel (and a test's
+// crash hook). The emulated GIL's drop request is looked at far more often, inside the kernel
+// (EvalBreaker in Kernels.h): who wins the lock depends on how soon its holder reacts.
 constexpr double kSliceMs = 0.05;
 } // namespace
 

@@ -18,7 +18,7 @@ struct PhaseSpec {
 // never calibrates, so all processes run the same amount of work).
 struct WorkSizes {
     std::uint64_t cpuUnits = 0;    // one CPU part
-    std::uint64_t sliceUnits = 1;  // about 50 us of work: the GIL's and cancel's granularity
+    std::uint64_t sliceUnits = 1;  // about 50 us of work: cancel's granularity (the GIL's is finer: EvalBreaker)
 };
 
 WorkSizes computeWorkSizes(const RunConfig& config);

@@ -123,25 +123,34 @@ TaskRunner::Outcome TaskRunner::compute(int task, int lane, std::uint64_t units,
         segmentCpu = cpuNow;
         sink.add(p);
     };
+    // The eval breaker: another thread has waited a whole switch interval. The kernel looks
+    // at it as often as CPython's interpreter would (see EvalBreaker: how soon the holder
+    // reacts decides who gets the lock), and the hand-over happens inside the kernel's loop.
+    auto handOver = [&] {
+        segment();
+        gil->drop(&t_threadState);
+        takeGil(task, lane, sink);
+        segmentStart = now();
+        core = static_cast<std::int16_t>(platform::currentCpu());
+    };
+    EvalBreaker breaker;
+    if (gil) {
+        breaker.requested = &gil->dropRequestFlag();
+        breaker.handle = [](void* context) { (*static_cast<decltype(handOver)*>(context))(); };
+        breaker.context = &handOver;
+    }
     std::uint64_t done = 0;
+    // Slices only for cancellation and the crash hook (about 50 us each).
     while (done < units) {
         if (m_ctx.cancel && m_ctx.cancel->isCancelled()) {
             segment();
             return Outcome::Cancelled;
         }
         const std::uint64_t n = std::min(slice, units - done);
-        m_checksum += runKernel(m_ctx.kernel, done, n);
+        m_checksum += runKernel(m_ctx.kernel, done, n, gil ? &breaker : nullptr);
         done += n;
         if (task == m_ctx.crashTask && done * 2 >= units)
             std::abort(); // test hook: a worker dying mid-task
-        if (gil && done < units && gil->dropRequested()) {
-            // The eval breaker: another thread has waited a whole switch interval.
-            segment();
-            gil->drop(&t_threadState);
-            takeGil(task, lane, sink);
-            segmentStart = now();
-            core = static_cast<std::int16_t>(platform::currentCpu());
-        }
     }
     segment();
     return Outcome::Done;
