@@ -422,6 +422,34 @@ private Q_SLOTS:
         QVERIFY(!c.isRunning());
     }
 
+    // The window's progress bar counts ended tasks from each frame's status changes: on every
+    // frame that count equals a count over all the live copy's tasks, and at the end all.
+    void finishedTasksFollowTheDeltas()
+    {
+        RunController c;
+        RunConfig cfg;
+        cfg.model = Model::EventLoop;
+        cfg.workload = WorkloadKind::Io;
+        cfg.tasks = 3000;
+        cfg.waitMs = 20;
+        cfg.workers = 100; // in flight at once: tasks end over many frames
+        int frames = 0, mismatches = 0;
+        connect(&c, &RunController::snapshotAvailable, [&](const RunSnapshot& s) {
+            int ended = 0;
+            for (const auto& t : s.tasks)
+                ended += (t.status == TaskStatus::Done || t.status == TaskStatus::Failed || t.status == TaskStatus::Cancelled) ? 1 : 0;
+            ++frames;
+            mismatches += ended == c.finishedTasks() ? 0 : 1;
+        });
+        QSignalSpy done(&c, &RunController::finished);
+        QString error;
+        QVERIFY2(c.start(cfg, &error), qPrintable(error));
+        QVERIFY(done.wait(120000));
+        QVERIFY(frames >= 1);
+        QCOMPARE(mismatches, 0);
+        QCOMPARE(c.finishedTasks(), 3000);
+    }
+
     void sweepWindowKeepsEveryPointInOrder()
     {
         RunConfig base;

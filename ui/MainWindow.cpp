@@ -524,10 +524,7 @@ void MainWindow::showSnapshot(const RunSnapshot& snapshot)
     // The timeline takes live frames as deltas (showDelta); small multiples redraw whole.
     if (m_comparing)
         m_compareView->showRun(m_session.position(), snapshot);
-    int finished = 0;
-    for (const auto& t : snapshot.tasks)
-        finished += (t.status == TaskStatus::Done || t.status == TaskStatus::Failed || t.status == TaskStatus::Cancelled) ? 1 : 0;
-    m_progress->setValue(finished);
+    m_progress->setValue(m_controller->finishedTasks());
 }
 
 void MainWindow::showDelta(const RunDelta& delta)

@@ -1,6 +1,12 @@
 #include "RunController.h"
 
+#include <unordered_map>
+
 namespace ce::ui {
+
+namespace {
+bool ended(TaskStatus s) { return s == TaskStatus::Done || s == TaskStatus::Failed || s == TaskStatus::Cancelled; }
+} // namespace
 
 RunController::RunController(QObject* parent) : QObject(parent)
 {
@@ -28,6 +34,7 @@ bool RunController::start(const RunConfig& config, QString* error)
     m_recording.reset();
     m_cursor = SnapshotCursor{};
     m_live = RunSnapshot{};
+    m_finished = 0;
     m_timer.start();
     return true;
 }
@@ -50,6 +57,7 @@ bool RunController::startRecording(const Recording::Options& options, QString* e
     m_run.reset();
     m_cursor = SnapshotCursor{};
     m_live = RunSnapshot{};
+    m_finished = 0;
     m_timer.start();
     return true;
 }
@@ -72,7 +80,25 @@ void RunController::poll()
     // Copies only what is new since the last frame; the workers (or the sampler) never wait
     // for it. A recorded program keeps no cursor: its frames are whole snapshots.
     const RunDelta delta = m_run ? m_run->snapshotSince(m_cursor) : wholeDelta(m_recording->snapshot());
-    applyDelta(m_live, delta);
+    if (delta.restart) {
+        applyDelta(m_live, delta);
+        m_finished = 0;
+        for (const auto& t : m_live.tasks)
+            m_finished += ended(t.status) ? 1 : 0;
+    } else {
+        // What each changed task was before this frame (a task may change twice in one).
+        std::unordered_map<std::int32_t, TaskStatus> before;
+        for (const auto& [task, status] : delta.statuses) {
+            const auto i = static_cast<std::size_t>(task);
+            before.try_emplace(task, i < m_live.tasks.size() ? m_live.tasks[i].status : TaskStatus::Pending);
+        }
+        applyDelta(m_live, delta);
+        for (const auto& [task, was] : before) {
+            const auto i = static_cast<std::size_t>(task);
+            const bool now = i < m_live.tasks.size() && ended(m_live.tasks[i].status);
+            m_finished += (now ? 1 : 0) - (ended(was) ? 1 : 0);
+        }
+    }
     if (done)
         m_timer.stop(); // before anyone hears of it: a slot may start the next run
     Q_EMIT deltaAvailable(delta, m_live);

@@ -26,6 +26,9 @@ public:
     bool startRecording(const Recording::Options& options, QString* error);
     void cancel();
     bool isRunning() const;
+    // Tasks of the current run that have ended (done, failed or cancelled) as of the last
+    // frame: kept up to date from each delta's status changes, not counted over all tasks.
+    int finishedTasks() const { return m_finished; }
 
 Q_SIGNALS:
     // Each live frame: first what is new (`delta`, with `live` already brought up to date by
@@ -42,6 +45,7 @@ private:
     QTimer m_timer;
     SnapshotCursor m_cursor; // what m_live holds of the current run
     RunSnapshot m_live;      // the current run so far, kept up to date delta by delta
+    int m_finished = 0;      // of m_live's tasks
 };
 
 } // namespace ce::ui
