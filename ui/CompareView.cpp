@@ -86,7 +86,7 @@ void CompareView::alignTime()
         p->setTimeRange(std::max(0.001, longest));
 }
 
-void CompareView::showRun(int index, const RunSnapshot& run)
+TimelinePlot* CompareView::plotFor(int index, const RunSnapshot& run)
 {
     while (static_cast<int>(m_plots.size()) <= index) {
         auto* plot = new TimelinePlot;
@@ -111,6 +111,21 @@ void CompareView::showRun(int index, const RunSnapshot& run)
         m_titleState.resize(static_cast<std::size_t>(index) + 1, 1);
     m_titleState[static_cast<std::size_t>(index)] = 1;
     m_lengths[static_cast<std::size_t>(index)] = double(run.elapsedNs) / 1e9;
+    return plot;
+}
+
+void CompareView::applyDelta(int index, const RunDelta& delta, const RunSnapshot& live)
+{
+    TimelinePlot* plot = plotFor(index, live);
+    plot->applyDelta(delta);
+    alignTime();
+    for (auto* p : m_plots)
+        p->replot();
+}
+
+void CompareView::showRun(int index, const RunSnapshot& run)
+{
+    TimelinePlot* plot = plotFor(index, run);
     plot->setRun(run);
     alignTime();
     for (auto* p : m_plots)

@@ -25,6 +25,9 @@ public:
 
     // Shows run `index` (live or finished); later indices appear as they start.
     void showRun(int index, const RunSnapshot& run);
+    // A live frame of run `index`: only what is new since the last (its first delta restarts
+    // the plot), `live` for the title; the other runs' plots are not touched but to align time.
+    void applyDelta(int index, const RunDelta& delta, const RunSnapshot& live);
     // All runs done: speedups and the verdict.
     void finish(const std::vector<RunSnapshot>& runs, const Advice* advice, const QString& verdict);
     void clear();
@@ -50,6 +53,7 @@ protected:
 
 private:
     void alignTime();
+    TimelinePlot* plotFor(int index, const RunSnapshot& run); // made on first use; its title set
     void updateHeader();
     void fitSpeedupFonts();
     QString title(int index, bool withMakespan) const;

@@ -278,8 +278,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             m_codePreset = m_form->presetName().toStdString();
         updateCode();
     });
-    connect(m_controller, &RunController::deltaAvailable, this, [this](const RunDelta& delta, const RunSnapshot&) { showDelta(delta); });
-    connect(m_controller, &RunController::snapshotAvailable, this, &MainWindow::showSnapshot);
+    // The timeline and the small multiples take live frames as deltas.
+    connect(m_controller, &RunController::deltaAvailable, this, [this](const RunDelta& delta, const RunSnapshot& live) { showDelta(delta, live); });
+    connect(m_controller, &RunController::snapshotAvailable, this, [this] { showProgress(); });
     connect(m_controller, &RunController::finished, this, &MainWindow::showFinished);
 
     QSettings settings;
@@ -519,19 +520,17 @@ void MainWindow::cancelRun()
     m_summary->setText(tr("Cancelling: joining threads and reaping worker processes…"));
 }
 
-void MainWindow::showSnapshot(const RunSnapshot& snapshot)
+void MainWindow::showProgress()
 {
-    // The timeline takes live frames as deltas (showDelta); small multiples redraw whole.
-    if (m_comparing)
-        m_compareView->showRun(m_session.position(), snapshot);
     m_progress->setValue(m_controller->finishedTasks());
 }
 
-void MainWindow::showDelta(const RunDelta& delta)
+void MainWindow::showDelta(const RunDelta& delta, const RunSnapshot& live)
 {
     if (m_comparing)
-        return;
-    m_timeline->applyDelta(delta);
+        m_compareView->applyDelta(m_session.position(), delta, live);
+    else
+        m_timeline->applyDelta(delta);
 }
 
 void MainWindow::showFinished(const RunSnapshot& snapshot)

@@ -106,8 +106,8 @@ private:
     std::optional<RunConfig> runnableConfig();
     QPointer<SweepWindow> m_sweep;
     void validateForm();
-    void showSnapshot(const RunSnapshot& snapshot);
-    void showDelta(const RunDelta& delta);
+    void showProgress();
+    void showDelta(const RunDelta& delta, const RunSnapshot& live);
     void showFinished(const RunSnapshot& snapshot);
     void exportDialog();
     void saveDialog();
