@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <vector>
 
 namespace ce {
@@ -169,18 +168,23 @@ namespace {
 // machine does not inflate it much.
 double handOverCostPerTask(const RunSnapshot& r)
 {
-    std::map<int, std::vector<std::pair<std::int64_t, std::int64_t>>> lanes;
+    // Linear for a run's own snapshot: its phases come grouped by lane, each lane in time
+    // order (a run file may hold them otherwise: then that lane is sorted).
+    std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> lanes;
     std::int64_t transferNs = 0;
     for (const auto& p : r.phases) {
-        if (p.state == State::Queued)
+        if (p.state == State::Queued || p.lane < 0)
             continue;
         if (p.state == State::Spawn || p.state == State::Ipc)
             transferNs += p.endNs - p.startNs;
-        lanes[p.lane].emplace_back(p.startNs, p.endNs);
+        if (static_cast<std::size_t>(p.lane) >= lanes.size())
+            lanes.resize(static_cast<std::size_t>(p.lane) + 1);
+        lanes[static_cast<std::size_t>(p.lane)].emplace_back(p.startNs, p.endNs);
     }
     std::int64_t gapNs = 0;
-    for (auto& [lane, spans] : lanes) {
-        std::sort(spans.begin(), spans.end());
+    for (auto& spans : lanes) {
+        if (!std::is_sorted(spans.begin(), spans.end()))
+            std::sort(spans.begin(), spans.end());
         std::int64_t reached = spans.empty() ? 0 : spans.front().second;
         for (std::size_t i = 1; i < spans.size(); ++i) {
             gapNs += std::max<std::int64_t>(0, spans[i].first - reached);
