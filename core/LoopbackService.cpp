@@ -44,6 +44,9 @@ struct LoopbackService::Impl {
     std::uint16_t port = 0;
 
     ServiceLimits limits;
+    // Where request bodies are read before they are appended to their session's payload
+    // (a 64 KiB chunk in each session made 5,000 connections cost 320 MB).
+    std::array<unsigned char, 64 * 1024> chunk{};
     std::atomic<std::uint64_t> buffered{0};
     std::atomic<std::uint64_t> refusedCount{0};
 
@@ -103,8 +106,19 @@ struct LoopbackService::Impl {
                 watchdog.cancel();
                 return wait();
             }
-            const std::size_t want = std::min<std::size_t>(chunk.size(), length - payload.size());
-            socket.async_read_some(asio::buffer(chunk.data(), want), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+            // Wait until there is something to read, then read it into the service's one
+            // scratch chunk (one thread runs every handler, so they never share it at once):
+            // a session holds no read buffer of its own while it waits.
+            socket.async_wait(tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+                if (ec) {
+                    self->watchdog.cancel();
+                    return;
+                }
+                auto& chunk = self->impl.chunk;
+                const std::size_t want = std::min<std::size_t>(chunk.size(), self->length - self->payload.size());
+                const std::size_t n = self->socket.read_some(asio::buffer(chunk.data(), want), ec);
+                if (ec == asio::error::would_block || ec == asio::error::try_again)
+                    return self->readBody();
                 if (ec) {
                     self->watchdog.cancel();
                     return;
@@ -115,7 +129,7 @@ struct LoopbackService::Impl {
                     self->drop();
                     return;
                 }
-                self->payload.insert(self->payload.end(), self->chunk.begin(), self->chunk.begin() + static_cast<std::ptrdiff_t>(n));
+                self->payload.insert(self->payload.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
                 self->armWatchdog(self->impl.limits.idleTimeout);
                 self->readBody();
             });
@@ -152,7 +166,6 @@ struct LoopbackService::Impl {
         asio::steady_timer watchdog;
         std::array<unsigned char, 8> header{};
         std::array<unsigned char, 4> reply{};
-        std::array<unsigned char, 64 * 1024> chunk{};
         std::uint32_t length = 0;
         std::uint64_t counted = 0; // bytes of this session in `buffered`
         std::vector<unsigned char> payload;
@@ -168,6 +181,7 @@ struct LoopbackService::Impl {
                 socket.close(ec); // full: the client sees the connection closed at once
             } else if (!ec) {
                 socket.set_option(tcp::no_delay(true), ec);
+                socket.non_blocking(true, ec); // a body is read once readable, without blocking
                 const int now = open.fetch_add(1, std::memory_order_relaxed) + 1;
                 int prev = peak.load(std::memory_order_relaxed);
                 while (now > prev && !peak.compare_exchange_weak(prev, now)) {
