@@ -28,21 +28,28 @@ void widenTasks(std::vector<TaskRecord>& tasks, const std::vector<PhaseRecord>& 
     }
 }
 
+namespace {
+// Everything of a snapshot but its vectors (phases, tasks, samples, errors): the one list of
+// those fields, for headOf and applyDelta.
+void copyHead(RunSnapshot& to, const RunSnapshot& from)
+{
+    to.config = from.config;
+    to.status = from.status;
+    to.elapsedNs = from.elapsedNs;
+    to.lanes = from.lanes;
+    to.summary = from.summary;
+    to.runShareMeasured = from.runShareMeasured;
+    to.machine = from.machine;
+    to.record = from.record;
+}
+} // namespace
+
 void applyDelta(RunSnapshot& copy, const RunDelta& delta)
 {
-    if (delta.restart) {
+    if (delta.restart)
         copy = delta.head;
-    } else {
-        // Everything but the vectors, which grow below.
-        copy.config = delta.head.config;
-        copy.status = delta.head.status;
-        copy.elapsedNs = delta.head.elapsedNs;
-        copy.lanes = delta.head.lanes;
-        copy.summary = delta.head.summary;
-        copy.runShareMeasured = delta.head.runShareMeasured;
-        copy.machine = delta.head.machine;
-        copy.record = delta.head.record;
-    }
+    else
+        copyHead(copy, delta.head); // the vectors grow below
     if (static_cast<int>(copy.tasks.size()) < delta.taskCount) {
         const auto old = copy.tasks.size();
         copy.tasks.resize(static_cast<std::size_t>(delta.taskCount));
@@ -64,14 +71,7 @@ void applyDelta(RunSnapshot& copy, const RunDelta& delta)
 RunSnapshot headOf(const RunSnapshot& s)
 {
     RunSnapshot h;
-    h.config = s.config;
-    h.status = s.status;
-    h.elapsedNs = s.elapsedNs;
-    h.lanes = s.lanes;
-    h.summary = s.summary;
-    h.runShareMeasured = s.runShareMeasured;
-    h.machine = s.machine;
-    h.record = s.record;
+    copyHead(h, s);
     return h;
 }
 
