@@ -80,20 +80,28 @@ void CoreSampler::excludeThread(std::int64_t tid)
 
 void CoreSampler::enterRunThread(std::int64_t tid, std::int64_t cpuNs)
 {
+    const std::int64_t now = platform::monotonicNs();
     std::lock_guard lock(m_mutex);
     auto [it, inserted] = m_runThreads.try_emplace(tid);
-    if (inserted)
+    if (inserted) {
         it->second.entryCpuNs = cpuNs;
+        it->second.entryNs = now;
+    }
     ++it->second.depth;
 }
 
-void CoreSampler::leaveRunThread(std::int64_t tid, std::int64_t cpuNs)
+void CoreSampler::leaveRunThread(std::int64_t tid, std::int64_t cpuNs, int core)
 {
+    const std::int64_t now = platform::monotonicNs();
     std::lock_guard lock(m_mutex);
     const auto it = m_runThreads.find(tid);
     if (it == m_runThreads.end() || --it->second.depth > 0)
         return;
-    m_settledCpuNs += std::max<std::int64_t>(0, cpuNs - it->second.entryCpuNs);
+    const std::int64_t used = std::max<std::int64_t>(0, cpuNs - it->second.entryCpuNs);
+    m_settledCpuNs += used;
+    // What the samples did not see of it (all of it, for a thread that lived between two) is
+    // placed at the next sample, as an ended child's is.
+    m_ended.push_back(Ended{tid, it->second.entryNs, now, used, core, true});
     m_runThreads.erase(it);
 }
 
@@ -135,7 +143,7 @@ RunThreadScope::RunThreadScope(CoreSampler& sampler) : m_sampler(sampler), m_tid
     m_sampler.enterRunThread(m_tid, platform::threadCpuNs());
 }
 
-RunThreadScope::~RunThreadScope() { m_sampler.leaveRunThread(m_tid, platform::threadCpuNs()); }
+RunThreadScope::~RunThreadScope() { m_sampler.leaveRunThread(m_tid, platform::threadCpuNs(), platform::currentCpu()); }
 
 void CoreSampler::loop()
 {
@@ -208,14 +216,17 @@ void CoreSampler::placeEnded(std::vector<Ended>& ended)
     for (const Ended& e : ended) {
         std::int64_t counted = 0;
         std::int64_t lastSeen = 0;
-        if (const auto seen = m_seen.find(e.pid); seen != m_seen.end()) {
+        auto& seenMap = e.thread ? m_seenThreads : m_seen;
+        if (const auto seen = seenMap.find(e.pid); seen != seenMap.end()) {
             counted = seen->second.countedNs;
             lastSeen = seen->second.lastSeenNs;
             // Its pid and thread ids may be given to a new process: forget what they had.
             for (const std::int64_t tid : seen->second.tids)
                 m_lastThreadNs.erase(tid);
-            m_seen.erase(seen);
+            seenMap.erase(seen);
         }
+        if (e.thread)
+            m_lastThreadNs.erase(e.pid); // if it joins again, it counts from its entry then
         if (e.cpuNs < 0 || !m_perThread)
             continue;
         const std::int64_t unseen = std::max<std::int64_t>(0, e.cpuNs - counted);
@@ -319,23 +330,23 @@ void CoreSampler::sampleOnce(bool baselineOnly)
         // earlier CPU time is not this run's), a child's thread from its start.
         const std::int64_t baseline = baselineOnly ? t.cpuNs : run != runThreads.end() ? run->second : 0;
         auto [it, inserted] = m_lastThreadNs.try_emplace(t.tid, baseline);
+        if (run != runThreads.end())
+            it->second = std::max(it->second, run->second); // not what it used before it joined
         const std::int64_t delta = t.cpuNs - it->second;
         it->second = t.cpuNs;
         if (own && run == runThreads.end())
             continue; // the caller's thread, the sampler, the service, bystanders
         if (std::find(excluded.begin(), excluded.end(), t.tid) != excluded.end())
             continue;
-        Seen* child = nullptr;
-        if (!own) {
-            child = &m_seen[ownerOf[i - ownThreads]];
-            child->lastSeenNs = nowNs;
-            if (inserted)
-                child->tids.push_back(t.tid);
-        }
+        Seen* seen = own ? &m_seenThreads[t.tid] : &m_seen[ownerOf[i - ownThreads]];
+        seen->lastSeenNs = nowNs;
+        if (inserted && !own)
+            seen->tids.push_back(t.tid);
+        if (baselineOnly && run != runThreads.end())
+            seen->countedNs += std::max<std::int64_t>(0, t.cpuNs - run->second); // before the first interval: nowhere to show
         if (t.core >= 0 && static_cast<std::size_t>(t.core) < runNs.size() && delta > 0) {
             runNs[static_cast<std::size_t>(t.core)] += static_cast<double>(delta);
-            if (child)
-                child->countedNs += delta;
+            seen->countedNs += delta;
         }
     }
 

@@ -44,7 +44,8 @@ double placeUnseen(std::vector<double>& room, std::vector<double>& placed, doubl
 // last ran on) and everyone else's. A child that lives between two samples (a new worker per
 // task lives 1-2 ms) is never read: when it is reaped, processEnded() gives its CPU time as
 // the OS counted it, and what the samples did not see of it is placed in the interval(s) it
-// lived in (placeUnseen). For that, an interval is published one sample late. The caller's thread (the GUI's, in the window) and any
+// lived in (placeUnseen). A run thread that leaves (a new thread per task) is settled the
+// same way from its own CPU clock. For that, an interval is published one sample late. The caller's thread (the GUI's, in the window) and any
 // other thread of the process count as "others": they are not the run.
 // Linux counts in 10 ms ticks: a 50 ms sample of a core is only good to about +-6 points.
 // When one sample costs more than 5% of a core (thousands of threads to read), the interval
@@ -74,7 +75,9 @@ public:
     // now (what it had consumed before is not the run's). Calls nest (a TBB worker may enter
     // the arena more than once); the outermost leave settles the thread's CPU time.
     void enterRunThread(std::int64_t tid, std::int64_t cpuNs);
-    void leaveRunThread(std::int64_t tid, std::int64_t cpuNs);
+    // `core` is the core the leaving thread is on (-1 when unknown): a thread of the run that
+    // lived between two samples (a new thread per task) is placed there, as an ended child is.
+    void leaveRunThread(std::int64_t tid, std::int64_t cpuNs, int core = -1);
     // Settles every thread still registered, but the caller, from its counters now (call
     // while they are alive, e.g. before TBB's workers are joined); one that has gone counts
     // what was last sampled.
@@ -101,6 +104,7 @@ private:
         std::int64_t endNs = 0;   // when it was reported (just after its reap)
         std::int64_t cpuNs = -1;
         int lastCore = -1;
+        bool thread = false; // a thread of this process that left the run (pid is its tid)
     };
     // What the samples saw of a child so far (sampling thread only).
     struct Seen {
@@ -134,6 +138,7 @@ private:
     std::vector<std::int64_t> m_excluded;
     struct RunThread {
         std::int64_t entryCpuNs = 0;
+        std::int64_t entryNs = 0; // when it joined the run
         int depth = 0;
     };
     std::unordered_map<std::int64_t, RunThread> m_runThreads; // guarded by m_mutex
@@ -144,7 +149,8 @@ private:
     std::vector<std::pair<std::uint64_t, std::uint64_t>> m_lastCores;
     std::unordered_map<std::int64_t, std::int64_t> m_lastThreadNs; // also read once stopped
     std::int64_t m_lastSampleNs = 0;
-    std::unordered_map<std::int64_t, Seen> m_seen; // child pid -> what the samples saw
+    std::unordered_map<std::int64_t, Seen> m_seen;        // child pid -> what the samples saw
+    std::unordered_map<std::int64_t, Seen> m_seenThreads; // run thread's tid -> the same
     std::vector<Interval> m_held;                  // at most one: the last interval, unpublished
     bool m_perThread = false;
     std::atomic<std::int64_t> m_unseenNs{0};

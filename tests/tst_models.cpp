@@ -670,17 +670,21 @@ private Q_SLOTS:
     // as the OS counted it (its threads and its reaped children), and never exceeds it.
     void shortLivedWorkersShowAsTheRunsCores_data()
     {
+        QTest::addColumn<int>("model");
         QTest::addColumn<int>("method");
-        QTest::newRow("spawn") << static_cast<int>(StartMethod::Spawn);
-        QTest::newRow("forkserver") << static_cast<int>(StartMethod::Forkserver);
+        QTest::newRow("spawn") << static_cast<int>(Model::Processes) << static_cast<int>(StartMethod::Spawn);
+        QTest::newRow("forkserver") << static_cast<int>(Model::Processes) << static_cast<int>(StartMethod::Forkserver);
+        // A new thread per task: the same, from the thread's own CPU clock when it leaves.
+        QTest::newRow("threads") << static_cast<int>(Model::Threads) << static_cast<int>(StartMethod::Spawn);
     }
     void shortLivedWorkersShowAsTheRunsCores()
     {
 #if !defined(__linux__)
         QSKIP("the run's share of each core is measured on Linux only (the OS tells a thread's core)");
 #endif
+        QFETCH(int, model);
         QFETCH(int, method);
-        RunConfig c = config(Model::Processes, WorkloadKind::Cpu, 80, 2);
+        RunConfig c = config(static_cast<Model>(model), WorkloadKind::Cpu, 80, 2);
         c.taskMs = 2;
         c.sampleMs = 50;
         c.spawnPerTask = true;
