@@ -238,10 +238,14 @@ void CoreSampler::placeEnded(std::vector<Ended>& ended)
             continue;
         }
         // It used that CPU time between the last sample that read it (or its start) and its
-        // reap: spread it over the held intervals in proportion to their overlap with that
-        // span. A part before the oldest held interval is already published: it stays other.
-        const std::int64_t from = std::max(e.startNs, lastSeen);
-        const std::int64_t to = std::max(from, e.endNs);
+        // end, and as late as it can have: a worker computes, then ends (a thread started
+        // with hundreds of others may wait long for a core first). So the span is the last
+        // `unseen` ns before its end (all of it when it used more than a core's worth), spread
+        // over the held intervals in proportion to their overlap with it. A part before the
+        // oldest held interval is already published: it stays other.
+        const std::int64_t since = std::max(e.startNs, lastSeen);
+        const std::int64_t to = std::max(since, e.endNs);
+        const std::int64_t from = std::max(since, to - unseen);
         double left = static_cast<double>(unseen);
         for (std::size_t k = 0; k < m_held.size(); ++k) {
             Interval& iv = m_held[k];
