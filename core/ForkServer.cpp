@@ -1,6 +1,7 @@
 #include "ForkServer.h"
 
 #include "WorkerProtocol.h"
+#include "platform/Platform.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -184,6 +185,14 @@ struct FdMessage {
     FdMessage& operator=(const FdMessage&) = delete;
 };
 
+// What the server writes on a worker's status descriptor when it has reaped it: one write of
+// 16 bytes (below PIPE_BUF: it arrives whole). Both ends are built from this source.
+struct ForkedEnd {
+    std::int32_t status = 0;
+    std::int32_t lastCore = -1;
+    std::int64_t cpuNs = -1;
+};
+
 } // namespace
 
 bool spawnWorkerProgram(const std::string& exe, int childIn, int childOut, std::int64_t* pid, std::string* error)
@@ -298,13 +307,21 @@ void ForkServer::stop()
     m_pid = 0;
 }
 
-bool readForkedStatus(int statusFd, std::chrono::milliseconds limit, int* status, bool* gone)
+bool readForkedStatus(int statusFd, std::chrono::milliseconds limit, int* status, bool* gone, std::int64_t* cpuNs, int* lastCore)
 {
     *gone = false;
     if (!waitReadable(statusFd, limit))
         return false;
-    if (!readAll(statusFd, status, sizeof *status))
+    ForkedEnd end;
+    if (!readAll(statusFd, &end, sizeof end)) {
         *gone = true;
+        return true;
+    }
+    *status = end.status;
+    if (cpuNs)
+        *cpuNs = end.cpuNs;
+    if (lastCore)
+        *lastCore = end.lastCore;
     return true;
 }
 
@@ -364,17 +381,22 @@ int runForkServer()
     ::sigaction(SIGCHLD, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
-    std::map<pid_t, int> children; // pid -> where its wait status goes
-    auto reapEnded = [&](int options) {
-        int status = 0;
-        pid_t pid = 0;
-        while ((pid = ::waitpid(-1, &status, options)) > 0 || (pid < 0 && errno == EINTR)) {
+    std::map<pid_t, int> children; // pid -> where its end (ForkedEnd) goes
+    auto reapEnded = [&](bool noHang) {
+        // The parent cannot see a fork of ours end: its CPU time and last core come from here.
+        platform::ChildEnd ended;
+        std::int64_t pid = 0;
+        while ((pid = platform::reapChild(-1, noHang, &ended)) > 0 || (pid < 0 && errno == EINTR)) {
             if (pid < 0)
                 continue;
-            const auto it = children.find(pid);
+            const auto it = children.find(static_cast<pid_t>(pid));
             if (it == children.end())
                 continue;
-            writeAll(it->second, &status, sizeof status);
+            ForkedEnd end;
+            end.status = ended.status;
+            end.lastCore = ended.lastCore;
+            end.cpuNs = ended.cpuNs;
+            writeAll(it->second, &end, sizeof end);
             ::close(it->second);
             children.erase(it);
         }
@@ -394,7 +416,7 @@ int runForkServer()
             char drain[64];
             while (::read(selfPipe[0], drain, sizeof drain) > 0) {
             }
-            reapEnded(WNOHANG);
+            reapEnded(true);
         }
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
@@ -436,7 +458,7 @@ int runForkServer()
     ::signal(SIGCHLD, SIG_DFL);
     while (!children.empty()) {
         const std::size_t before = children.size();
-        reapEnded(0);
+        reapEnded(false);
         if (children.size() == before)
             break; // ECHILD: nothing left to wait for
     }

@@ -36,7 +36,8 @@ public:
 
     // A new worker whose stdin and stdout are `childIn` and `childOut` (the parent keeps and
     // closes its copies). On success *pid is the worker's and *statusFd a descriptor that
-    // becomes readable with the worker's wait status (an int) once the server has reaped it,
+    // becomes readable with the worker's end (its wait status, CPU time and last core: see
+    // readForkedStatus) once the server has reaped it,
     // or at EOF when the server is gone.
     bool forkWorker(int childIn, int childOut, std::int64_t* pid, int* statusFd, std::string* error);
 
@@ -60,7 +61,10 @@ bool spawnWorkerProgram(const std::string& exe, int childIn, int childOut, std::
 
 // Reads a worker's wait status from a forkserver's status descriptor within `limit`: true
 // with *status when it arrived, false on timeout; *gone when the server closed it without one.
-bool readForkedStatus(int statusFd, std::chrono::milliseconds limit, int* status, bool* gone);
+// The server reaps the worker, so it also reports what only the reaper learns: the worker's
+// CPU time (*cpuNs, -1 when unknown) and the core it last ran on (*lastCore, -1 when unknown).
+bool readForkedStatus(int statusFd, std::chrono::milliseconds limit, int* status, bool* gone, std::int64_t* cpuNs = nullptr,
+                      int* lastCore = nullptr);
 
 #endif
 

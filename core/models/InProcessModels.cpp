@@ -107,7 +107,7 @@ public:
     }
     ~ArenaThreads() override { observe(false); }
     void on_scheduler_entry(bool) override { m_sampler.enterRunThread(platform::currentThreadId(), platform::threadCpuNs()); }
-    void on_scheduler_exit(bool) override { m_sampler.leaveRunThread(platform::currentThreadId(), platform::threadCpuNs()); }
+    void on_scheduler_exit(bool) override { m_sampler.leaveRunThread(platform::currentThreadId(), platform::threadCpuNs(), platform::currentCpu()); }
 
 private:
     CoreSampler& m_sampler;

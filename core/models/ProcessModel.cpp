@@ -150,6 +150,8 @@ public:
         int status = 0;
         bool ignoredRequest = false; // asked to leave, it did not within the grace, and was killed
         std::string text = "ended";  // "exited with code 0", "was killed by signal 9"
+        std::int64_t cpuNs = -1;     // its CPU time as its reaper learnt it; -1 when unknown
+        int lastCore = -1;           // the core it last ran on; -1 when unknown
     };
 
 #if !defined(_WIN32)
@@ -209,13 +211,13 @@ public:
         bool ended = false;
         if (m_statusFd >= 0) {
             bool gone = false;
-            ended = askFirst && readForkedStatus(m_statusFd, kLeaveGrace, &status, &gone);
+            ended = askFirst && readForkedStatus(m_statusFd, kLeaveGrace, &status, &gone, &exit.cpuNs, &exit.lastCore);
             if (!ended) {
                 exit.ignoredRequest = askFirst;
                 // Not reaped yet (no status came), so the pid is still this worker's.
-                if (!readForkedStatus(m_statusFd, std::chrono::milliseconds(0), &status, &gone))
+                if (!readForkedStatus(m_statusFd, std::chrono::milliseconds(0), &status, &gone, &exit.cpuNs, &exit.lastCore))
                     ::kill(pid, SIGKILL);
-                ended = readForkedStatus(m_statusFd, kKilledGrace, &status, &gone);
+                ended = readForkedStatus(m_statusFd, kKilledGrace, &status, &gone, &exit.cpuNs, &exit.lastCore);
             }
             exit.reaped = ended && !gone;
             closeFd(m_statusFd);
@@ -224,20 +226,26 @@ public:
             // becomes readable); elsewhere poll waitpid finely at first (a worker leaves within
             // a millisecond of its input closing), then more coarsely. A 10 ms sleep per poll
             // cost every task of --spawn-per-task 10 ms.
-            pid_t reaped = 0;
+            // The reap also tells its CPU time and last core (platform::reapChild): a worker that
+            // lived between two of the sampler's looks is otherwise never counted as the run's.
+            platform::ChildEnd end;
+            std::int64_t reaped = 0;
             if (askFirst && waitForExit(pid, kLeaveGrace))
-                reaped = ::waitpid(pid, &status, WNOHANG);
+                reaped = platform::reapChild(pid, true, &end);
             auto pause = std::chrono::microseconds(20);
-            for (auto waited = std::chrono::microseconds(0); askFirst && reaped == 0 && waited < kLeaveGrace && (reaped = ::waitpid(pid, &status, WNOHANG)) == 0;
+            for (auto waited = std::chrono::microseconds(0); askFirst && reaped == 0 && waited < kLeaveGrace && (reaped = platform::reapChild(pid, true, &end)) == 0;
                  waited += pause, pause = std::min(pause * 2, std::chrono::microseconds(kReapPoll)))
                 std::this_thread::sleep_for(pause);
             if (reaped == 0 || !askFirst) {
                 exit.ignoredRequest = askFirst;
                 ::kill(pid, SIGKILL);
-                while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+                while ((reaped = platform::reapChild(pid, false, &end)) < 0 && errno == EINTR) {
                 }
             }
             exit.reaped = reaped == pid;
+            status = end.status;
+            exit.cpuNs = exit.reaped ? end.cpuNs : -1;
+            exit.lastCore = exit.reaped ? end.lastCore : -1;
         }
         exit.status = status;
         exit.text = exit.reaped ? describeStatus(status) : "ended";
@@ -731,7 +739,7 @@ private:
         m_killedByUs = !m_killReason.empty();
         m_lastExit = m_killedByUs ? m_killReason : exit.text;
         m_killReason.clear();
-        m_ctx.sampler.removeProcess(m_pid);
+        m_ctx.sampler.processEnded(m_pid, exit.cpuNs, exit.lastCore);
     }
 
     ModelContext& m_ctx;
@@ -757,6 +765,18 @@ private:
 // thread that started it, on Linux), before the first worker is asked for.
 class RunLauncher {
 public:
+    RunLauncher() = default;
+    RunLauncher(const RunLauncher&) = delete;
+    RunLauncher& operator=(const RunLauncher&) = delete;
+    ~RunLauncher()
+    {
+#if !defined(_WIN32)
+        // The server works for the run (it forks every worker): sampled while it lives.
+        if (m_sampler && m_server.pid() > 0)
+            m_sampler->removeProcess(m_server.pid());
+#endif
+    }
+
     bool prepare(ModelContext& ctx, const Deadlines& deadlines, std::string* error)
     {
         m_launcher.program = workerProgramBeside(ctx.config.workerExecutable, error);
@@ -774,6 +794,8 @@ public:
             return false;
         m_serverReadyNs = ctx.recorder.nowNs();
         m_launcher.server = &m_server;
+        m_sampler = &ctx.sampler;
+        m_sampler->addProcess(m_server.pid());
         return true;
 #endif
     }
@@ -796,6 +818,7 @@ private:
 #endif
     std::int64_t m_serverStartNs = -1;
     std::int64_t m_serverReadyNs = -1;
+    CoreSampler* m_sampler = nullptr; // set once the server runs
 };
 
 // Every task of a run that could not start a single worker fails, with the reason once.
@@ -920,8 +943,9 @@ public:
         if (!m_process.running())
             return;
         m_registry.remove(m_slot);
-        m_lastExit = m_process.reap(polite).text;
-        m_ctx.sampler.removeProcess(m_pid);
+        const WorkerProcess::Exit exit = m_process.reap(polite);
+        m_lastExit = exit.text;
+        m_ctx.sampler.processEnded(m_pid, exit.cpuNs, exit.lastCore);
     }
 
 private:

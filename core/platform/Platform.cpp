@@ -1,7 +1,11 @@
 #include "Platform.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -13,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #endif
@@ -123,6 +128,63 @@ std::int64_t reapedChildrenCpuNs()
     return tv(ru.ru_utime) + tv(ru.ru_stime);
 #endif
 }
+
+#if !defined(_WIN32)
+namespace {
+
+// The core a process (a zombie, here) last ran on: field 39 of /proc/<pid>/stat, counted
+// after the ')' that closes its name. -1 where there is no /proc.
+int lastCoreOf(pid_t pid)
+{
+#if defined(__linux__)
+    char path[64];
+    char buffer[1024];
+    std::size_t length = 0;
+    std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
+    if (!readSmallFile(path, buffer, sizeof buffer, &length))
+        return -1;
+    const char* p = std::strrchr(buffer, ')');
+    int field = 2;
+    while (p && *p && field < 39) {
+        if (*p == ' ')
+            ++field;
+        ++p;
+    }
+    return p && field == 39 ? std::atoi(p) : -1;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+} // namespace
+
+std::int64_t reapChild(std::int64_t pid, bool noHang, ChildEnd* end)
+{
+    // Wait without reaping first: until the reap, the zombie's /proc entry still says where it
+    // ran. Then reap it with wait4, whose rusage is this child's alone.
+    siginfo_t info{};
+    info.si_pid = 0; // WNOHANG with nothing ended leaves it as it was
+    const idtype_t type = pid > 0 ? P_PID : P_ALL;
+    if (::waitid(type, pid > 0 ? static_cast<id_t>(pid) : 0, &info, WEXITED | WNOWAIT | (noHang ? WNOHANG : 0)) != 0)
+        return -1;
+    if (info.si_pid == 0)
+        return 0;
+    const pid_t ended = info.si_pid;
+    end->lastCore = lastCoreOf(ended);
+    rusage ru{};
+    int status = 0;
+    pid_t reaped = 0;
+    while ((reaped = ::wait4(ended, &status, 0, &ru)) < 0 && errno == EINTR) {
+    }
+    if (reaped != ended)
+        return -1;
+    auto ns = [](const timeval& t) { return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + static_cast<std::int64_t>(t.tv_usec) * 1000; };
+    end->status = status;
+    end->cpuNs = ns(ru.ru_utime) + ns(ru.ru_stime);
+    return ended;
+}
+#endif
 
 std::int64_t raiseFileLimit()
 {

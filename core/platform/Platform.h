@@ -18,6 +18,22 @@ std::int64_t threadCpuNs();
 std::int64_t processCpuNs();
 // CPU time of children that have been waited for.
 std::int64_t reapedChildrenCpuNs();
+#if !defined(_WIN32)
+// How a child process ended, as told at its reap: its wait status, its CPU time (user plus
+// system, from wait4's rusage: its own and that of children it reaped; -1 when unknown) and
+// the core it last ran on (read from /proc while it was a zombie, just before the reap; -1
+// where the OS cannot tell). The sampler needs the last two for a worker that lived between
+// two samples.
+struct ChildEnd {
+    int status = 0;
+    std::int64_t cpuNs = -1;
+    int lastCore = -1;
+};
+// Reaps child `pid` (or any child when `pid` is -1) once it has ended, filling `end`. With
+// `noHang`, returns 0 at once when none has ended yet. Returns the pid reaped, or -1 with
+// errno set (EINTR: call again; ECHILD: no such child).
+std::int64_t reapChild(std::int64_t pid, bool noHang, ChildEnd* end);
+#endif
 // Raise the open-file limit as far as allowed; returns the soft limit now in force.
 std::int64_t raiseFileLimit();
 // Descriptors this process has open now (Linux, macOS), or -1 where the OS cannot tell.
