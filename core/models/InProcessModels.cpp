@@ -120,9 +120,13 @@ void runTbb(ModelContext& ctx)
     // Holding a handle lets us join TBB's worker threads at the end, so a run leaves no
     // threads behind (TBB otherwise keeps its pool alive for the life of the process).
     tbb::task_scheduler_handle handle{tbb::attach{}};
+    // Without this, TBB caps an arena at the machine's cores whatever it is asked for. It
+    // stays in force until the workers are joined below: were it gone first, workers that
+    // the arena had woken but that had not joined it yet stayed asleep, and finalize() spun
+    // waiting for them for ever (oneTBB 2021.8: every run of two or more workers in a
+    // process allowed one CPU, as under taskset -c 0 or in a one-CPU container).
+    tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(workers));
     {
-        // Without this, TBB caps an arena at the machine's cores whatever it is asked for.
-        tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(workers));
         tbb::task_arena arena(workers);
         arena.initialize();
         ArenaThreads arenaThreads(arena, ctx.sampler);

@@ -560,7 +560,8 @@ private:
                 killWorker("sent something else than its greeting (a protocol error), and was killed");
             else
                 finishChild(false);
-            if (!m_ctx.cancel.isCancelled())
+            // A group signal can end a worker while it starts too (see wasCancelled).
+            if (!wasCancelled())
                 m_ctx.recorder.addError(who() + " did not start: " + m_lastExit);
             return false;
         }
@@ -704,7 +705,10 @@ private:
 
     // Whether a worker that just ended was ended by a cancel. A signal sent to the whole
     // process group (a terminal's Ctrl+C reaches the parent too) may end the worker a moment
-    // before the parent's handler has turned into a cancel: wait for it briefly.
+    // before the parent's handler has turned into a cancel: wait for it briefly. A worker has
+    // a group of its own, but only from the instant posix_spawn moves it there: a group signal
+    // sent just before stays pending in it and ends it before its program runs: a worker
+    // that closes its pipe instead of greeting (with --spawn-per-task, often enough to matter).
     bool wasCancelled()
     {
         if (m_ctx.cancel.isCancelled())
@@ -916,10 +920,27 @@ public:
             finish(false);
             if (started == WorkerStart::NoGreeting)
                 m_lastExit = noGreetingReason(m_deadlines.forStart());
+            else if (started == WorkerStart::Closed && endedByACancel())
+                return false; // no error: the run was cancelled (the caller's part is cancelled)
             *error = "worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit;
             return false;
         }
         return true;
+    }
+
+    // Whether the worker that just ended was ended by a cancel: a signal sent to the whole
+    // process group (a terminal's Ctrl+C) reaches a worker that posix_spawn has not yet moved
+    // to its own group, and may end it a moment before the parent's handler has turned into a
+    // cancel. Waits for that cancel briefly (as a lane of the processes model does).
+    bool endedByACancel()
+    {
+        if (m_ctx.cancel.isCancelled())
+            return true;
+#if !defined(_WIN32)
+        if (m_reaped && isGroupStopSignal(m_status))
+            return !m_ctx.cancel.sleepFor(std::chrono::seconds(1));
+#endif
+        return false;
     }
 
     // One request out, one reply in within `limit` of silence (the caller encodes and
@@ -945,6 +966,8 @@ public:
         m_registry.remove(m_slot);
         const WorkerProcess::Exit exit = m_process.reap(polite);
         m_lastExit = exit.text;
+        m_reaped = exit.reaped;
+        m_status = exit.status;
         m_ctx.sampler.processEnded(m_pid, exit.cpuNs, exit.lastCore);
     }
 
@@ -960,6 +983,8 @@ private:
     WorkerProcess m_process;
     std::int64_t m_pid = 0;
     std::string m_lastExit = "ended";
+    bool m_reaped = false; // the last worker's exit status below is known
+    int m_status = 0;
 };
 
 } // namespace
