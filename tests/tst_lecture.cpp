@@ -38,6 +38,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QSettings>
 #include <QTest>
 
 using namespace ce;
@@ -134,10 +135,17 @@ int pixels(const QFont& font) { return QFontInfo(font).pixelSize(); }
 
 class TestLecture : public QObject {
     Q_OBJECT
+    QTemporaryDir m_settingsDir;
+
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true); // QSettings of the tests, not the user's
+        // The window's settings in a folder of this run's own: not the user's, and not
+        // shared with another run of this test (a "predict first" left on by one would open
+        // a modal dialog in the other's comparisons, which then wait for ever).
+        QVERIFY(m_settingsDir.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
         QCoreApplication::setOrganizationName(QStringLiteral("Concurrency Explorer tests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_lecture"));
         QSettings().clear();

@@ -26,6 +26,7 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QSettings>
 #include <QTest>
 #include <QTimer>
 
@@ -51,11 +52,20 @@ bool runThroughWindow(MainWindow& w)
 
 class TestMainWindow : public QObject {
     Q_OBJECT
+    QTemporaryDir m_settingsDir;
+
 private Q_SLOTS:
     void initTestCase()
     {
+        // The window's settings in a folder of this run's own: not the user's, and not
+        // shared with another run of this test (a "predict first" left on by one would open
+        // a modal dialog in the other's comparisons, which then wait for ever).
+        QVERIFY(m_settingsDir.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
         QCoreApplication::setOrganizationName(QStringLiteral("Concurrency Explorer tests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+        QSettings().clear();
     }
 
     void windowBuilds()
