@@ -73,18 +73,8 @@ public:
                     continue;
                 t.cpuNs = std::atoll(buffer);
                 std::snprintf(path, sizeof path, "/proc/%lld/task/%s/stat", static_cast<long long>(pid), entry->d_name);
-                if (readSmallFile(path, buffer, sizeof buffer, &length)) {
-                    // Field 39 (processor); fields are counted after the ')' that closes comm.
-                    const char* p = std::strrchr(buffer, ')');
-                    int field = 2;
-                    while (p && *p && field < 39) {
-                        if (*p == ' ')
-                            ++field;
-                        ++p;
-                    }
-                    if (p && field == 39)
-                        t.core = std::atoi(p);
-                }
+                if (readSmallFile(path, buffer, sizeof buffer, &length))
+                    t.core = statProcessor(buffer);
                 out.push_back(t);
             }
             ::closedir(dir);

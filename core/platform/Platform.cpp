@@ -143,14 +143,7 @@ int lastCoreOf(pid_t pid)
     std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
     if (!readSmallFile(path, buffer, sizeof buffer, &length))
         return -1;
-    const char* p = std::strrchr(buffer, ')');
-    int field = 2;
-    while (p && *p && field < 39) {
-        if (*p == ' ')
-            ++field;
-        ++p;
-    }
-    return p && field == 39 ? std::atoi(p) : -1;
+    return statProcessor(buffer);
 #else
     (void)pid;
     return -1;
@@ -304,6 +297,18 @@ bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t
     buffer[used] = '\0';
     *length = used;
     return used > 0;
+}
+
+int statProcessor(const char* statText)
+{
+    const char* p = std::strrchr(statText, ')');
+    int field = 2;
+    while (p && *p && field < 39) {
+        if (*p == ' ')
+            ++field;
+        ++p;
+    }
+    return p && field == 39 ? std::atoi(p) : -1;
 }
 #endif
 

@@ -56,6 +56,9 @@ bool syncFile(int fd);
 // Reads a small /proc file with plain syscalls (no streams: samplers call it many times a
 // second) into `buffer`, NUL-terminated. False when it cannot be opened or is empty.
 bool readSmallFile(const char* path, char* buffer, std::size_t size, std::size_t* length);
+// The core a thread or process last ran on, from the text of its /proc/.../stat: field 39
+// (processor), counted after the ')' that closes its name. -1 when the text has none.
+int statProcessor(const char* statText);
 #endif
 
 } // namespace ce::platform
