@@ -31,6 +31,20 @@ using namespace ce::test;
 
 namespace {
 
+// `tasks` sleeps of `waitMs` each, all in flight at once on one event loop.
+RunConfig sleepsOnOneLoop(int tasks, double waitMs)
+{
+    RunConfig c;
+    c.model = Model::EventLoop;
+    c.workload = WorkloadKind::Io;
+    c.io = IoKind::Sleep;
+    c.tasks = tasks;
+    c.workers = 0;
+    c.waitMs = waitMs;
+    c.sampleMs = 50;
+    return c;
+}
+
 template <typename Pred>
 bool eventually(Pred pred, int ms = 20000)
 {
@@ -301,14 +315,7 @@ private slots:
     // before the time it asked for.
     void hundredThousandSleeps()
     {
-        RunConfig c;
-        c.model = Model::EventLoop;
-        c.workload = WorkloadKind::Io;
-        c.io = IoKind::Sleep;
-        c.tasks = 100000;
-        c.workers = 0;
-        c.waitMs = 200;
-        c.sampleMs = 50;
+        RunConfig c = sleepsOnOneLoop(100000, 200);
         std::string error;
         const RunSnapshot r = runToEnd(c, &error);
         QVERIFY2(error.empty(), error.c_str());
@@ -331,14 +338,7 @@ private slots:
     // the thread's end must take them along, or a window that runs often would leak them.
     void dispatcherLeavesNoDescriptorsBehind()
     {
-        RunConfig c;
-        c.model = Model::EventLoop;
-        c.workload = WorkloadKind::Io;
-        c.io = IoKind::Sleep;
-        c.tasks = 50;
-        c.workers = 0;
-        c.waitMs = 5;
-        c.sampleMs = 50;
+        RunConfig c = sleepsOnOneLoop(50, 5);
         std::string error;
         runToEnd(c, &error); // first run: whatever is opened once per process
         const std::int64_t before = platform::openFileCount();
@@ -353,14 +353,7 @@ private slots:
     // sleeps' 60 s), as cancelled, and no task reads as done.
     void cancelWithManySleepsOut()
     {
-        RunConfig c;
-        c.model = Model::EventLoop;
-        c.workload = WorkloadKind::Io;
-        c.io = IoKind::Sleep;
-        c.tasks = 100000;
-        c.workers = 0;
-        c.waitMs = 60000;
-        c.sampleMs = 50;
+        RunConfig c = sleepsOnOneLoop(100000, 60000);
         Run run(c);
         std::string error;
         QVERIFY2(run.start(&error), error.c_str());
@@ -379,12 +372,7 @@ private slots:
 
     void millionIsTheSleepLimit()
     {
-        RunConfig c;
-        c.model = Model::EventLoop;
-        c.workload = WorkloadKind::Io;
-        c.io = IoKind::Sleep;
-        c.workers = 0;
-        c.tasks = Limits::kMaxEventLoopSleepTasks;
+        RunConfig c = sleepsOnOneLoop(Limits::kMaxEventLoopSleepTasks, 100);
         QCOMPARE(QString::fromStdString(validate(c)), QString());
         c.tasks = Limits::kMaxEventLoopSleepTasks + 1;
         QVERIFY(!validate(c).empty());
