@@ -1,6 +1,7 @@
 // The real executable: bad arguments, outputs, Ctrl+C, crashes, and nothing left behind.
 #include "Invariants.h"
 #include "ProcessProbe.h"
+#include "RunProgram.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -29,22 +30,9 @@ class TestCli : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    struct Result {
-        int code = -1;
-        QByteArray out;
-        QByteArray err;
-    };
+    using Result = ce::test::ProgramResult;
 
-    Result run(const QStringList& args, int timeoutMs = 120000)
-    {
-        QProcess p;
-        p.start(QStringLiteral(CE_EXECUTABLE), args);
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-    }
+    static Result run(const QStringList& args, int timeoutMs = 120000) { return ce::test::runProgram(QStringLiteral(CE_EXECUTABLE), args, timeoutMs); }
 
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
 

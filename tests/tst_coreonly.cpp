@@ -2,6 +2,8 @@
 // Widgets, Svg, PrintSupport or QCustomPlot, every verb of the command line works, and
 // whatever needs figures or a window is refused with one line and exit code 2, writing
 // nothing. Built and run only in that build (tests/CMakeLists.txt).
+#include "RunProgram.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -17,22 +19,9 @@ class TestCoreOnly : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    struct Result {
-        int code = -1;
-        QByteArray out;
-        QByteArray err;
-    };
+    using Result = ce::test::ProgramResult;
 
-    static Result exec(const QString& program, const QStringList& args, int timeoutMs = 120000)
-    {
-        QProcess p;
-        p.start(program, args);
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-    }
+    static Result exec(const QString& program, const QStringList& args, int timeoutMs = 120000) { return ce::test::runProgram(program, args, timeoutMs); }
     static Result run(const QStringList& args, int timeoutMs = 120000) { return exec(QStringLiteral(CE_EXECUTABLE), args, timeoutMs); }
 
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
