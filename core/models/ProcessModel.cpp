@@ -98,6 +98,26 @@ bool isGroupStopSignal(int status)
 }
 #endif
 
+// Whether a worker that just ended (its exit `status`, known when `reaped`) was ended by a
+// cancel. A signal sent to the whole process group (a terminal's Ctrl+C reaches the parent
+// too) may end the worker a moment before the parent's handler has turned it into a cancel:
+// wait for that briefly. A worker has a group of its own, but only from the instant
+// posix_spawn moves it there: a group signal sent just before stays pending in it and ends it
+// before its program runs (with --spawn-per-task, often enough to matter).
+bool endedByCancel(CancelToken& cancel, bool reaped, int status)
+{
+    if (cancel.isCancelled())
+        return true;
+#if !defined(_WIN32)
+    if (reaped && isGroupStopSignal(status))
+        return !cancel.sleepFor(std::chrono::seconds(1));
+#else
+    (void)reaped;
+    (void)status;
+#endif
+    return false;
+}
+
 [[maybe_unused]] std::mutex& spawnMutex()
 {
     static std::mutex m;
@@ -560,7 +580,7 @@ private:
                 killWorker("sent something else than its greeting (a protocol error), and was killed");
             else
                 finishChild(false);
-            // A group signal can end a worker while it starts too (see wasCancelled).
+            // A group signal can end a worker while it starts too (see endedByCancel).
             if (!wasCancelled())
                 m_ctx.recorder.addError(who() + " did not start: " + m_lastExit);
             return false;
@@ -703,22 +723,7 @@ private:
         return true;
     }
 
-    // Whether a worker that just ended was ended by a cancel. A signal sent to the whole
-    // process group (a terminal's Ctrl+C reaches the parent too) may end the worker a moment
-    // before the parent's handler has turned into a cancel: wait for it briefly. A worker has
-    // a group of its own, but only from the instant posix_spawn moves it there: a group signal
-    // sent just before stays pending in it and ends it before its program runs: a worker
-    // that closes its pipe instead of greeting (with --spawn-per-task, often enough to matter).
-    bool wasCancelled()
-    {
-        if (m_ctx.cancel.isCancelled())
-            return true;
-#if !defined(_WIN32)
-        if (m_killReason.empty() && m_reaped && isGroupStopSignal(m_status))
-            return !m_ctx.cancel.sleepFor(std::chrono::seconds(1));
-#endif
-        return false;
-    }
+    bool wasCancelled() { return endedByCancel(m_ctx.cancel, m_reaped, m_status); }
 
     // Ends the worker because of something it did (or did not do): the reason replaces the
     // "killed by signal 9" the exit status would tell.
@@ -920,27 +925,12 @@ public:
             finish(false);
             if (started == WorkerStart::NoGreeting)
                 m_lastExit = noGreetingReason(m_deadlines.forStart());
-            else if (started == WorkerStart::Closed && endedByACancel())
+            else if (started == WorkerStart::Closed && endedByCancel(m_ctx.cancel, m_reaped, m_status))
                 return false; // no error: the run was cancelled (the caller's part is cancelled)
             *error = "worker process " + std::to_string(m_pid) + " did not start: " + m_lastExit;
             return false;
         }
         return true;
-    }
-
-    // Whether the worker that just ended was ended by a cancel: a signal sent to the whole
-    // process group (a terminal's Ctrl+C) reaches a worker that posix_spawn has not yet moved
-    // to its own group, and may end it a moment before the parent's handler has turned into a
-    // cancel. Waits for that cancel briefly (as a lane of the processes model does).
-    bool endedByACancel()
-    {
-        if (m_ctx.cancel.isCancelled())
-            return true;
-#if !defined(_WIN32)
-        if (m_reaped && isGroupStopSignal(m_status))
-            return !m_ctx.cancel.sleepFor(std::chrono::seconds(1));
-#endif
-        return false;
     }
 
     // One request out, one reply in within `limit` of silence (the caller encodes and
