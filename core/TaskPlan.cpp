@@ -20,6 +20,9 @@ WorkSizes computeWorkSizes(const RunConfig& c)
         s.cpuUnits = c.iterations > 0 ? c.iterations : unitsForMs(c.kernel, c.taskMs);
         s.sliceUnits = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(unitsPerMs(c.kernel) * kSliceMs));
     }
+    // Calibrated here, before the run's clock starts, as the CPU parts are.
+    if (c.model == Model::EventLoop && c.gil && c.loopPassUs > 0)
+        s.loopPassUnits = unitsForMs(Kernel::Spin, c.loopPassUs / 1000.0);
     return s;
 }
 

@@ -19,6 +19,7 @@ struct PhaseSpec {
 struct WorkSizes {
     std::uint64_t cpuUnits = 0;    // one CPU part
     std::uint64_t sliceUnits = 1;  // about 50 us of work: cancel's granularity (the GIL's is finer: EvalBreaker)
+    std::uint64_t loopPassUnits = 0; // eventloop under --gil: the interpreter's work in a pass after a sleep (spin units)
 };
 
 WorkSizes computeWorkSizes(const RunConfig& config);

@@ -154,7 +154,7 @@ TaskRunner::Outcome TaskRunner::compute(int task, int lane, std::uint64_t units,
         const std::uint64_t n = std::min(slice, units - done);
         m_checksum += runKernel(m_ctx.kernel, done, n, gil ? &breaker : nullptr);
         done += n;
-        if (task == m_ctx.crashTask && done * 2 >= units)
+        if (task >= 0 && task == m_ctx.crashTask && done * 2 >= units)
             std::abort(); // test hook: a worker dying mid-task
     }
     segment(now());

@@ -109,6 +109,7 @@ private Q_SLOTS:
         row("too many offload processes", {QStringLiteral("run"), QStringLiteral("--model"), QStringLiteral("eventloop"), QStringLiteral("--offload"), QStringLiteral("65"), QStringLiteral("--offload-to"), QStringLiteral("processes")}, "64");
         row("sample too fast", {QStringLiteral("run"), QStringLiteral("--sample-ms"), QStringLiteral("1")}, "--sample-ms");
         row("switch interval", {QStringLiteral("run"), QStringLiteral("--switch-interval-ms"), QStringLiteral("0")}, "--switch-interval-ms");
+        row("loop pass", {QStringLiteral("run"), QStringLiteral("--loop-pass-us"), QStringLiteral("-1")}, "--loop-pass-us");
         row("json folder missing", {QStringLiteral("run"), QStringLiteral("--json"), QStringLiteral("/no/such/dir/x.json")}, "does not exist");
         row("bad models list", {QStringLiteral("compare"), QStringLiteral("--models"), QStringLiteral("threads,goroutines")}, "goroutines");
         row("stray argument", {QStringLiteral("run"), QStringLiteral("threads")}, "threads");

@@ -66,6 +66,12 @@ struct RunConfig {
     int offload = 0;
     OffloadTarget offloadTo = OffloadTarget::Threads;
     StartMethod startMethod = StartMethod::Spawn; // processes, and --offload-to processes
+    // eventloop under --gil: CPU the emulated interpreter spends on asyncio's own Python code
+    // in a pass of the loop after it slept (the selector's wrapper, _run_once's bookkeeping),
+    // holding the GIL. CPython 3.11's loop holds the lock 25-123 us (a run's median,
+    // 87-123 in 6 runs of 11) from its take after a sleep to its next poll on the development
+    // VM, the C++ loop 7-29 us: this is the usual difference (README, "Who wins the lock at a forced switch"); 0: none.
+    double loopPassUs = 90.0;
 
     double sampleMs = 50.0;
 
