@@ -184,8 +184,12 @@ QJsonObject runHeadJson(const RunSnapshot& run)
     o[key("format")] = key(kRunFormat);
     o[key("version")] = kFormatVersion;
     o[key("config")] = toJson(run.config);
-    if (run.config.gil)
-        o[key("gil_note")] = QStringLiteral("The GIL is emulated: C++ has none. The engine runs CPython's switching algorithm (Python/ceval_gil.c) around real threads.");
+    if (run.config.gil) {
+        QString note = QStringLiteral("The GIL is emulated: C++ has none. The engine runs CPython's switching algorithm (Python/ceval_gil.c) around real threads.");
+        if (run.config.model == Model::EventLoop && run.config.loopPassUs > 0)
+            note += QStringLiteral(" The event loop's thread also spends %1 us of CPU holding it in each pass after a sleep: asyncio's own interpreter time, emulated.").arg(run.config.loopPassUs);
+        o[key("gil_note")] = note;
+    }
     o[key("status")] = qs(toString(run.status));
     o[key("machine")] = qs(run.machine);
     o[key("elapsed_s")] = double(run.elapsedNs) / 1e9;
