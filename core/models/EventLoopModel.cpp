@@ -192,13 +192,14 @@ private:
         m_tookSincePoll = true;
         if (m_afterSleep) {
             // Back from a sleep, CPython's loop thread runs asyncio's own Python code before
-            // and after the pass's callbacks (the selector's wrapper, _run_once's timer heap and
-            // ready queue, select's next timeout): it holds the lock 25-123 us (a run's median,
-            // 87-123 in 6 runs of 11) to its next poll on the development VM, where a pass that
-            // did not sleep costs 3.5 us. The C++ loop holds it 7-29 us. The emulated interpreter spends the difference here,
-            // holding the lock: it decides when the loop next wakes against the switches of
-            // threads computing beside it, and so who wins the lock then (README, "Who wins
-            // the lock at a forced switch"). Real work, recorded as the loop's own CPU.
+            // and after the pass's callbacks (the selector's wrapper, _run_once's timer heap
+            // and ready queue, select's next timeout): it holds the lock 25-123 us (a run's
+            // median, 87-123 in 6 runs of 11) to its next poll on the development VM, where a
+            // pass that did not sleep costs 3.5 us. The C++ loop holds it 7-29 us. The
+            // emulated interpreter spends the difference here, holding the lock: it decides
+            // when the loop next wakes against the switches of threads computing beside it,
+            // and so who wins the lock then (README, "Who wins the lock at a forced switch").
+            // Real work, recorded as the loop's own CPU.
             m_afterSleep = false;
             if (m_ctx.sizes.loopPassUnits > 0)
                 m_interpreter.runCpuHeld(-1, m_gilLane, m_ctx.sizes.loopPassUnits, m_ctx.recorder.lane(m_gilLane));
