@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -856,6 +858,50 @@ private Q_SLOTS:
         rec.snapshotInto(s);
         QVERIFY(!s.errors.empty());
         QVERIFY2(QString::fromStdString(s.errors.front()).contains(QStringLiteral("a test thread stopped")), s.errors.front().c_str());
+    }
+
+    void lazyPoolStartsThreadsAsTheExecutorDoes()
+    {
+        // ThreadPoolExecutor: a submit that finds no idle thread starts one, up to the
+        // maximum; a thread counts as idle once for each job it finished.
+        std::atomic<int> starts{0}, waits{0}, ran{0};
+        WorkerPool::Hooks hooks;
+        hooks.onThreadStart = [&] { ++starts; };
+        hooks.beforeWait = [&] { ++waits; };
+        std::mutex m;
+        std::condition_variable cv;
+        bool release = false;
+        auto blocking = [&] {
+            std::unique_lock lock(m);
+            cv.wait(lock, [&] { return release; });
+            ++ran;
+        };
+        {
+            WorkerPool pool(3, nullptr, {}, WorkerPool::Start::Lazy, hooks);
+            QCOMPARE(pool.threadCount(), 0);
+            auto first = pool.submit(blocking);
+            QVERIFY(first);
+            QVERIFY(first->waitFor(std::chrono::seconds(30))); // opens after the start hook
+            QCOMPARE(starts.load(), 1);
+            QVERIFY(pool.submit(blocking)); // the first is busy: a second thread
+            QCOMPARE(pool.threadCount(), 2);
+            {
+                std::lock_guard lock(m);
+                release = true;
+            }
+            cv.notify_all();
+            QVERIFY(eventually([&] { return ran.load() == 2; }));
+            QVERIFY(eventually([&] { return waits.load() >= 2; })); // both idle again
+            QVERIFY(!pool.submit([&] { ++ran; })); // an idle thread takes it
+            QVERIFY(!pool.submit([&] { ++ran; })); // and the other one
+            QVERIFY(eventually([&] { return ran.load() == 4; }));
+            QCOMPARE(pool.threadCount(), 2);
+            for (int i = 0; i < 3; ++i)
+                pool.submit([&] { ++ran; });
+            QVERIFY(pool.threadCount() <= 3);
+        }
+        QCOMPARE(ran.load(), 7); // the destructor finishes what is queued
+        QVERIFY(starts.load() <= 3);
     }
 
     void badConfigDoesNotStart()
