@@ -222,14 +222,13 @@ private:
     }
 
     // The CPU parts' runner, for asyncio's own code: the spin kernel, never a C extension's
-    // release of the lock, never the counter's increments, never the crash hook.
+    // release of the lock, never the counter's increments (task -1 never meets the crash hook).
     static TaskRunner::Context interpreterContext(const ModelContext& ctx)
     {
         TaskRunner::Context c = runnerContext(ctx);
         c.kernel = Kernel::Spin;
         c.counter = nullptr;
         c.releasesGil = false;
-        c.crashTask = -1;
         c.sizes.sliceUnits = std::max<std::uint64_t>(1, ctx.sizes.loopPassUnits);
         return c;
     }
