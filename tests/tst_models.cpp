@@ -235,9 +235,9 @@ private Q_SLOTS:
     {
         // Back from a sleep, the loop's first take of the lock runs asyncio's own interpreter
         // time (--loop-pass-us) before the pass's callbacks, holding the lock: CPU of no task
-        // on the loop's lane. Made large here (3 ms) so that it stands out from the C++
-        // loop's own holds (tens of microseconds) on any machine; 0 turns it off.
-        for (const double passUs : {3000.0, 0.0}) {
+        // on the loop's lane. Made large here (5 ms) so that it stands out from the C++
+        // loop's own holds (tens of microseconds of CPU) on any machine; 0 turns it off.
+        for (const double passUs : {5000.0, 0.0}) {
             RunConfig c = config(Model::EventLoop, WorkloadKind::Io, 3, 0);
             c.waitMs = 20;
             c.rounds = 3;
@@ -246,15 +246,19 @@ private Q_SLOTS:
             const RunSnapshot r = runOrFail(c);
             QCOMPARE(static_cast<int>(r.status), static_cast<int>(RunStatus::Completed));
             int longHolds = 0;
+            std::int64_t mostCpuNs = 0;
             for (const auto& p : r.phases) {
-                if (p.lane == c.tasks && p.state == State::Cpu && p.cpuNs >= 2000000)
-                    ++longHolds;
+                if (p.lane != c.tasks || p.state != State::Cpu)
+                    continue;
+                longHolds += p.cpuNs >= 500000 ? 1 : 0;
+                mostCpuNs = std::max(mostCpuNs, p.cpuNs);
             }
-            // The kernel's units are calibrated at its best speed: 3 ms of them take 3 ms of
-            // CPU or more, whatever the load. A hold without them is far under 2 ms of CPU.
+            // The kernel's units come from a calibration that a busy machine can make several
+            // times too small (a CI run saw 3 ms of them take under 2 ms of CPU), so the bar
+            // is a tenth of the pass: still far above a hold without it.
             if (passUs > 0) {
                 // Every wait's end and every heartbeat (20 ms of each at least) follow a sleep.
-                QVERIFY2(longHolds >= 3, qPrintable(QStringLiteral("%1 passes with the interpreter's time").arg(longHolds)));
+                QVERIFY2(longHolds >= 3, qPrintable(QStringLiteral("%1 passes with the interpreter's time (the most CPU in one: %2 us)").arg(longHolds).arg(mostCpuNs / 1000)));
             } else {
                 QCOMPARE(longHolds, 0);
             }
